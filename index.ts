@@ -1,10 +1,6 @@
-import { buildCluster } from "./stacks/cluster";
-import { loadStackConfig } from "./stacks/loadConfig";
+import { deployStack } from "./stacks/deploy";
 
-const cluster = buildCluster(loadStackConfig());
-
-export const sealedSecretsCert = cluster.sealedSecretsCert;
-export const externalDnsRoleArn = cluster.externalDnsRoleArn;
-export const systemFluxPublicKey = cluster.systemFluxPublicKey;
-export const applicationPublicKeys = cluster.applicationPublicKeys;
-export const deployKeysToAddByHand = cluster.deployKeysToAddByHand;
+// Pulumi runs an exported function and exports what it returns as the stack's outputs:
+// sealedSecretsCert, sealedSecretsKeys, sealedSecretsCertificates, externalDnsRoleArn,
+// systemFluxPublicKey, applicationPublicKeys and deployKeysToAddByHand.
+export = deployStack;

@@ -23,6 +23,8 @@ export interface ApplicationFluxArgs {
   readonly clusterName: string;
   /** The GitHub provider for the repository's owner, when the repository is on GitHub. */
   readonly githubProvider?: github.Provider;
+  /** The deploy key's generation; raise it to rotate the key (see DeployKeyArgs.generation). */
+  readonly keyGeneration?: number;
   /** Flux's CRDs exist only once the system Flux is installed; depend on it. */
   readonly fluxInstance: pulumi.Input<pulumi.Resource>;
   /** The Pod Security Standard enforced in both namespaces; `baseline` when not given. */
@@ -114,6 +116,7 @@ export class ApplicationFlux extends pulumi.ComponentResource {
         secretNamespace: fluxNamespace.metadata.name,
         labels: { "toolkit.fluxcd.io/tenant": args.name },
         ...(args.githubProvider ? { githubProvider: args.githubProvider } : {}),
+        ...(args.keyGeneration !== undefined ? { generation: args.keyGeneration } : {}),
       },
       { parent: this },
     );

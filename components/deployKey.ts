@@ -21,6 +21,17 @@ export interface DeployKeyArgs {
   readonly githubProvider?: github.Provider;
   /** Extra labels for the Secret. */
   readonly labels?: Record<string, string>;
+  /**
+   * Which key this is, from 1. Raising it replaces the key without a gap: the new key is made
+   * and registered and the Secret switched to it during the update, and the old key and its
+   * registration, no longer declared, are deleted at the end of the update.
+   */
+  readonly generation?: number;
+}
+
+/** Generation 1 keeps the names keys had before rotation existed, so no stack sees a change. */
+function generationSuffix(generation: number): string {
+  return generation === 1 ? "" : `-gen${generation}`;
 }
 
 /**
@@ -49,9 +60,17 @@ export class DeployKey extends pulumi.ComponentResource {
       );
     }
 
+    const generation = args.generation ?? 1;
+    if (!Number.isInteger(generation) || generation < 1) {
+      throw new Error(
+        `DeployKey ${name}: generation must be a whole number from 1, not ${generation}`,
+      );
+    }
+    const suffix = generationSuffix(generation);
+
     // ECDSA P-384 is Flux's own default for generated keys, and GitHub accepts it.
     const key = new tls.PrivateKey(
-      `${name}-key`,
+      `${name}-key${suffix}`,
       { algorithm: "ECDSA", ecdsaCurve: "P384" },
       { parent: this },
     );
@@ -61,10 +80,11 @@ export class DeployKey extends pulumi.ComponentResource {
     const registration =
       githubRepository && args.githubProvider
         ? new github.RepositoryDeployKey(
-            `${name}-github`,
+            `${name}-github${suffix}`,
             {
               repository: githubRepository.name,
-              title: args.title,
+              // Two generations are registered side by side for a moment; tell them apart.
+              title: generation === 1 ? args.title : `${args.title} (key ${generation})`,
               key: this.publicKey,
               readOnly: args.readOnly ?? true,
             },
@@ -97,6 +117,7 @@ export class DeployKey extends pulumi.ComponentResource {
       privateKey: this.privateKey,
       registeredOnGitHub: this.registeredOnGitHub,
       secretName: this.secretName,
+      generation,
     });
   }
 }

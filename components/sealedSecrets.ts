@@ -1,8 +1,14 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as tls from "@pulumi/tls";
 import { createHash } from "node:crypto";
 import { sealedSecretCrdSpec } from "./sealedSecretsCrd";
+import {
+  createSealingKey,
+  DEFAULT_SEALING_KEY,
+  newestCertificate,
+  type SealingKeyPair,
+  type SealingKeyRequest,
+} from "./sealingKeys";
 import { PLATFORM_NAMESPACES } from "./shared/namespaces";
 import { roleRef } from "./shared/rbac";
 import {
@@ -13,35 +19,39 @@ import {
 import { versions } from "./versions";
 
 export interface SealedSecretsArgs {
-  /** Name of the key Secret in kube-system. Defaults to `sealed-secrets-key`. */
-  readonly keySecretName?: string;
+  /**
+   * Sealing keys by name, oldest first; each is also its Secret's name. Defaults to the one key
+   * `sealed-secrets-key`. Every key listed decrypts; the newest certificate seals.
+   */
+  readonly keys?: readonly SealingKeyRequest[];
 }
 
 /** kubeseal looks for the controller here by default; moving it breaks `kubeseal` for everyone. */
 const SEALED_SECRETS_NAMESPACE = PLATFORM_NAMESPACES.kubeSystem;
 export const SEALED_SECRETS_CONTROLLER = "sealed-secrets-controller";
-const SEALING_KEY_LABEL = "sealedsecrets.bitnami.com/sealed-secrets-key";
 const CERT_HASH_ANNOTATION = "k8s-flux/sealing-certificate-sha256";
 
 const defaults = {
-  keySecretName: "sealed-secrets-key",
-  keyBits: 4096,
-  certificateValidityHours: 10 * 365 * 24,
+  keys: [{ name: DEFAULT_SEALING_KEY, retiring: false }],
   runAsUser: 1001,
   httpPort: 8080,
   metricsPort: 8081,
 } as const;
 
 /**
- * The Sealed Secrets controller with a sealing key that Pulumi owns: the key and certificate
- * live in Pulumi state (protected), so a rebuilt cluster gets the same key back and every
- * SealedSecret in git still decrypts. Automatic renewal is off; the certificate is public.
+ * The Sealed Secrets controller with sealing keys that Pulumi owns: keys and certificates live
+ * in Pulumi state (protected), so a rebuilt cluster gets the same keys back and every
+ * SealedSecret in git still decrypts. Automatic renewal is off; rotation is a new key name.
  */
 export class SealedSecrets extends pulumi.ComponentResource {
-  /** The sealing certificate (PEM). Public: share it to seal without cluster access. */
+  /** The certificate new secrets are sealed with (PEM): the newest key's. Public. */
   public readonly certificate: pulumi.Output<string>;
-  /** The sealing private key (PEM), always a Pulumi secret. */
-  public readonly privateKey: pulumi.Output<string>;
+  /** Every key's certificate by key name, retiring ones included. Public. */
+  public readonly certificates: pulumi.Output<Record<string, string>>;
+  /** Every key by name (PEM), always a Pulumi secret. */
+  public readonly privateKeys: pulumi.Output<Record<string, string>>;
+  /** Names of keys whose removal this run prepares; the next run deletes them. */
+  public readonly retiringKeys: readonly string[];
 
   constructor(name: string, args: SealedSecretsArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("k8s-flux:sealedSecrets:SealedSecrets", name, {}, opts);
@@ -52,40 +62,26 @@ export class SealedSecrets extends pulumi.ComponentResource {
     });
     const selector = { "app.kubernetes.io/name": SEALED_SECRETS_CONTROLLER };
 
-    // Losing this key makes every SealedSecret in every repository undecryptable, so neither a
-    // destroy nor a rename may delete it from state.
-    const key = new tls.PrivateKey(
-      `${name}-key`,
-      { algorithm: "RSA", rsaBits: defaults.keyBits },
-      { parent: this, protect: true },
+    const requests = args.keys ?? defaults.keys;
+    if (!requests.some((key) => !key.retiring)) {
+      throw new Error(`SealedSecrets ${name}: at least one key must stay; all are retiring`);
+    }
+    const keys = requests.map((request) =>
+      createSealingKey(name, request, { namespace, labels }, this),
     );
-    const certificate = new tls.SelfSignedCert(
-      `${name}-certificate`,
-      {
-        privateKeyPem: key.privateKeyPem,
-        subject: { commonName: "sealed-secret", organization: "sealed-secret" },
-        validityPeriodHours: defaults.certificateValidityHours,
-        allowedUses: ["key_encipherment", "data_encipherment", "digital_signature"],
-      },
-      { parent: this, protect: true },
-    );
-    this.certificate = certificate.certPem;
-    this.privateKey = pulumi.secret(key.privateKeyPem);
-
-    const keySecret = new k8s.core.v1.Secret(
-      `${name}-key-secret`,
-      {
-        metadata: {
-          name: args.keySecretName ?? defaults.keySecretName,
-          namespace,
-          labels: { ...labels, [SEALING_KEY_LABEL]: "active" },
-        },
-        type: "kubernetes.io/tls",
-        stringData: { "tls.crt": this.certificate, "tls.key": this.privateKey },
-      },
-      // Stays in the cluster if the stack lets go of it, so running SealedSecrets keep working.
-      { parent: this, retainOnDelete: true },
-    );
+    const sealingCandidates = keys.filter((key) => !key.retiring);
+    this.certificate = pulumi
+      .all(sealingCandidates.map((key) => pulumi.all([key.certificate, key.validFrom])))
+      .apply((pairs) =>
+        newestCertificate(pairs.map(([certificate, validFrom]) => ({ certificate, validFrom }))),
+      );
+    const byName = (pick: (key: SealingKeyPair) => pulumi.Output<string>) =>
+      pulumi
+        .all(keys.map((key) => pick(key)))
+        .apply((values) => Object.fromEntries(keys.map((key, i) => [key.name, values[i] ?? ""])));
+    this.certificates = byName((key) => key.certificate);
+    this.privateKeys = pulumi.secret(byName((key) => key.privateKey));
+    this.retiringKeys = keys.filter((key) => key.retiring).map((key) => key.name);
 
     const crd = new k8s.apiextensions.v1.CustomResourceDefinition(
       `${name}-crd`,
@@ -138,12 +134,8 @@ export class SealedSecrets extends pulumi.ComponentResource {
           template: {
             metadata: {
               labels,
-              // The controller reads keys only at start-up: a new certificate must restart it.
-              annotations: {
-                [CERT_HASH_ANNOTATION]: this.certificate.apply((pem) =>
-                  createHash("sha256").update(pem).digest("hex"),
-                ),
-              },
+              // The controller reads keys only at start-up: a new key must restart it.
+              annotations: { [CERT_HASH_ANNOTATION]: certificatesHash(keys) },
             },
             spec: {
               serviceAccountName: serviceAccount.metadata.name,
@@ -174,10 +166,15 @@ export class SealedSecrets extends pulumi.ComponentResource {
           },
         },
       },
-      { parent: this, dependsOn: [keySecret, crd, ...rbac, ...services] },
+      { parent: this, dependsOn: [...keys.map((key) => key.secret), crd, ...rbac, ...services] },
     );
 
-    this.registerOutputs({ certificate: this.certificate, privateKey: this.privateKey });
+    this.registerOutputs({
+      certificate: this.certificate,
+      certificates: this.certificates,
+      privateKeys: this.privateKeys,
+      retiringKeys: this.retiringKeys,
+    });
   }
 
   private createRbac(
@@ -279,4 +276,15 @@ export class SealedSecrets extends pulumi.ComponentResource {
       ),
     ];
   }
+}
+
+/**
+ * One hash over the certificates of the keys the controller should load, in list order. The
+ * default key alone hashes its certificate exactly as before keys had names, so existing stacks
+ * see no restart.
+ */
+function certificatesHash(keys: readonly SealingKeyPair[]): pulumi.Output<string> {
+  return pulumi
+    .all(keys.filter((key) => !key.retiring).map((key) => key.certificate))
+    .apply((pems) => createHash("sha256").update(pems.join("")).digest("hex"));
 }

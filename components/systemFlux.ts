@@ -18,6 +18,8 @@ export interface SystemFluxArgs {
   readonly clusterName: string;
   /** The GitHub provider for the repository's owner, when the repository is on GitHub. */
   readonly githubProvider?: github.Provider;
+  /** The deploy key's generation; raise it to rotate the key (see DeployKeyArgs.generation). */
+  readonly keyGeneration?: number;
 }
 
 /** The operator watches only this namespace for its FluxInstance, and the CRD fixes the name. */
@@ -113,6 +115,7 @@ export class SystemFlux extends pulumi.ComponentResource {
         secretName: PULL_SECRET_NAME,
         secretNamespace: namespace.metadata.name,
         ...(args.githubProvider ? { githubProvider: args.githubProvider } : {}),
+        ...(args.keyGeneration !== undefined ? { generation: args.keyGeneration } : {}),
       },
       { parent: this },
     );

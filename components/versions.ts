@@ -51,3 +51,16 @@ export const versions = {
     version: "8.0.18",
   },
 } as const;
+
+/**
+ * Tools built from source by scripts/ for tests and local runs; never deployed. Go modules come
+ * through the Go module proxy with the machine's Go. Each build lands in .cache/tools/<name>-<version>.
+ */
+export const toolVersions = {
+  /**
+   * The kubeseal that matches the controller image above, so the round-trip test checks the
+   * exact format the cluster decrypts. Checked 2026-11-25: served by the Go module proxy under
+   * github.com/bitnami-labs/sealed-secrets, whose go.mod names github.com/bitnami/sealed-secrets.
+   */
+  kubeseal: `v${versions.sealedSecretsImage.split(":").pop()}`,
+} as const;

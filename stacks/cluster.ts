@@ -5,14 +5,19 @@ import { ExternalDns } from "../components/externalDns";
 import { MetricsServer } from "../components/metricsServer";
 import { NewRelic } from "../components/newRelic";
 import { SealedSecrets } from "../components/sealedSecrets";
+import type { SealingKeyRequest } from "../components/sealingKeys";
 import type { GitRepositoryLocation } from "../components/shared/gitSource";
 import { SystemFlux } from "../components/systemFlux";
 import type { StackConfig } from "./loadConfig";
 
 /** What a stack exports: only public values, for people and for other tooling. */
 export interface ClusterOutputs {
-  /** The sealing certificate (PEM), for `kubeseal --cert` without cluster access. */
+  /** The certificate new secrets are sealed with (PEM): the newest sealing key's. */
   readonly sealedSecretsCert?: pulumi.Output<string>;
+  /** Sealing key names: in use, and being removed (deleted by the next update). */
+  readonly sealedSecretsKeys?: { active: string[]; retiring: string[] };
+  /** Every sealing key's certificate (PEM) by key name. */
+  readonly sealedSecretsCertificates?: pulumi.Output<Record<string, string>>;
   /** The IAM role External DNS runs as. */
   readonly externalDnsRoleArn?: pulumi.Output<string>;
   /** The system Flux deploy key's public half. */
@@ -47,7 +52,10 @@ function gitHubProviders(
  * Builds one cluster from validated config: every component the stack enables, wired
  * together, each named after the cluster's role rather than its resources.
  */
-export function buildCluster(config: StackConfig): ClusterOutputs {
+export function buildCluster(
+  config: StackConfig,
+  sealingKeys: readonly SealingKeyRequest[],
+): ClusterOutputs {
   const providerFor = gitHubProviders(config);
   const knownHostsFor = (location: GitRepositoryLocation): string => {
     const knownHosts = config.knownHosts[location.host];
@@ -71,12 +79,18 @@ export function buildCluster(config: StackConfig): ClusterOutputs {
     imageAutomation: config.systemFlux.imageAutomation,
     knownHosts: knownHostsFor(config.systemFlux.repository),
     clusterName: config.clusterName,
+    keyGeneration: config.systemFlux.keyGeneration,
     ...providerArg(config.systemFlux.repository),
   });
 
   const sealedSecrets = config.sealedSecrets.enabled
-    ? new SealedSecrets("sealed-secrets")
+    ? new SealedSecrets("sealed-secrets", { keys: sealingKeys })
     : undefined;
+  for (const key of sealedSecrets?.retiringKeys ?? []) {
+    pulumi.log.warn(
+      `Sealing key ${key} is being removed: this update takes it from the controller and lifts its protection; the next pulumi up deletes it.`,
+    );
+  }
 
   if (config.metricsServer.enabled) {
     new MetricsServer("metrics-server");
@@ -98,6 +112,7 @@ export function buildCluster(config: StackConfig): ClusterOutputs {
       clusterName: config.clusterName,
       fluxInstance: systemFlux.fluxInstance,
       podSecurity: application.podSecurity,
+      keyGeneration: application.keyGeneration,
       ...providerArg(application.repository),
     }),
   }));
@@ -111,7 +126,16 @@ export function buildCluster(config: StackConfig): ClusterOutputs {
   ].filter(({ key }) => !key.registeredOnGitHub);
 
   return {
-    ...(sealedSecrets ? { sealedSecretsCert: sealedSecrets.certificate } : {}),
+    ...(sealedSecrets
+      ? {
+          sealedSecretsCert: sealedSecrets.certificate,
+          sealedSecretsKeys: {
+            active: sealingKeys.filter((key) => !key.retiring).map((key) => key.name),
+            retiring: sealingKeys.filter((key) => key.retiring).map((key) => key.name),
+          },
+          sealedSecretsCertificates: sealedSecrets.certificates,
+        }
+      : {}),
     ...(externalDns ? { externalDnsRoleArn: externalDns.roleArn } : {}),
     systemFluxPublicKey: systemFlux.deployKey.publicKey,
     applicationPublicKeys: Object.fromEntries(

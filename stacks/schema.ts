@@ -8,6 +8,7 @@ import {
 import { IAM_ROLE_ARN, OIDC_PROVIDER_ARN } from "../components/shared/arns";
 import { knownHostsProblem } from "../components/shared/knownHosts";
 import { PLATFORM_NAMESPACES } from "../components/shared/namespaces";
+import { DEFAULT_SEALING_KEY } from "../components/sealingKeys";
 import { parseRepositoryUrl, SSH_URL_EXAMPLES } from "./repositoryUrl";
 
 /**
@@ -236,10 +237,22 @@ const externalDnsSchema = z
   }, evenWithFieldErrors)
   .prefault({});
 
+/**
+ * Which deploy key a repository uses. Raising it makes a new key, registers it and switches the
+ * Flux Secret to it before the old key is deleted; lowering it also makes a new key, never the
+ * old one back (its private half is gone).
+ */
+const keyGeneration = z
+  .number()
+  .int({ error: (issue) => `${quoted(issue.input)} is not a whole number; expected 1, 2, 3, ...` })
+  .min(1, { error: (issue) => `${quoted(issue.input)} is below 1; expected 1, 2, 3, ...` })
+  .default(1);
+
 const systemFluxSchema = z.strictObject(
   {
     ...gitSourceFields,
     imageAutomation: z.boolean().default(false),
+    keyGeneration,
   },
   { error: whenMissing("is required; expected an object with at least a repository") },
 );
@@ -279,6 +292,7 @@ const applicationSchema = z.strictObject({
   name: applicationName,
   ...gitSourceFields,
   podSecurity,
+  keyGeneration,
 });
 
 const applications = z.array(applicationSchema).superRefine(
@@ -315,6 +329,47 @@ const applications = z.array(applicationSchema).superRefine(
 );
 
 const toggle = z.strictObject({ enabled: z.boolean().default(true) }).prefault({});
+
+/**
+ * Sealing keys by name, oldest first. Each name is also its Secret's name in kube-system, so it
+ * must be a DNS-1123 label. Removing one is checked against the last deployment in stacks/.
+ */
+const sealedSecretsSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    keys: z
+      .array(
+        z.string().regex(DNS1123_LABEL, {
+          error: (issue) =>
+            `${quoted(issue.input)} is not a key name; expected lower-case letters, digits and "-", such as key-2027-05`,
+        }),
+      )
+      .min(1, {
+        error: `is empty; expected at least one key name, such as [${DEFAULT_SEALING_KEY}]`,
+      })
+      .superRefine((names, ctx) => {
+        names.forEach((name, index) => {
+          if (names.indexOf(name) !== index) {
+            ctx.addIssue({
+              code: "custom",
+              path: [index],
+              input: name,
+              message: `${quoted(name)} is listed twice; expected each key name once`,
+            });
+          } else if (name.length > 63) {
+            ctx.addIssue({
+              code: "custom",
+              path: [index],
+              input: name,
+              message: `${quoted(name)} is too long for a Secret name; expected at most 63 characters`,
+            });
+          }
+        });
+      })
+      .default([DEFAULT_SEALING_KEY]),
+    allowKeyRemoval: z.boolean().default(false),
+  })
+  .prefault({});
 
 /**
  * Extra known_hosts text by host name; host names are lower-cased, text trimmed. The table is
@@ -361,7 +416,7 @@ export const stackSchema = z.strictObject({
   externalDns: externalDnsSchema,
   systemFlux: systemFluxSchema,
   applications: applications.default([]),
-  sealedSecrets: toggle,
+  sealedSecrets: sealedSecretsSchema,
   metricsServer: toggle,
   newrelic: toggle,
   knownHosts: knownHosts.default({}),

@@ -27,12 +27,24 @@ export type ExternalDnsSettings = Omit<ExternalDnsArgs, "txtOwnerId" | "namespac
 
 export interface SystemFluxSettings extends GitSource {
   readonly imageAutomation: boolean;
+  /** The deploy key's generation, from 1; raised to rotate the key. */
+  readonly keyGeneration: number;
 }
 
 export interface ApplicationSettings extends GitSource {
   readonly name: string;
   /** The Pod Security Standard both of the tenant's namespaces enforce. */
   readonly podSecurity: TenantPodSecurity;
+  /** The deploy key's generation, from 1; raised to rotate the key. */
+  readonly keyGeneration: number;
+}
+
+export interface SealedSecretsSettings {
+  readonly enabled: boolean;
+  /** Sealing key names, oldest first; the newest certificate seals. */
+  readonly keys: readonly string[];
+  /** Whether a key deployed before may be left out of `keys` (and so deleted). */
+  readonly allowKeyRemoval: boolean;
 }
 
 /** The whole stack, validated: everything one cluster needs, and nothing unchecked. */
@@ -42,7 +54,7 @@ export interface ClusterSettings {
   readonly externalDns?: ExternalDnsSettings;
   readonly systemFlux: SystemFluxSettings;
   readonly applications: readonly ApplicationSettings[];
-  readonly sealedSecrets: { readonly enabled: boolean };
+  readonly sealedSecrets: SealedSecretsSettings;
   readonly metricsServer: { readonly enabled: boolean };
   readonly newRelic: { readonly enabled: boolean };
   /** known_hosts text by host name: the built-in github.com keys merged with stack overrides. */

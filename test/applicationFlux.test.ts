@@ -509,6 +509,7 @@ describe("the whole cluster with applications on two GitHub owners and one other
     const run = await startMockRun("test");
     const { validateStackConfig } = await import("../stacks/settings");
     const { buildCluster } = await import("../stacks/cluster");
+    const { planSealingKeys } = await import("../stacks/sealingKeyPlan");
     const settings = validateStackConfig({
       values: {
         clusterName: "prod-eks",
@@ -530,7 +531,10 @@ describe("the whole cluster with applications on two GitHub owners and one other
       licenseKeyIsSet: false,
       githubTokenIsSet: true,
     });
-    const outputs = buildCluster({ ...settings, githubToken: pulumi.secret(TEST_GITHUB_TOKEN) });
+    const outputs = buildCluster(
+      { ...settings, githubToken: pulumi.secret(TEST_GITHUB_TOKEN) },
+      planSealingKeys(settings.sealedSecrets, {}).requests,
+    );
     await run.settle();
     return { run, outputs };
   }

@@ -21,6 +21,7 @@ import {
   TEST_GITHUB_TOKEN_FROM_ENV,
   TEST_LICENSE_KEY,
   valueOf,
+  runIndex,
 } from "./harness";
 
 /** The message the action throws, or "" when it throws nothing. */
@@ -116,9 +117,10 @@ describe("valid stack config", () => {
         path: "./",
         interval: "1m",
         imageAutomation: false,
+        keyGeneration: 1,
       },
       applications: [],
-      sealedSecrets: { enabled: true },
+      sealedSecrets: { enabled: true, keys: ["sealed-secrets-key"], allowKeyRemoval: false },
       metricsServer: { enabled: true },
       newRelic: { enabled: false },
       knownHosts: { "github.com": GITHUB_KNOWN_HOSTS },
@@ -148,6 +150,7 @@ describe("valid stack config", () => {
         path: "./",
         interval: "1m",
         podSecurity: "baseline",
+        keyGeneration: 1,
       },
       {
         name: "payments",
@@ -161,6 +164,7 @@ describe("valid stack config", () => {
         path: "./deploy/prod",
         interval: "90s",
         podSecurity: "baseline",
+        keyGeneration: 1,
       },
     ]);
   });
@@ -173,7 +177,11 @@ describe("valid stack config", () => {
       metricsServer: { enabled: false },
     });
     expect(settings.externalDns).toBeUndefined();
-    expect(settings.sealedSecrets).toEqual({ enabled: false });
+    expect(settings.sealedSecrets).toEqual({
+      enabled: false,
+      keys: ["sealed-secrets-key"],
+      allowKeyRemoval: false,
+    });
     expect(settings.metricsServer).toEqual({ enabled: false });
   });
 
@@ -427,7 +435,7 @@ describe("bad stack config, one problem each", () => {
     expect(
       problemsOf({ ...MINIMAL, applications: [app("sample-dev", { intervall: "1m" })] }),
     ).toEqual([
-      'k8s-flux:applications[0].intervall: unknown setting (did you mean "interval"?); expected one of name, repository, branch, path, interval, podSecurity',
+      'k8s-flux:applications[0].intervall: unknown setting (did you mean "interval"?); expected one of name, repository, branch, path, interval, podSecurity, keyGeneration',
     ]);
     expect(problemsOf({ ...MINIMAL, externalDns: { zoneIds: ["Z1"] } })).toEqual([
       "k8s-flux:externalDns.zoneIds: unknown setting; expected one of enabled, domainFilters, hostedZoneIds, policy, identity, eksClusterName, oidcProviderArn, nodeRoleArn, annotationPrefix, legacyAnnotations",
@@ -849,7 +857,11 @@ describe("keys YAML leaves empty (null)", () => {
     });
     expect(settings.systemFlux).toMatchObject({ branch: "main", path: "./" });
     expect(settings.applications[0]).toMatchObject({ interval: "1m", podSecurity: "baseline" });
-    expect(settings.sealedSecrets).toEqual({ enabled: true });
+    expect(settings.sealedSecrets).toEqual({
+      enabled: true,
+      keys: ["sealed-secrets-key"],
+      allowKeyRemoval: false,
+    });
     expect(settings.knownHosts).toEqual({ "github.com": GITHUB_KNOWN_HOSTS });
   });
 
@@ -1122,6 +1134,7 @@ describe("loadStackConfig", () => {
       path: "./system",
       interval: "2m",
       imageAutomation: false,
+      keyGeneration: 1,
     });
     expect(config.applications.map((a) => [a.name, a.repository.sshUrl, a.path])).toEqual([
       ["sample-dev", "ssh://git@github.com/acme/test-app-flux-repo.git", "./dev-app"],
@@ -1278,7 +1291,7 @@ describe("the program on bad input", () => {
     );
     const message = await thrownMessage(async () => {
       vi.resetModules();
-      await import("../index");
+      await runIndex();
     });
     await run.settle();
     expect(message).toBe(

@@ -57,8 +57,10 @@ export interface MockRun {
   k8sObjects(): Recorded[];
 }
 
-function mockState(type: string, name: string, inputs: Inputs): Inputs {
+function mockState(type: string, name: string, inputs: Inputs, lastOutputs: Inputs): Inputs {
   switch (type) {
+    case "pulumi:pulumi:StackReference":
+      return { ...inputs, outputs: lastOutputs, secretOutputNames: [] };
     case "tls:index/privateKey:PrivateKey":
       return {
         ...inputs,
@@ -92,11 +94,17 @@ function mockCall(token: string): Inputs {
   }
 }
 
+export interface MockRunOptions {
+  /** What a stack reference to this stack reads: the outputs its last update left. */
+  readonly lastOutputs?: Inputs;
+}
+
 /** Installs fresh mocks for the given stack and config. Call before importing the code under test. */
 export async function startMockRun(
   stack: string,
   config: Record<string, string> = {},
   secretKeys: string[] = [],
+  options: MockRunOptions = {},
 ): Promise<MockRun> {
   const resources: Recorded[] = [];
   const invocations: Invocation[] = [];
@@ -106,7 +114,7 @@ export async function startMockRun(
     {
       newResource: ({ type, name, inputs }) => ({
         id: `${name}-id`,
-        state: mockState(type, name, inputs),
+        state: mockState(type, name, inputs, options.lastOutputs ?? {}),
       }),
       call: ({ token, inputs }) => {
         invocations.push({ token, inputs });
@@ -116,6 +124,8 @@ export async function startMockRun(
     PROJECT,
     stack,
     false,
+    // What the self-managed backends report; stack references need an organization.
+    "organization",
   );
   pulumi.runtime.setAllConfig(config, secretKeys);
 
@@ -284,3 +294,11 @@ export const TEST_LICENSE_KEY = "TEST-LICENSE-0123456789abcdef0123456789abcdef";
 export const TEST_GITHUB_TOKEN = "ghp_TESTTOKEN000000000000000000000000000";
 /** A second fake token, for GITHUB_TOKEN in the environment where both are set. */
 export const TEST_GITHUB_TOKEN_FROM_ENV = "ghp_FROMENVIRONMENT0000000000000000000000";
+
+/** Runs index.ts as `pulumi up` does: loads it, then awaits the function it exports. */
+export async function runIndex(): Promise<Record<string, unknown>> {
+  const loaded = (await import("../index")) as unknown as { default?: unknown };
+  const program = typeof loaded.default === "function" ? loaded.default : loaded;
+  if (typeof program !== "function") throw new Error("index.ts exports no program function");
+  return (await program()) as Record<string, unknown>;
+}

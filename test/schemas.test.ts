@@ -24,6 +24,7 @@ import {
   stackFileConfig,
   TEST_GITHUB_TOKEN,
   TEST_LICENSE_KEY,
+  runIndex,
 } from "./harness";
 import { toManifest } from "./manifest";
 
@@ -148,7 +149,7 @@ async function objectsOf(stack: string, extra: Record<string, string> = {}): Pro
     Object.keys(secrets),
   );
   vi.resetModules();
-  await import("../index");
+  await runIndex();
   await run.settle();
   return run;
 }

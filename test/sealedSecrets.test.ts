@@ -302,8 +302,9 @@ describe("outputs and secrecy", () => {
 
   it("keeps the private key secret wherever it goes", async () => {
     const { run, sealedSecrets } = await build();
-    expect(await pulumi.isSecret(sealedSecrets.privateKey)).toBe(true);
-    expect((await valueOf(sealedSecrets.privateKey)) === FAKE.privateKeyPem).toBe(true);
+    expect(await pulumi.isSecret(sealedSecrets.privateKeys)).toBe(true);
+    const privateKeys = await valueOf(sealedSecrets.privateKeys);
+    expect(privateKeys["sealed-secrets-key"] === FAKE.privateKeyPem).toBe(true);
     const leaks = run.resources.filter((r) => plainInputs(r).includes(FAKE.privateKeyPem.trim()));
     expect(leaks.map((r) => r.name)).toEqual([]);
   });

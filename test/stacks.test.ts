@@ -14,6 +14,7 @@ import {
   TEST_GITHUB_TOKEN_FROM_ENV,
   TEST_LICENSE_KEY,
   valueOf,
+  runIndex,
 } from "./harness";
 
 type ProgramOutputs = Record<string, unknown>;
@@ -36,7 +37,7 @@ async function runProgram(
   );
   // A fresh copy of the program each time, as each `pulumi up` loads it anew.
   vi.resetModules();
-  const outputs = (await import("../index")) as ProgramOutputs;
+  const outputs = await runIndex();
   await run.settle();
   return { run, outputs };
 }

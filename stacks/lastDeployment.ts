@@ -1,0 +1,52 @@
+import * as pulumi from "@pulumi/pulumi";
+import { isRecord } from "./schema";
+
+/** The outputs of this stack's last deployment that the next deployment must respect. */
+export interface LastDeployment {
+  readonly sealedSecretsCert?: string;
+  /** Sealing key names it declared: in use, and on their way out. */
+  readonly sealedSecretsKeys?: { active: string[]; retiring: string[] };
+  /** Certificate (PEM) by sealing key name. */
+  readonly sealedSecretsCertificates?: Record<string, string>;
+}
+
+const isStringArray = (value: unknown): value is string[] =>
+  Array.isArray(value) && value.every((item) => typeof item === "string");
+
+/** Keeps only well-formed values, so a hand-edited or older state reads as "not known". */
+export function parseLastDeployment(outputs: unknown): LastDeployment {
+  if (!isRecord(outputs)) return {};
+  const { sealedSecretsCert, sealedSecretsKeys, sealedSecretsCertificates } = outputs;
+  const keys =
+    isRecord(sealedSecretsKeys) &&
+    isStringArray(sealedSecretsKeys["active"]) &&
+    isStringArray(sealedSecretsKeys["retiring"])
+      ? { active: sealedSecretsKeys["active"], retiring: sealedSecretsKeys["retiring"] }
+      : undefined;
+  const certificates =
+    isRecord(sealedSecretsCertificates) &&
+    Object.values(sealedSecretsCertificates).every((pem) => typeof pem === "string")
+      ? (sealedSecretsCertificates as Record<string, string>)
+      : undefined;
+  return {
+    ...(typeof sealedSecretsCert === "string" ? { sealedSecretsCert } : {}),
+    ...(keys ? { sealedSecretsKeys: keys } : {}),
+    ...(certificates ? { sealedSecretsCertificates: certificates } : {}),
+  };
+}
+
+/**
+ * Reads this stack's own outputs as the last update left them, through a stack reference to
+ * itself: a read that changes nothing. Only public outputs are read. A new stack has none.
+ */
+export async function readLastDeployment(): Promise<LastDeployment> {
+  const self = `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`;
+  const reference = new pulumi.StackReference(`last-deployment-of-${pulumi.getStack()}`, {
+    name: self,
+  });
+  const names = ["sealedSecretsCert", "sealedSecretsKeys", "sealedSecretsCertificates"] as const;
+  const values = await Promise.all(
+    names.map(async (name) => [name, (await reference.getOutputDetails(name)).value] as const),
+  );
+  return parseLastDeployment(Object.fromEntries(values));
+}
