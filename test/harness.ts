@@ -97,6 +97,8 @@ function mockCall(token: string): Inputs {
 export interface MockRunOptions {
   /** What a stack reference to this stack reads: the outputs its last update left. */
   readonly lastOutputs?: Inputs;
+  /** Extra state a resource gets from the mocked provider, by type and name. */
+  readonly providerState?: (type: string, name: string) => Inputs | undefined;
 }
 
 /** Installs fresh mocks for the given stack and config. Call before importing the code under test. */
@@ -114,7 +116,10 @@ export async function startMockRun(
     {
       newResource: ({ type, name, inputs }) => ({
         id: `${name}-id`,
-        state: mockState(type, name, inputs, options.lastOutputs ?? {}),
+        state: {
+          ...mockState(type, name, inputs, options.lastOutputs ?? {}),
+          ...options.providerState?.(type, name),
+        },
       }),
       call: ({ token, inputs }) => {
         invocations.push({ token, inputs });

@@ -1,0 +1,376 @@
+/**
+ * Key rotation over successive `pulumi up`s of the whole program: which resources each update
+ * creates, keeps and lets go of (Pulumi deletes what an update no longer declares, at its end),
+ * with the last update's outputs fed back the way the program reads them.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { X509Certificate } from "node:crypto";
+import { describe, expect, it, vi } from "vitest";
+import {
+  type Inputs,
+  type MockRun,
+  type Recorded,
+  REPO_ROOT,
+  runIndex,
+  startMockRun,
+  stackFileConfig,
+  TEST_GITHUB_TOKEN,
+  valueOf,
+} from "./harness";
+
+const TYPES = {
+  privateKey: "tls:index/privateKey:PrivateKey",
+  certificate: "tls:index/selfSignedCert:SelfSignedCert",
+  secret: "kubernetes:core/v1:Secret",
+  deployment: "kubernetes:apps/v1:Deployment",
+  githubKey: "github:index/repositoryDeployKey:RepositoryDeployKey",
+} as const;
+
+const fixture = (name: string): string =>
+  readFileSync(join(REPO_ROOT, "test/fixtures/sealing", `${name}.crt`), "utf8");
+
+/** Two real certificates made for these tests, the second a second newer than the first. */
+const CERTIFICATES: Record<string, string> = {
+  "sealed-secrets-key": fixture("key-2026-11"),
+  "key-2027-05": fixture("key-2027-05"),
+};
+const validFrom = (pem: string) => new Date(new X509Certificate(pem).validFrom).toISOString();
+
+/** The mocked tls provider hands each sealing key its own certificate and start time. */
+function providerState(type: string, name: string): Inputs | undefined {
+  if (type !== TYPES.certificate) return undefined;
+  const key = name === "sealed-secrets-certificate" ? "sealed-secrets-key" : "key-2027-05";
+  const pem = CERTIFICATES[key] ?? "";
+  return { certPem: pem, validityStartTime: validFrom(pem) };
+}
+
+interface Update {
+  run: MockRun;
+  outputs: Record<string, unknown>;
+}
+
+/** One `pulumi up` of the dev stack with `settings` changed, after an update that left `last`. */
+async function up(settings: Record<string, unknown>, last: Inputs = {}): Promise<Update> {
+  const secrets = { "github:token": TEST_GITHUB_TOKEN };
+  const config = { ...stackFileConfig("dev"), ...secrets };
+  for (const [key, value] of Object.entries(settings)) {
+    config[`k8s-flux:${key}`] = JSON.stringify(value);
+  }
+  const run = await startMockRun("dev", config, Object.keys(secrets), {
+    lastOutputs: last,
+    providerState,
+  });
+  vi.resetModules();
+  const outputs = await runIndex();
+  await run.settle();
+  return { run, outputs };
+}
+
+/** What the engine would read back as the stack's outputs after the update. */
+async function outputsOf(update: Update): Promise<Inputs> {
+  const entries = await Promise.all(
+    Object.entries(update.outputs).map(async ([key, value]) => [key, await valueOf(value)]),
+  );
+  return Object.fromEntries(entries);
+}
+
+/** Custom resources by URN, which is what decides kept (same URN) against created or deleted. */
+const urns = (run: MockRun, filter: (r: Recorded) => boolean = () => true): string[] =>
+  run.resources
+    .filter((r) => r.custom && filter(r))
+    .map((r) => r.urn)
+    .sort();
+
+const named = (run: MockRun, type: string, name: string): Recorded => {
+  const found = run.resources.find((r) => r.type === type && r.name === name);
+  if (!found) throw new Error(`no ${type} ${name}`);
+  return found;
+};
+
+const sealingOnly = (r: Recorded) => r.name.startsWith("sealed-secrets-");
+
+async function failureOf(action: () => Promise<unknown>): Promise<string> {
+  try {
+    await action();
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+  throw new Error("expected the update to fail");
+}
+
+describe("sealing keys", () => {
+  it("by default declare the one key under the names it always had", async () => {
+    const { run, outputs } = await up({});
+    expect(
+      run.resources.filter((r) => sealingOnly(r) && r.type.startsWith("tls:")).map((r) => r.name),
+    ).toEqual(["sealed-secrets-key", "sealed-secrets-certificate"]);
+    const secret = named(run, TYPES.secret, "sealed-secrets-key-secret");
+    expect(secret.inputs["metadata"].name).toBe("sealed-secrets-key");
+    expect(secret.inputs["metadata"].labels["sealedsecrets.bitnami.com/sealed-secrets-key"]).toBe(
+      "active",
+    );
+    const exported = await outputsOf({ run, outputs });
+    expect(exported["sealedSecretsKeys"]).toEqual({
+      active: ["sealed-secrets-key"],
+      retiring: [],
+    });
+    expect(exported["sealedSecretsCert"]).toBe(CERTIFICATES["sealed-secrets-key"]);
+  });
+
+  it("adding a key keeps every resource of the first and seals with the newest", async () => {
+    const first = await up({});
+    const second = await up(
+      { sealedSecrets: { keys: ["sealed-secrets-key", "key-2027-05"] } },
+      await outputsOf(first),
+    );
+    const before = urns(first.run, sealingOnly);
+    const after = urns(second.run, sealingOnly);
+    expect(before.filter((urn) => !after.includes(urn))).toEqual([]);
+    expect(
+      after
+        .filter((urn) => !before.includes(urn))
+        .map((urn) => urn.split("::").pop())
+        .sort(),
+    ).toEqual([
+      "sealed-secrets-keys-key-2027-05-certificate",
+      "sealed-secrets-keys-key-2027-05-private",
+      "sealed-secrets-keys-key-2027-05-secret",
+    ]);
+    const added = named(second.run, TYPES.secret, "sealed-secrets-keys-key-2027-05-secret");
+    expect(added.inputs["metadata"]).toMatchObject({
+      name: "key-2027-05",
+      namespace: "kube-system",
+      labels: { "sealedsecrets.bitnami.com/sealed-secrets-key": "active" },
+    });
+    expect(added.inputs["type"]).toBe("kubernetes.io/tls");
+    expect(
+      named(second.run, TYPES.privateKey, "sealed-secrets-keys-key-2027-05-private"),
+    ).toMatchObject({ protect: true });
+    expect(added.retainOnDelete).toBe(true);
+
+    const exported = await outputsOf(second);
+    expect(exported["sealedSecretsCert"]).toBe(CERTIFICATES["key-2027-05"]);
+    expect(exported["sealedSecretsCertificates"]).toEqual(CERTIFICATES);
+    expect(exported["sealedSecretsKeys"]).toEqual({
+      active: ["sealed-secrets-key", "key-2027-05"],
+      retiring: [],
+    });
+
+    // The controller reads keys only at start-up: the new key must restart it.
+    const hash = (update: Update) =>
+      named(update.run, TYPES.deployment, "sealed-secrets-deployment").inputs["spec"].template
+        .metadata.annotations["k8s-flux/sealing-certificate-sha256"];
+    expect(hash(second)).not.toBe(hash(first));
+    expect(hash(first)).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("seals with the certificate that became valid last, even when listed first", async () => {
+    const last = await outputsOf(
+      await up({ sealedSecrets: { keys: ["sealed-secrets-key", "key-2027-05"] } }),
+    );
+    const reordered = await up(
+      { sealedSecrets: { keys: ["key-2027-05", "sealed-secrets-key"] } },
+      last,
+    );
+    expect((await outputsOf(reordered))["sealedSecretsCert"]).toBe(CERTIFICATES["key-2027-05"]);
+  });
+
+  it("refuses to drop a deployed key, naming it, its certificate and when it sealed", async () => {
+    const last = await outputsOf(
+      await up({ sealedSecrets: { keys: ["sealed-secrets-key", "key-2027-05"] } }),
+    );
+    const run = await startMockRun("dev", {}, [], {});
+    await run.settle();
+    const message = await failureOf(() => up({ sealedSecrets: { keys: ["key-2027-05"] } }, last));
+    const first = new X509Certificate(CERTIFICATES["sealed-secrets-key"] ?? "");
+    const day = (text: string) => new Date(text).toISOString().slice(0, 10);
+    expect(message).toBe(
+      [
+        "Invalid stack configuration (nothing was changed):",
+        `  - k8s-flux:sealedSecrets.keys no longer lists sealed-secrets-key, which this stack deployed; every SealedSecret sealed with its certificate (SHA-256 ${first.fingerprint256}) would stop decrypting: whatever was sealed with this stack's sealedSecretsCert output or \`kubeseal --fetch-cert\` from ${day(first.validFrom)} until key-2027-05 took over on ${day(new X509Certificate(CERTIFICATES["key-2027-05"] ?? "").validFrom)}. Expected sealed-secrets-key kept in the list; if those secrets are re-sealed with the newest key, set k8s-flux:sealedSecrets.allowKeyRemoval to true to remove it`,
+      ].join("\n"),
+    );
+  });
+
+  it("registers nothing when a removal is refused", async () => {
+    const last = { sealedSecretsCert: CERTIFICATES["sealed-secrets-key"] };
+    const secrets = { "github:token": TEST_GITHUB_TOKEN };
+    const run = await startMockRun(
+      "dev",
+      {
+        ...stackFileConfig("dev"),
+        ...secrets,
+        "k8s-flux:sealedSecrets": JSON.stringify({ keys: ["key-2027-05"] }),
+      },
+      Object.keys(secrets),
+      { lastOutputs: last },
+    );
+    vi.resetModules();
+    // A stack deployed before keys had names has only its certificate output: the default key.
+    const message = await failureOf(() => runIndex());
+    await run.settle();
+    expect(message).toContain("k8s-flux:sealedSecrets.keys no longer lists sealed-secrets-key");
+    expect(run.resources).toEqual([]);
+  });
+
+  it("refuses to switch Sealed Secrets off while it has keys", async () => {
+    const last = await outputsOf(await up({}));
+    const message = await failureOf(() => up({ sealedSecrets: { enabled: false } }, last));
+    expect(message).toContain(
+      "k8s-flux:sealedSecrets.enabled is false, which removes key sealed-secrets-key, deployed by this stack;",
+    );
+  });
+
+  it("removes an allowed key in two updates: first out of the controller, then deleted", async () => {
+    const start = await up({ sealedSecrets: { keys: ["sealed-secrets-key", "key-2027-05"] } });
+    const withBoth = await outputsOf(start);
+
+    const retiring = await up(
+      { sealedSecrets: { keys: ["key-2027-05"], allowKeyRemoval: true } },
+      withBoth,
+    );
+    // Update 1 keeps every resource (same URNs), lifts protection and deactivates the key.
+    expect(urns(retiring.run, sealingOnly)).toEqual(urns(start.run, sealingOnly));
+    expect(named(retiring.run, TYPES.privateKey, "sealed-secrets-key").protect).toBe(false);
+    expect(named(retiring.run, TYPES.certificate, "sealed-secrets-certificate").protect).toBe(
+      false,
+    );
+    const oldSecret = named(retiring.run, TYPES.secret, "sealed-secrets-key-secret");
+    expect(oldSecret.retainOnDelete).toBe(false);
+    expect(
+      oldSecret.inputs["metadata"].labels["sealedsecrets.bitnami.com/sealed-secrets-key"],
+    ).toBe("retiring");
+    expect(
+      named(retiring.run, TYPES.privateKey, "sealed-secrets-keys-key-2027-05-private").protect,
+    ).toBe(true);
+    const afterRetiring = await outputsOf(retiring);
+    expect(afterRetiring["sealedSecretsKeys"]).toEqual({
+      active: ["key-2027-05"],
+      retiring: ["sealed-secrets-key"],
+    });
+    expect(afterRetiring["sealedSecretsCert"]).toBe(CERTIFICATES["key-2027-05"]);
+
+    // Update 2 no longer declares the key, so Pulumi deletes it; nothing else changes.
+    const removed = await up(
+      { sealedSecrets: { keys: ["key-2027-05"], allowKeyRemoval: true } },
+      afterRetiring,
+    );
+    const gone = urns(retiring.run, sealingOnly).filter(
+      (urn) => !urns(removed.run, sealingOnly).includes(urn),
+    );
+    expect(gone.map((urn) => urn.split("::").pop()).sort()).toEqual([
+      "sealed-secrets-certificate",
+      "sealed-secrets-key",
+      "sealed-secrets-key-secret",
+    ]);
+    expect((await outputsOf(removed))["sealedSecretsKeys"]).toEqual({
+      active: ["key-2027-05"],
+      retiring: [],
+    });
+  });
+
+  it("rejects key names that cannot be Secret names, and duplicates", async () => {
+    const message = await failureOf(() =>
+      up({ sealedSecrets: { keys: ["Key_2027", "key-a", "key-a"] } }),
+    );
+    expect(message.split("\n").slice(1)).toEqual([
+      '  - k8s-flux:sealedSecrets.keys[0]: "Key_2027" is not a key name; expected lower-case letters, digits and "-", such as key-2027-05',
+      '  - k8s-flux:sealedSecrets.keys[2]: "key-a" is listed twice; expected each key name once',
+    ]);
+    const empty = await failureOf(() => up({ sealedSecrets: { keys: [] } }));
+    expect(empty.split("\n").slice(1)).toEqual([
+      "  - k8s-flux:sealedSecrets.keys: is empty; expected at least one key name, such as [sealed-secrets-key]",
+    ]);
+  });
+});
+
+describe("deploy keys", () => {
+  const app = (keyGeneration?: number) => [
+    {
+      name: "sample-dev",
+      repository: "git@github.com:acme/test-app-flux-repo.git",
+      path: "dev-app",
+      ...(keyGeneration !== undefined ? { keyGeneration } : {}),
+    },
+  ];
+
+  it("at generation 1 keep the names they always had", async () => {
+    const { run } = await up({ applications: app(1) });
+    expect(run.ofType(TYPES.githubKey).map((r) => r.name)).toEqual([
+      "system-flux-deploy-key-github",
+      "app-sample-dev-deploy-key-github",
+    ]);
+    expect(run.ofType(TYPES.privateKey).map((r) => r.name)).toContain(
+      "app-sample-dev-deploy-key-key",
+    );
+  });
+
+  it("raising a generation makes, registers and switches to a new key before the old goes", async () => {
+    const first = await up({ applications: app() });
+    const second = await up({ applications: app(2) });
+    const before = urns(first.run);
+    const after = urns(second.run);
+    const name = (urn: string) => urn.split("::").pop();
+    expect(
+      after
+        .filter((urn) => !before.includes(urn))
+        .map(name)
+        .sort(),
+    ).toEqual(["app-sample-dev-deploy-key-github-gen2", "app-sample-dev-deploy-key-key-gen2"]);
+    // Not declared any more: Pulumi deletes these at the end of the update, after the switch.
+    expect(
+      before
+        .filter((urn) => !after.includes(urn))
+        .map(name)
+        .sort(),
+    ).toEqual(["app-sample-dev-deploy-key-github", "app-sample-dev-deploy-key-key"]);
+
+    const registration = named(
+      second.run,
+      TYPES.githubKey,
+      "app-sample-dev-deploy-key-github-gen2",
+    );
+    expect(registration.inputs).toMatchObject({
+      repository: "test-app-flux-repo",
+      title: "k8s-flux dev-eks sample-dev (key 2)",
+      readOnly: true,
+      key: "ecdsa-sha2-nistp384 AAAAFAKEappsampledevdeploykeykeygen2",
+    });
+    // The Flux Secret is the same resource, updated in place, and only after the new key is
+    // registered on GitHub.
+    const secret = named(second.run, TYPES.secret, "app-sample-dev-deploy-key-secret");
+    expect(secret.urn).toBe(named(first.run, TYPES.secret, "app-sample-dev-deploy-key-secret").urn);
+    expect(secret.dependencies).toContain(registration.urn);
+    expect(secret.inputs["stringData"]["identity.pub"]).toBe(
+      "ecdsa-sha2-nistp384 AAAAFAKEappsampledevdeploykeykeygen2",
+    );
+    // The system Flux key is untouched.
+    expect(named(second.run, TYPES.githubKey, "system-flux-deploy-key-github").urn).toBe(
+      named(first.run, TYPES.githubKey, "system-flux-deploy-key-github").urn,
+    );
+  });
+
+  it("rotates the system Flux key the same way", async () => {
+    const { run } = await up({
+      systemFlux: { repository: "git@github.com:acme/k8s-flux.git", keyGeneration: 3 },
+    });
+    expect(run.ofType(TYPES.githubKey).map((r) => [r.name, r.inputs["title"]])).toEqual([
+      ["system-flux-deploy-key-github-gen3", "k8s-flux dev-eks system (key 3)"],
+      ["app-sample-dev-deploy-key-github", "k8s-flux dev-eks sample-dev"],
+    ]);
+  });
+
+  it("rejects generations that are not whole numbers from 1", async () => {
+    const message = await failureOf(() =>
+      up({
+        systemFlux: { repository: "git@github.com:acme/k8s-flux.git", keyGeneration: 0 },
+        applications: app(1.5),
+      }),
+    );
+    expect(message.split("\n").slice(1)).toEqual([
+      "  - k8s-flux:systemFlux.keyGeneration: 0 is below 1; expected 1, 2, 3, ...",
+      "  - k8s-flux:applications[0].keyGeneration: 1.5 is not a whole number; expected 1, 2, 3, ...",
+    ]);
+  });
+});
