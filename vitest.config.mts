@@ -3,6 +3,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // Tests against a real API server run with vitest.cluster.config.mts (npm run test:cluster).
+    exclude: ["test/cluster/**", "node_modules/**"],
     // Pulumi's runtime keeps its mock monitor in module state; a fresh process per file keeps
     // one file's resources out of another's.
     pool: "forks",

@@ -78,20 +78,13 @@ export function planSealingKeys(
       const where = settings.enabled
         ? `${KEYS} no longer lists ${name}, which this stack deployed`
         : `k8s-flux:sealedSecrets.enabled is false, which removes key ${name}, deployed by this stack`;
+      // Switching off keeps the key Secrets in the cluster; the README says how, step by step.
       problems.push(
         `${where}; ${strandedBy(name, last)}. Expected ${name} kept in the list; if those ` +
           `secrets are re-sealed with the newest key, set ${ALLOW} to true to remove it`,
       );
     }
   }
-  if (!settings.enabled && removed.length > 0 && settings.allowKeyRemoval) {
-    problems.push(
-      `k8s-flux:sealedSecrets.enabled is false while keys ${removed.join(", ")} are protected; ` +
-        `expected the keys removed first (leave Sealed Secrets on, take them out of ${KEYS} ` +
-        `with ${ALLOW} true, run pulumi up twice), or follow the README's "Switching Sealed Secrets off"`,
-    );
-  }
-
   const requests: SealingKeyRequest[] = [
     ...wanted.map((name) => ({ name, retiring: false })),
     // Retiring for one update only: the next, no longer declaring them, deletes them.

@@ -220,6 +220,10 @@ describe("sealing keys", () => {
     expect(message).toContain(
       "k8s-flux:sealedSecrets.enabled is false, which removes key sealed-secrets-key, deployed by this stack;",
     );
+    // Allowed, it declares no sealing resources at all (the README's switch-off steps).
+    const off = await up({ sealedSecrets: { enabled: false, allowKeyRemoval: true } }, last);
+    expect(off.run.resources.filter(sealingOnly)).toEqual([]);
+    expect(off.outputs["sealedSecretsKeys"]).toBeUndefined();
   });
 
   it("removes an allowed key in two updates: first out of the controller, then deleted", async () => {
