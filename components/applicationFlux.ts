@@ -2,6 +2,7 @@ import type * as github from "@pulumi/github";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { DeployKey } from "./deployKey";
+import { awaitMetadata, SKIP_AWAIT } from "./shared/readiness";
 import type { GitSource } from "./shared/gitSource";
 import { roleRef } from "./shared/rbac";
 import {
@@ -25,6 +26,10 @@ export interface ApplicationFluxArgs {
   readonly githubProvider?: github.Provider;
   /** The deploy key's generation; raise it to rotate the key (see DeployKeyArgs.generation). */
   readonly keyGeneration?: number;
+  /** Register the deploy key on GitHub when the repository is there. Defaults to true. */
+  readonly registerDeployKey?: boolean;
+  /** Whether `pulumi up` waits for the GitRepository to be Ready. Defaults to true. */
+  readonly waitForReadiness?: boolean;
   /** Flux's CRDs exist only once the system Flux is installed; depend on it. */
   readonly fluxInstance: pulumi.Input<pulumi.Resource>;
   /** The Pod Security Standard enforced in both namespaces; `baseline` when not given. */
@@ -117,6 +122,7 @@ export class ApplicationFlux extends pulumi.ComponentResource {
         labels: { "toolkit.fluxcd.io/tenant": args.name },
         ...(args.githubProvider ? { githubProvider: args.githubProvider } : {}),
         ...(args.keyGeneration !== undefined ? { generation: args.keyGeneration } : {}),
+        registerOnGitHub: args.registerDeployKey ?? true,
       },
       { parent: this },
     );
@@ -133,9 +139,9 @@ export class ApplicationFlux extends pulumi.ComponentResource {
           // Ready proves the deploy key and host keys work, so wait for it. A key added by hand
           // cannot work before this update has printed it: waiting would fail the update and
           // withhold the deployKeysToAddByHand output the user needs.
-          annotations: this.deployKey.registeredOnGitHub
-            ? { "pulumi.com/waitFor": "condition=Ready" }
-            : { "pulumi.com/skipAwait": "true" },
+          ...awaitMetadata(this.deployKey.registeredOnGitHub && (args.waitForReadiness ?? true), {
+            "pulumi.com/waitFor": "condition=Ready",
+          }),
         },
         spec: {
           url: args.source.repository.sshUrl,
@@ -157,7 +163,7 @@ export class ApplicationFlux extends pulumi.ComponentResource {
           namespace: fluxNamespace.metadata.name,
           labels,
           // The application's own health is its team's concern, not a reason to fail `pulumi up`.
-          annotations: { "pulumi.com/skipAwait": "true" },
+          annotations: { ...SKIP_AWAIT },
         },
         spec: {
           interval: args.source.interval,

@@ -17,8 +17,13 @@ export interface DeployKeyArgs {
   /** Where Flux reads the key: an Opaque Secret with `identity`, `identity.pub`, `known_hosts`. */
   readonly secretName: string;
   readonly secretNamespace: pulumi.Input<string>;
-  /** The GitHub provider for the repository's owner; required when the repository is on GitHub. */
+  /** The GitHub provider for the repository's owner; required to register the key there. */
   readonly githubProvider?: github.Provider;
+  /**
+   * Register the key on GitHub when the repository is there. Defaults to true; false leaves the
+   * public key for someone (or something) else to add.
+   */
+  readonly registerOnGitHub?: boolean;
   /** Extra labels for the Secret. */
   readonly labels?: Record<string, string>;
   /**
@@ -53,7 +58,7 @@ export class DeployKey extends pulumi.ComponentResource {
   constructor(name: string, args: DeployKeyArgs, opts?: pulumi.ComponentResourceOptions) {
     super("k8s-flux:deployKey:DeployKey", name, {}, opts);
 
-    const { github: githubRepository } = args.repository;
+    const githubRepository = args.registerOnGitHub === false ? undefined : args.repository.github;
     if (githubRepository && !args.githubProvider) {
       throw new Error(
         `DeployKey ${name}: ${args.repository.original} is on GitHub, so a GitHub provider for ${githubRepository.owner} is required`,

@@ -8,6 +8,7 @@ import {
   podIdentityTrustPolicy,
 } from "./shared/iamTrust";
 import { PLATFORM_NAMESPACES } from "./shared/namespaces";
+import { awaitMetadata } from "./shared/readiness";
 import { roleRef } from "./shared/rbac";
 import {
   restrictedContainerSecurityContext,
@@ -22,8 +23,11 @@ export type ExternalDnsIdentity =
   | { readonly mode: "irsa"; readonly eksClusterName: string; readonly oidcProviderArn?: string }
   /** EKS Pod Identity: a pod identity association binds the ServiceAccount to the role. */
   | { readonly mode: "pod-identity"; readonly eksClusterName: string }
-  /** kube2iam on the nodes assumes the role named in the pod's annotation. */
-  | { readonly mode: "kube2iam"; readonly nodeRoleArn: string };
+  /**
+   * kube2iam on the nodes assumes the role named in the pod's annotation. The nodes' role is
+   * needed only to write the trust policy of a role this program creates.
+   */
+  | { readonly mode: "kube2iam"; readonly nodeRoleArn?: string };
 
 export interface ExternalDnsArgs {
   /** Written into every TXT ownership record; use the cluster's name so clusters never fight. */
@@ -41,6 +45,13 @@ export interface ExternalDnsArgs {
   readonly legacyAnnotations?: boolean;
   /** Defaults to `external-dns`, created by this component. */
   readonly namespace?: string;
+  /**
+   * An IAM role managed elsewhere (its trust and Route53 policy included). Given, no IAM role,
+   * policy or OIDC lookup is made; the identity mode still decides how the pod assumes it.
+   */
+  readonly roleArn?: string;
+  /** Whether `pulumi up` waits for the controller to roll out. Defaults to true. */
+  readonly waitForReadiness?: boolean;
 }
 
 const defaults = {
@@ -108,35 +119,11 @@ export class ExternalDns extends pulumi.ComponentResource {
     const serviceAccountName = defaults.serviceAccountName;
     const labels = standardLabels("external-dns", { "app.kubernetes.io/name": "external-dns" });
     this.namespace = namespace;
-    // Built first: a malformed node role or OIDC provider ARN throws before any child exists.
-    const trustPolicy = this.trustPolicy(name, args.identity, namespace, serviceAccountName);
-
-    if (args.hostedZoneIds.length === 0) {
-      pulumi.log.warn(
-        "External DNS may change records in every Route53 hosted zone of the account, because k8s-flux:externalDns.hostedZoneIds is empty; list the zones to scope it.",
-        this,
-      );
-    }
-
-    const partition = aws.getPartitionOutput({}, { parent: this }).partition;
-    const role = new aws.iam.Role(
-      `${name}-role`,
-      {
-        description: `External DNS for cluster ${args.txtOwnerId} (managed by k8s-flux)`,
-        assumeRolePolicy: trustPolicy.apply((document) => JSON.stringify(document)),
-        tags: { "k8s-flux/cluster": args.txtOwnerId, "k8s-flux/component": "external-dns" },
-      },
-      { parent: this },
-    );
-    const rolePolicy = new aws.iam.RolePolicy(
-      `${name}-route53`,
-      {
-        role: role.name,
-        policy: partition.apply((p) => JSON.stringify(route53Policy(args.hostedZoneIds, p))),
-      },
-      { parent: this },
-    );
-    this.roleArn = role.arn;
+    const roleAccess = args.roleArn
+      ? { roleArn: pulumi.output(args.roleArn), dependencies: [] as pulumi.Resource[] }
+      : this.createRole(name, args, namespace, serviceAccountName);
+    const roleArn = roleAccess.roleArn;
+    this.roleArn = roleArn;
 
     // EKS injects Pod Identity credentials only into pods created after the association exists.
     const podIdentityAssociation =
@@ -147,7 +134,7 @@ export class ExternalDns extends pulumi.ComponentResource {
               clusterName: args.identity.eksClusterName,
               namespace,
               serviceAccount: serviceAccountName,
-              roleArn: role.arn,
+              roleArn,
             },
             { parent: this },
           )
@@ -166,7 +153,7 @@ export class ExternalDns extends pulumi.ComponentResource {
           namespace: ns.metadata.name,
           labels,
           annotations:
-            args.identity.mode === "irsa" ? { "eks.amazonaws.com/role-arn": role.arn } : {},
+            args.identity.mode === "irsa" ? { "eks.amazonaws.com/role-arn": roleArn } : {},
         },
         automountServiceAccountToken: true,
       },
@@ -210,7 +197,12 @@ export class ExternalDns extends pulumi.ComponentResource {
     new k8s.apps.v1.Deployment(
       `${name}-deployment`,
       {
-        metadata: { name: "external-dns", namespace, labels },
+        metadata: {
+          name: "external-dns",
+          namespace,
+          labels,
+          ...awaitMetadata(args.waitForReadiness ?? true),
+        },
         spec: {
           replicas: 1,
           // Two controllers must never write the same zone at once.
@@ -220,7 +212,7 @@ export class ExternalDns extends pulumi.ComponentResource {
             metadata: {
               labels,
               annotations:
-                args.identity.mode === "kube2iam" ? { "iam.amazonaws.com/role": role.arn } : {},
+                args.identity.mode === "kube2iam" ? { "iam.amazonaws.com/role": roleArn } : {},
             },
             spec: {
               serviceAccountName: serviceAccount.metadata.name,
@@ -249,13 +241,51 @@ export class ExternalDns extends pulumi.ComponentResource {
         // Start the controller only once it can read the cluster and its role can act on Route53.
         dependsOn: [
           binding,
-          rolePolicy,
+          ...roleAccess.dependencies,
           ...(podIdentityAssociation ? [podIdentityAssociation] : []),
         ],
       },
     );
 
     this.registerOutputs({ roleArn: this.roleArn, namespace: this.namespace });
+  }
+
+  /** The role and its Route53 policy, trusted by the identity mode's principal. */
+  private createRole(
+    name: string,
+    args: ExternalDnsArgs,
+    namespace: string,
+    serviceAccountName: string,
+  ): { roleArn: pulumi.Output<string>; dependencies: pulumi.Resource[] } {
+    // Built first: a malformed node role or OIDC provider ARN throws before any child exists.
+    const trustPolicy = this.trustPolicy(name, args.identity, namespace, serviceAccountName);
+
+    if (args.hostedZoneIds.length === 0) {
+      pulumi.log.warn(
+        "External DNS may change records in every Route53 hosted zone of the account, because k8s-flux:externalDns.hostedZoneIds is empty; list the zones to scope it.",
+        this,
+      );
+    }
+
+    const partition = aws.getPartitionOutput({}, { parent: this }).partition;
+    const role = new aws.iam.Role(
+      `${name}-role`,
+      {
+        description: `External DNS for cluster ${args.txtOwnerId} (managed by k8s-flux)`,
+        assumeRolePolicy: trustPolicy.apply((document) => JSON.stringify(document)),
+        tags: { "k8s-flux/cluster": args.txtOwnerId, "k8s-flux/component": "external-dns" },
+      },
+      { parent: this },
+    );
+    const rolePolicy = new aws.iam.RolePolicy(
+      `${name}-route53`,
+      {
+        role: role.name,
+        policy: partition.apply((p) => JSON.stringify(route53Policy(args.hostedZoneIds, p))),
+      },
+      { parent: this },
+    );
+    return { roleArn: role.arn, dependencies: [rolePolicy] };
   }
 
   private trustPolicy(
@@ -268,6 +298,11 @@ export class ExternalDns extends pulumi.ComponentResource {
       case "pod-identity":
         return pulumi.output(podIdentityTrustPolicy());
       case "kube2iam":
+        if (identity.nodeRoleArn === undefined) {
+          throw new Error(
+            `${name}: kube2iam needs the nodes' role ARN to write the trust policy of the role it creates`,
+          );
+        }
         return pulumi.output(kube2iamTrustPolicy(identity.nodeRoleArn));
       case "irsa":
         return identity.oidcProviderArn

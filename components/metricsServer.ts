@@ -7,11 +7,14 @@ import {
   restrictedPodSecurityContext,
   standardLabels,
 } from "./shared/workloads";
+import { awaitMetadata } from "./shared/readiness";
 import { versions } from "./versions";
 
 export interface MetricsServerArgs {
   /** Seconds between scrapes of each kubelet, as `--metric-resolution`. Defaults to 15. */
   readonly metricResolutionSeconds?: number;
+  /** Whether `pulumi up` waits for the workload to become ready. Defaults to true. */
+  readonly waitForReadiness?: boolean;
 }
 
 const NAMESPACE = PLATFORM_NAMESPACES.kubeSystem;
@@ -38,6 +41,7 @@ export class MetricsServer extends pulumi.ComponentResource {
     super("k8s-flux:metricsServer:MetricsServer", name, {}, opts);
 
     const labels = standardLabels("metrics-server", { "app.kubernetes.io/name": NAME });
+    const notWaiting = awaitMetadata(args.waitForReadiness ?? true);
     const selector = { "app.kubernetes.io/name": NAME };
     const childOpts = { parent: this };
 
@@ -119,7 +123,7 @@ export class MetricsServer extends pulumi.ComponentResource {
     const service = new k8s.core.v1.Service(
       `${name}-service`,
       {
-        metadata: { name: NAME, namespace: NAMESPACE, labels },
+        metadata: { name: NAME, namespace: NAMESPACE, labels, ...notWaiting },
         spec: {
           selector,
           ports: [{ name: "https", port: 443, protocol: "TCP", targetPort: "https" }],
@@ -131,7 +135,7 @@ export class MetricsServer extends pulumi.ComponentResource {
     const deployment = new k8s.apps.v1.Deployment(
       `${name}-deployment`,
       {
-        metadata: { name: NAME, namespace: NAMESPACE, labels },
+        metadata: { name: NAME, namespace: NAMESPACE, labels, ...notWaiting },
         spec: {
           selector: { matchLabels: selector },
           strategy: { rollingUpdate: { maxUnavailable: 0 } },

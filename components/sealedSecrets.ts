@@ -16,6 +16,7 @@ import {
   restrictedPodSecurityContext,
   standardLabels,
 } from "./shared/workloads";
+import { awaitMetadata } from "./shared/readiness";
 import { versions } from "./versions";
 
 export interface SealedSecretsArgs {
@@ -24,6 +25,8 @@ export interface SealedSecretsArgs {
    * `sealed-secrets-key`. Every key listed decrypts; the newest certificate seals.
    */
   readonly keys?: readonly SealingKeyRequest[];
+  /** Whether `pulumi up` waits for the workload to become ready. Defaults to true. */
+  readonly waitForReadiness?: boolean;
 }
 
 /** kubeseal looks for the controller here by default; moving it breaks `kubeseal` for everyone. */
@@ -61,6 +64,7 @@ export class SealedSecrets extends pulumi.ComponentResource {
       "app.kubernetes.io/name": SEALED_SECRETS_CONTROLLER,
     });
     const selector = { "app.kubernetes.io/name": SEALED_SECRETS_CONTROLLER };
+    const notWaiting = awaitMetadata(args.waitForReadiness ?? true);
 
     const requests = args.keys ?? defaults.keys;
     if (!requests.some((key) => !key.retiring)) {
@@ -113,7 +117,7 @@ export class SealedSecrets extends pulumi.ComponentResource {
         new k8s.core.v1.Service(
           `${name}-${suffix}`,
           {
-            metadata: { name: serviceName, namespace, labels },
+            metadata: { name: serviceName, namespace, labels, ...notWaiting },
             spec: {
               type: "ClusterIP",
               selector,
@@ -127,7 +131,7 @@ export class SealedSecrets extends pulumi.ComponentResource {
     new k8s.apps.v1.Deployment(
       `${name}-deployment`,
       {
-        metadata: { name: SEALED_SECRETS_CONTROLLER, namespace, labels },
+        metadata: { name: SEALED_SECRETS_CONTROLLER, namespace, labels, ...notWaiting },
         spec: {
           replicas: 1,
           selector: { matchLabels: selector },

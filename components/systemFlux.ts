@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DeployKey } from "./deployKey";
 import type { GitSource } from "./shared/gitSource";
 import { PLATFORM_NAMESPACES } from "./shared/namespaces";
+import { awaitMetadata } from "./shared/readiness";
 import { standardLabels } from "./shared/workloads";
 import { versions } from "./versions";
 
@@ -20,6 +21,15 @@ export interface SystemFluxArgs {
   readonly githubProvider?: github.Provider;
   /** The deploy key's generation; raise it to rotate the key (see DeployKeyArgs.generation). */
   readonly keyGeneration?: number;
+  /** Register the deploy key on GitHub when the repository is there. Defaults to true. */
+  readonly registerDeployKey?: boolean;
+  /**
+   * Install the Flux Operator and its namespace. Defaults to true. False when the operator is
+   * managed elsewhere: it must then already run in flux-system, whose namespace must exist.
+   */
+  readonly installOperator?: boolean;
+  /** Whether `pulumi up` waits for the FluxInstance to be Ready. Defaults to true. */
+  readonly waitForReadiness?: boolean;
 }
 
 /** The operator watches only this namespace for its FluxInstance, and the CRD fixes the name. */
@@ -87,23 +97,11 @@ export class SystemFlux extends pulumi.ComponentResource {
     super("k8s-flux:systemFlux:SystemFlux", name, {}, opts);
 
     const labels = standardLabels("system-flux");
-    const namespace = new k8s.core.v1.Namespace(
-      `${name}-namespace`,
-      { metadata: { name: FLUX_NAMESPACE, labels } },
-      { parent: this },
-    );
-
-    const operator = new k8s.helm.v4.Chart(
-      `${name}-operator`,
-      {
-        chart: versions.fluxOperatorChart.chart,
-        version: versions.fluxOperatorChart.version,
-        // The chart's ServiceAccount and Deployment are named after the release.
-        name: "flux-operator",
-        namespace: namespace.metadata.name,
-      },
-      { parent: this, dependsOn: [namespace] },
-    );
+    // Installed, the namespace's name comes from the Namespace, so what lives in it waits for it.
+    const { namespaceName, operator } =
+      args.installOperator === false
+        ? { namespaceName: pulumi.output(FLUX_NAMESPACE), operator: [] }
+        : this.installOperator(name, labels);
 
     this.deployKey = new DeployKey(
       `${name}-deploy-key`,
@@ -113,9 +111,10 @@ export class SystemFlux extends pulumi.ComponentResource {
         readOnly: !args.imageAutomation,
         knownHosts: args.knownHosts,
         secretName: PULL_SECRET_NAME,
-        secretNamespace: namespace.metadata.name,
+        secretNamespace: namespaceName,
         ...(args.githubProvider ? { githubProvider: args.githubProvider } : {}),
         ...(args.keyGeneration !== undefined ? { generation: args.keyGeneration } : {}),
+        registerOnGitHub: args.registerDeployKey ?? true,
       },
       { parent: this },
     );
@@ -127,10 +126,12 @@ export class SystemFlux extends pulumi.ComponentResource {
         kind: "FluxInstance",
         metadata: {
           name: FLUX_INSTANCE_NAME,
-          namespace: namespace.metadata.name,
+          namespace: namespaceName,
           labels,
           // Tenants' sources need Flux's CRDs, which exist once the instance is Ready.
-          annotations: { "pulumi.com/waitFor": "condition=Ready" },
+          ...awaitMetadata(args.waitForReadiness ?? true, {
+            "pulumi.com/waitFor": "condition=Ready",
+          }),
         },
         spec: fluxInstanceSpec({
           source: args.source,
@@ -143,12 +144,36 @@ export class SystemFlux extends pulumi.ComponentResource {
         }),
       },
       // The operator must outlive the FluxInstance: its finalizer uninstalls Flux.
-      { parent: this, dependsOn: [operator, this.deployKey.secret] },
+      { parent: this, dependsOn: [...operator, this.deployKey.secret] },
     );
 
     this.registerOutputs({
       namespace: this.namespace,
       publicKey: this.deployKey.publicKey,
     });
+  }
+
+  /** The operator's namespace and pinned chart; the Secret and instance wait for both. */
+  private installOperator(
+    name: string,
+    labels: Record<string, string>,
+  ): { namespaceName: pulumi.Output<string>; operator: pulumi.Resource[] } {
+    const namespace = new k8s.core.v1.Namespace(
+      `${name}-namespace`,
+      { metadata: { name: FLUX_NAMESPACE, labels } },
+      { parent: this },
+    );
+    const operator = new k8s.helm.v4.Chart(
+      `${name}-operator`,
+      {
+        chart: versions.fluxOperatorChart.chart,
+        version: versions.fluxOperatorChart.version,
+        // The chart's ServiceAccount and Deployment are named after the release.
+        name: "flux-operator",
+        namespace: namespace.metadata.name,
+      },
+      { parent: this, dependsOn: [namespace] },
+    );
+    return { namespaceName: namespace.metadata.name, operator: [operator] };
   }
 }

@@ -34,7 +34,7 @@ function gitHubProviders(
 ): (location: GitRepositoryLocation) => github.Provider | undefined {
   const providers = new Map<string, github.Provider>();
   return (location) => {
-    if (!location.github) return undefined;
+    if (!location.github || !config.registerDeployKeys) return undefined;
     const owner = location.github.owner;
     let provider = providers.get(owner.toLowerCase());
     if (!provider) {
@@ -71,7 +71,11 @@ export function buildCluster(
   };
 
   const externalDns = config.externalDns
-    ? new ExternalDns("external-dns", { ...config.externalDns, txtOwnerId: config.clusterName })
+    ? new ExternalDns("external-dns", {
+        ...config.externalDns,
+        txtOwnerId: config.clusterName,
+        waitForReadiness: config.waitForReadiness,
+      })
     : undefined;
 
   const systemFlux = new SystemFlux("system-flux", {
@@ -80,11 +84,17 @@ export function buildCluster(
     knownHosts: knownHostsFor(config.systemFlux.repository),
     clusterName: config.clusterName,
     keyGeneration: config.systemFlux.keyGeneration,
+    installOperator: config.systemFlux.installOperator,
+    registerDeployKey: config.registerDeployKeys,
+    waitForReadiness: config.waitForReadiness,
     ...providerArg(config.systemFlux.repository),
   });
 
   const sealedSecrets = config.sealedSecrets.enabled
-    ? new SealedSecrets("sealed-secrets", { keys: sealingKeys })
+    ? new SealedSecrets("sealed-secrets", {
+        keys: sealingKeys,
+        waitForReadiness: config.waitForReadiness,
+      })
     : undefined;
   for (const key of sealedSecrets?.retiringKeys ?? []) {
     pulumi.log.warn(
@@ -93,7 +103,7 @@ export function buildCluster(
   }
 
   if (config.metricsServer.enabled) {
-    new MetricsServer("metrics-server");
+    new MetricsServer("metrics-server", { waitForReadiness: config.waitForReadiness });
   }
 
   if (config.newRelicLicenseKey) {
@@ -113,6 +123,8 @@ export function buildCluster(
       fluxInstance: systemFlux.fluxInstance,
       podSecurity: application.podSecurity,
       keyGeneration: application.keyGeneration,
+      registerDeployKey: config.registerDeployKeys,
+      waitForReadiness: config.waitForReadiness,
       ...providerArg(application.repository),
     }),
   }));

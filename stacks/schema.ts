@@ -197,6 +197,13 @@ const externalDnsSchema = z
           `${quoted(issue.input)} is not an IAM role ARN; expected arn:aws:iam::<account>:role/<name>`,
       })
       .optional(),
+    roleArn: z
+      .string()
+      .regex(IAM_ROLE_ARN, {
+        error: (issue) =>
+          `${quoted(issue.input)} is not an IAM role ARN; expected arn:aws:iam::<account>:role/<name>`,
+      })
+      .optional(),
     annotationPrefix: z
       .string()
       .regex(/^[a-z0-9.-]+\/$/, {
@@ -209,10 +216,29 @@ const externalDnsSchema = z
   })
   .superRefine((dns, ctx) => {
     // Partially parsed when a field failed: read what the identity rules need as raw values.
-    const { enabled, identity, nodeRoleArn, oidcProviderArn } = dns as Record<string, unknown>;
+    const { enabled, identity, nodeRoleArn, oidcProviderArn, roleArn } = dns as Record<
+      string,
+      unknown
+    >;
     if (enabled === false || !(identityModes as readonly unknown[]).includes(identity)) return;
     const mode = identity as IdentityMode;
     const key = "k8s-flux:externalDns";
+    if (roleArn !== undefined) {
+      // The role is managed elsewhere, trust policy included: nothing here would read these.
+      for (const [field, value] of [
+        ["nodeRoleArn", nodeRoleArn],
+        ["oidcProviderArn", oidcProviderArn],
+      ] as const) {
+        if (value !== undefined) {
+          ctx.addIssue({
+            code: "custom",
+            path: [field],
+            message: `is only used to write the trust policy of a role this program creates, but ${key}.roleArn is set; remove one of them`,
+          });
+        }
+      }
+      return;
+    }
     if (mode === "kube2iam" && nodeRoleArn === undefined) {
       ctx.addIssue({
         code: "custom",
@@ -253,6 +279,7 @@ const systemFluxSchema = z.strictObject(
     ...gitSourceFields,
     imageAutomation: z.boolean().default(false),
     keyGeneration,
+    installOperator: z.boolean().default(true),
   },
   { error: whenMissing("is required; expected an object with at least a repository") },
 );
@@ -420,6 +447,8 @@ export const stackSchema = z.strictObject({
   metricsServer: toggle,
   newrelic: toggle,
   knownHosts: knownHosts.default({}),
+  registerDeployKeys: z.boolean().default(true),
+  waitForReadiness: z.boolean().default(true),
 });
 
 export type ParsedStack = z.output<typeof stackSchema>;

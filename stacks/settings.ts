@@ -23,12 +23,17 @@ import {
 export const CONFIG_NAMESPACE = "k8s-flux";
 
 /** External DNS as configured; the TXT owner id is always the cluster name. */
-export type ExternalDnsSettings = Omit<ExternalDnsArgs, "txtOwnerId" | "namespace">;
+export type ExternalDnsSettings = Omit<
+  ExternalDnsArgs,
+  "txtOwnerId" | "namespace" | "waitForReadiness"
+>;
 
 export interface SystemFluxSettings extends GitSource {
   readonly imageAutomation: boolean;
   /** The deploy key's generation, from 1; raised to rotate the key. */
   readonly keyGeneration: number;
+  /** Whether this program installs the Flux Operator, or finds it running. */
+  readonly installOperator: boolean;
 }
 
 export interface ApplicationSettings extends GitSource {
@@ -59,6 +64,10 @@ export interface ClusterSettings {
   readonly newRelic: { readonly enabled: boolean };
   /** known_hosts text by host name: the built-in github.com keys merged with stack overrides. */
   readonly knownHosts: Readonly<Record<string, string>>;
+  /** Whether deploy keys on github.com are registered there; otherwise they are added by hand. */
+  readonly registerDeployKeys: boolean;
+  /** Whether `pulumi up` waits for workloads and Flux objects to become ready. */
+  readonly waitForReadiness: boolean;
 }
 
 /** What the loader hands to the validator: raw values by key, and what it knows of the secrets. */
@@ -331,7 +340,8 @@ function checkAcrossSections(stack: unknown, raw: RawStackConfig, ctx: z.Refinem
       ),
     ),
   ];
-  if (onGitHub.length > 0 && !raw.githubTokenIsSet) {
+  const registering = setting("registerDeployKeys") !== false;
+  if (registering && onGitHub.length > 0 && !raw.githubTokenIsSet) {
     ctx.addIssue({
       code: "custom",
       path: [],
@@ -432,6 +442,8 @@ function toClusterSettings(stack: ParsedStack): ClusterSettings {
     metricsServer: stack.metricsServer,
     newRelic: stack.newrelic,
     knownHosts,
+    registerDeployKeys: stack.registerDeployKeys,
+    waitForReadiness: stack.waitForReadiness,
   };
 }
 
@@ -441,11 +453,14 @@ function externalDnsSettings(stack: ParsedStack): ExternalDnsSettings {
   let identity: ExternalDnsSettings["identity"];
   switch (dns.identity) {
     case "kube2iam":
-      if (dns.nodeRoleArn === undefined) {
+      if (dns.nodeRoleArn === undefined && dns.roleArn === undefined) {
         // The schema reports this as bad input; reaching it here is a bug.
         throw new Error("externalDns.nodeRoleArn passed validation without a value");
       }
-      identity = { mode: "kube2iam", nodeRoleArn: dns.nodeRoleArn };
+      identity = {
+        mode: "kube2iam",
+        ...(dns.nodeRoleArn !== undefined ? { nodeRoleArn: dns.nodeRoleArn } : {}),
+      };
       break;
     case "pod-identity":
       identity = { mode: "pod-identity", eksClusterName };
@@ -464,6 +479,7 @@ function externalDnsSettings(stack: ParsedStack): ExternalDnsSettings {
     policy: dns.policy,
     identity,
     ...(dns.annotationPrefix ? { annotationPrefix: dns.annotationPrefix } : {}),
+    ...(dns.roleArn ? { roleArn: dns.roleArn } : {}),
     legacyAnnotations: dns.legacyAnnotations,
   };
 }

@@ -98,7 +98,7 @@ const LICENSE_IN_PLAINTEXT =
 /** Stands in for a secret pasted into the wrong setting; no message may contain any of it. */
 const FAKE_SECRET = "SUPERSECRET-TEST-0123456789abcdef";
 const TOP_LEVEL_KEYS =
-  "clusterName, externalDns, systemFlux, applications, sealedSecrets, metricsServer, newrelic, knownHosts, newrelicLicenseKey";
+  "clusterName, externalDns, systemFlux, applications, sealedSecrets, metricsServer, newrelic, knownHosts, registerDeployKeys, waitForReadiness, newrelicLicenseKey";
 
 describe("valid stack config", () => {
   it("fills in every default", () => {
@@ -118,12 +118,15 @@ describe("valid stack config", () => {
         interval: "1m",
         imageAutomation: false,
         keyGeneration: 1,
+        installOperator: true,
       },
       applications: [],
       sealedSecrets: { enabled: true, keys: ["sealed-secrets-key"], allowKeyRemoval: false },
       metricsServer: { enabled: true },
       newRelic: { enabled: false },
       knownHosts: { "github.com": GITHUB_KNOWN_HOSTS },
+      registerDeployKeys: true,
+      waitForReadiness: true,
     });
   });
 
@@ -438,7 +441,7 @@ describe("bad stack config, one problem each", () => {
       'k8s-flux:applications[0].intervall: unknown setting (did you mean "interval"?); expected one of name, repository, branch, path, interval, podSecurity, keyGeneration',
     ]);
     expect(problemsOf({ ...MINIMAL, externalDns: { zoneIds: ["Z1"] } })).toEqual([
-      "k8s-flux:externalDns.zoneIds: unknown setting; expected one of enabled, domainFilters, hostedZoneIds, policy, identity, eksClusterName, oidcProviderArn, nodeRoleArn, annotationPrefix, legacyAnnotations",
+      "k8s-flux:externalDns.zoneIds: unknown setting; expected one of enabled, domainFilters, hostedZoneIds, policy, identity, eksClusterName, oidcProviderArn, nodeRoleArn, roleArn, annotationPrefix, legacyAnnotations",
     ]);
   });
 
@@ -1135,6 +1138,7 @@ describe("loadStackConfig", () => {
       interval: "2m",
       imageAutomation: false,
       keyGeneration: 1,
+      installOperator: true,
     });
     expect(config.applications.map((a) => [a.name, a.repository.sshUrl, a.path])).toEqual([
       ["sample-dev", "ssh://git@github.com/acme/test-app-flux-repo.git", "./dev-app"],

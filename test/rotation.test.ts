@@ -53,7 +53,7 @@ interface Update {
 /** One `pulumi up` of the dev stack with `settings` changed, after an update that left `last`. */
 async function up(settings: Record<string, unknown>, last: Inputs = {}): Promise<Update> {
   const secrets = { "github:token": TEST_GITHUB_TOKEN };
-  const config = { ...stackFileConfig("dev"), ...secrets };
+  const config: Record<string, string> = { ...stackFileConfig("dev"), ...secrets };
   for (const [key, value] of Object.entries(settings)) {
     config[`k8s-flux:${key}`] = JSON.stringify(value);
   }
