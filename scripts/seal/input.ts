@@ -1,0 +1,153 @@
+/**
+ * The two ways a Secret comes in: a manifest on stdin (what `kubectl create secret generic ...
+ * --dry-run=client -o yaml` prints, YAML or JSON), or kubectl-style flags.
+ */
+import { readFileSync } from "node:fs";
+import { basename } from "node:path";
+import { parseAllDocuments } from "yaml";
+import { InputError, UsageError, fileProblem } from "./errors";
+import { YAML_VERSION } from "./output";
+import type { PlainSecret } from "./secret";
+
+/** Standard base64 with padding, as the API server demands for Secret data. */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+const NO_INPUT_HINT = "pipe a Secret (YAML or JSON) into stdin, or use --from-literal/--from-file";
+
+/** Reads one Secret manifest; `source` names where it came from in messages. */
+export function parseSecretManifest(text: string, source = "stdin"): PlainSecret {
+  if (text.trim() === "") throw new InputError(`${source} is empty; ${NO_INPUT_HINT}`);
+  const documents = parseAllDocuments(text, { version: YAML_VERSION });
+  for (const document of documents) {
+    const [problem] = document.errors;
+    if (problem) {
+      throw new InputError(`${source} is not valid YAML or JSON: ${firstLine(problem.message)}`);
+    }
+  }
+  const objects = documents
+    .map((document) => document.toJS() as unknown)
+    .filter((o) => o !== null && o !== undefined);
+  if (objects.length === 0) throw new InputError(`${source} holds no document; ${NO_INPUT_HINT}`);
+  if (objects.length !== 1) {
+    throw new InputError(`${source} holds ${objects.length} documents; seal one Secret at a time`);
+  }
+  const manifest = objects[0];
+  if (!isRecord(manifest) || manifest.kind !== "Secret") {
+    const kind = isRecord(manifest) ? manifest.kind : undefined;
+    throw new InputError(
+      `${source} is not a Secret (${kind === undefined ? "no kind" : `kind: ${String(kind)}`}); ${NO_INPUT_HINT}`,
+    );
+  }
+  if (manifest.apiVersion !== undefined && manifest.apiVersion !== "v1") {
+    throw new InputError(`${source} has apiVersion ${String(manifest.apiVersion)}; a Secret is v1`);
+  }
+
+  const metadata = optionalRecord(manifest.metadata, "metadata", source);
+  const secret: PlainSecret = {
+    name: optionalString(metadata.name, "metadata.name", source),
+    namespace: optionalString(metadata.namespace, "metadata.namespace", source),
+    type: optionalString(manifest.type, "type", source),
+    labels: stringMap(metadata.labels, "metadata.labels", source),
+    annotations: stringMap(metadata.annotations, "metadata.annotations", source),
+    data: new Map(),
+  };
+  if (manifest.immutable !== undefined) {
+    if (typeof manifest.immutable !== "boolean") {
+      throw new InputError(`${source}: immutable must be true or false`);
+    }
+    secret.immutable = manifest.immutable;
+  }
+  for (const [key, value] of Object.entries(stringMap(manifest.data, "data", source))) {
+    const compact = value.replace(/\s+/g, "");
+    if (!BASE64.test(compact)) {
+      throw new InputError(
+        `${source}: data.${key} is not valid base64; put plain text under stringData`,
+      );
+    }
+    secret.data.set(key, Buffer.from(compact, "base64"));
+  }
+  // The API server lets stringData win over data for the same key; so does kubeseal.
+  for (const [key, value] of Object.entries(stringMap(manifest.stringData, "stringData", source))) {
+    secret.data.set(key, Buffer.from(value, "utf8"));
+  }
+  return secret;
+}
+
+export interface SecretFlags {
+  name?: string;
+  namespace?: string;
+  /** `key=value`, as kubectl's --from-literal. */
+  literals: readonly string[];
+  /** `key=path` or `path` (key = the file's name), as kubectl's --from-file. */
+  files: readonly string[];
+}
+
+/** Builds an Opaque Secret from kubectl-style flags, reading each file as raw bytes. */
+export function secretFromFlags(flags: SecretFlags): PlainSecret {
+  const secret: PlainSecret = {
+    name: flags.name,
+    namespace: flags.namespace,
+    type: "Opaque",
+    labels: {},
+    annotations: {},
+    data: new Map(),
+  };
+  const add = (key: string, value: Buffer): void => {
+    if (secret.data.has(key)) throw new InputError(`key ${key} is given twice`);
+    secret.data.set(key, value);
+  };
+  for (const literal of flags.literals) {
+    const separator = literal.indexOf("=");
+    if (separator <= 0) {
+      throw new UsageError(`--from-literal takes key=value, got "${literal}"`);
+    }
+    add(literal.slice(0, separator), Buffer.from(literal.slice(separator + 1), "utf8"));
+  }
+  for (const spec of flags.files) {
+    const separator = spec.indexOf("=");
+    const path = separator < 0 ? spec : spec.slice(separator + 1);
+    const key = separator < 0 ? basename(spec) : spec.slice(0, separator);
+    if (key === "" || path === "") {
+      throw new UsageError(`--from-file takes key=path or path, got "${spec}"`);
+    }
+    let contents: Buffer;
+    try {
+      contents = readFileSync(path);
+    } catch (error) {
+      throw new InputError(`cannot read --from-file ${path}: ${fileProblem(error)}`);
+    }
+    add(key, contents);
+  }
+  return secret;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function optionalRecord(value: unknown, field: string, source: string): Record<string, unknown> {
+  if (value === undefined || value === null) return {};
+  if (!isRecord(value)) throw new InputError(`${source}: ${field} must be a mapping`);
+  return value;
+}
+
+function optionalString(value: unknown, field: string, source: string): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "string") throw new InputError(`${source}: ${field} must be a string`);
+  return value;
+}
+
+function stringMap(value: unknown, field: string, source: string): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [key, entry] of Object.entries(optionalRecord(value, field, source))) {
+    if (typeof entry !== "string") {
+      throw new InputError(`${source}: ${field}.${key} must be a string; quote it`);
+    }
+    result[key] = entry;
+  }
+  return result;
+}
+
+function firstLine(text: string): string {
+  return text.split("\n", 1)[0] ?? text;
+}

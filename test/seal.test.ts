@@ -1,0 +1,687 @@
+/**
+ * The seal command, in-process: every value opens again with the private key under its scope's
+ * label (and under no other), the SealedSecret carries kubeseal's annotations and template,
+ * --merge-into edits a file the way kubeseal does, and every bad input gets one line on stderr,
+ * its exit code, and no output. Certificates are made fresh by test/fixtures/seal.
+ */
+import { spawnSync } from "node:child_process";
+import { generateKeyPairSync, type KeyObject } from "node:crypto";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runSeal } from "../scripts/seal/command";
+import { sealValue } from "../scripts/seal/sealing";
+import { encryptionLabel, SCOPES } from "../scripts/seal/scope";
+import { certify, makeKeyPair } from "./fixtures/seal/certificates";
+import {
+  labelOf,
+  openSealedSecret,
+  openSealedValue,
+  parseSealedSecret,
+} from "./fixtures/seal/unseal";
+
+const NAMESPACE_WIDE = "sealedsecrets.bitnami.com/namespace-wide";
+const CLUSTER_WIDE = "sealedsecrets.bitnami.com/cluster-wide";
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Every byte value, so encodings that mangle binary data show up. */
+const BINARY = Buffer.from(Array.from({ length: 512 }, (_, i) => (i * 7 + 3) % 256));
+
+let dir: string;
+let privateKey: KeyObject;
+let certPath: string;
+let certificatePem: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "seal-test-"));
+  const keys = makeKeyPair();
+  privateKey = keys.privateKey;
+  certificatePem = keys.certificate;
+  certPath = write("cert.pem", keys.certificate);
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function write(name: string, contents: string | Buffer): string {
+  const path = join(dir, name);
+  writeFileSync(path, contents);
+  return path;
+}
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function seal(
+  args: string[],
+  stdin?: string | null,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Run> {
+  let stdout = "";
+  let stderr = "";
+  const code = await runSeal(args, {
+    // null: stdin is a terminal; undefined: nothing piped, i.e. an empty stream.
+    readStdin: async () => (stdin === null ? undefined : Buffer.from(stdin ?? "")),
+    stdout: (text) => (stdout += text),
+    stderr: (text) => (stderr += text),
+    env,
+  });
+  return { code, stdout, stderr };
+}
+
+function secretYaml(fields: {
+  name?: string;
+  namespace?: string;
+  annotations?: Record<string, string>;
+  data?: Record<string, string>;
+  stringData?: Record<string, string>;
+}): string {
+  return JSON.stringify({
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: {
+      ...(fields.name === undefined ? {} : { name: fields.name }),
+      ...(fields.namespace === undefined ? {} : { namespace: fields.namespace }),
+      ...(fields.annotations ? { annotations: fields.annotations } : {}),
+    },
+    type: "Opaque",
+    ...(fields.data ? { data: fields.data } : {}),
+    ...(fields.stringData ? { stringData: fields.stringData } : {}),
+  });
+}
+
+const KUBECTL_SECRET = `apiVersion: v1
+kind: Secret
+metadata:
+  name: db-credentials
+  namespace: payments
+  labels:
+    app.kubernetes.io/name: payments
+  annotations:
+    team: "on"
+    kubectl.kubernetes.io/last-applied-configuration: '{"data":{"password":"aHVudGVyMg=="}}'
+type: kubernetes.io/basic-auth
+immutable: true
+data:
+  password: aHVudGVyMg==
+stringData:
+  username: admin
+`;
+
+function expectOneLineError(run: Run, code: number, message: RegExp): void {
+  expect(run.code).toBe(code);
+  expect(run.stdout).toBe("");
+  expect(run.stderr).toMatch(/^seal: [^\n]+\n$/);
+  expect(run.stderr).toMatch(message);
+}
+
+describe("sealValue", () => {
+  const target = { namespace: "payments", name: "db-credentials" };
+
+  it.each(SCOPES)("opens to the same bytes under the %s label", (scope) => {
+    const sealed = sealValue({ publicKey: certificatePem, scope, ...target }, BINARY);
+    const label = encryptionLabel(scope, target.namespace, target.name).toString("utf8");
+    expect(openSealedValue(sealed, privateKey, label).equals(BINARY)).toBe(true);
+  });
+
+  it("labels strict as namespace/name, namespace-wide as namespace, cluster-wide as empty", () => {
+    expect(encryptionLabel("strict", "payments", "db").toString()).toBe("payments/db");
+    expect(encryptionLabel("namespace-wide", "payments", "db").toString()).toBe("payments");
+    expect(encryptionLabel("cluster-wide", "payments", "db").length).toBe(0);
+  });
+
+  it.each(SCOPES)("a value sealed %s does not open under any other scope's label", (scope) => {
+    const sealed = sealValue({ publicKey: certificatePem, scope, ...target }, BINARY);
+    const others = SCOPES.filter((other) => other !== scope);
+    for (const other of others) {
+      const label = encryptionLabel(other, target.namespace, target.name).toString("utf8");
+      expect(() => openSealedValue(sealed, privateKey, label)).toThrow();
+    }
+    // The name and namespace are in the strict label, so they matter too.
+    if (scope === "strict") {
+      expect(() => openSealedValue(sealed, privateKey, "payments/other")).toThrow();
+    }
+  });
+
+  it("lays out length, RSA block and GCM ciphertext with tag, and never repeats itself", () => {
+    const value = Buffer.from("hunter2");
+    const first = sealValue({ publicKey: certificatePem, scope: "strict", ...target }, value);
+    const second = sealValue({ publicKey: certificatePem, scope: "strict", ...target }, value);
+    const bytes = Buffer.from(first, "base64");
+    expect(bytes.readUInt16BE(0)).toBe(256); // 2048-bit modulus
+    expect(bytes.length).toBe(2 + 256 + value.length + 16);
+    expect(first).toMatch(/^[A-Za-z0-9+/]+=*$/);
+    expect(second).not.toBe(first);
+  });
+});
+
+describe("seal with a Secret on stdin", () => {
+  it("seals kubectl's output: values open, template keeps type, labels, annotations, immutable", async () => {
+    const run = await seal(["--cert", certPath], KUBECTL_SECRET);
+    expect(run).toMatchObject({ code: 0, stderr: "" });
+    const sealed = parseSealedSecret(run.stdout);
+    expect(sealed.apiVersion).toBe("bitnami.com/v1alpha1");
+    expect(sealed.kind).toBe("SealedSecret");
+    expect(sealed.metadata).toEqual({ name: "db-credentials", namespace: "payments" });
+    expect(sealed.spec.template).toEqual({
+      metadata: {
+        name: "db-credentials",
+        namespace: "payments",
+        labels: { "app.kubernetes.io/name": "payments" },
+        // The last-applied copy holds the values in clear; it must not survive.
+        annotations: { team: "on" },
+      },
+      type: "kubernetes.io/basic-auth",
+      immutable: true,
+    });
+    // "on" is a boolean to YAML 1.1 readers such as kubectl, so it must come out quoted.
+    expect(run.stdout).toContain('team: "on"');
+    const values = openSealedSecret(run.stdout, privateKey);
+    expect(Object.keys(values).sort()).toEqual(["password", "username"]);
+    expect(values.password?.toString()).toBe("hunter2");
+    expect(values.username?.toString()).toBe("admin");
+  });
+
+  it.each([
+    ["namespace-wide", NAMESPACE_WIDE, "payments"],
+    ["cluster-wide", CLUSTER_WIDE, ""],
+  ] as const)(
+    "--scope %s annotates both metadata and template",
+    async (scope, annotation, label) => {
+      const run = await seal(["--cert", certPath, "--scope", scope], KUBECTL_SECRET);
+      expect(run.code).toBe(0);
+      const sealed = parseSealedSecret(run.stdout);
+      expect(sealed.metadata.annotations).toEqual({ [annotation]: "true" });
+      expect(sealed.spec.template.metadata?.annotations).toEqual({
+        team: "on",
+        [annotation]: "true",
+      });
+      expect(labelOf(sealed)).toBe(label);
+      expect(openSealedSecret(run.stdout, privateKey).password?.toString()).toBe("hunter2");
+    },
+  );
+
+  it("takes the scope from the Secret's annotations unless --scope says otherwise", async () => {
+    const input = secretYaml({
+      name: "shared",
+      namespace: "payments",
+      annotations: { [CLUSTER_WIDE]: "true" },
+      stringData: { token: "t" },
+    });
+    const implicit = parseSealedSecret((await seal(["--cert", certPath], input)).stdout);
+    expect(implicit.metadata.annotations).toEqual({ [CLUSTER_WIDE]: "true" });
+
+    const run = await seal(["--cert", certPath, "--scope", "namespace-wide"], input);
+    const explicit = parseSealedSecret(run.stdout);
+    expect(explicit.metadata.annotations).toEqual({ [NAMESPACE_WIDE]: "true" });
+    expect(explicit.spec.template.metadata?.annotations).toEqual({ [NAMESPACE_WIDE]: "true" });
+    expect(openSealedSecret(run.stdout, privateKey).token?.toString()).toBe("t");
+
+    const strict = parseSealedSecret(
+      (await seal(["--cert", certPath, "--scope", "strict"], input)).stdout,
+    );
+    expect(strict.metadata.annotations).toBeUndefined();
+    expect(strict.spec.template.metadata?.annotations).toBeUndefined();
+  });
+
+  it("reads JSON and writes JSON, binary data intact", async () => {
+    const input = secretYaml({
+      name: "blob",
+      namespace: "payments",
+      data: { "key.bin": BINARY.toString("base64") },
+    });
+    const run = await seal(["--cert", certPath, "--format", "json"], input);
+    expect(run.code).toBe(0);
+    expect(() => JSON.parse(run.stdout) as unknown).not.toThrow();
+    expect(openSealedSecret(run.stdout, privateKey)["key.bin"]?.equals(BINARY)).toBe(true);
+  });
+
+  it("lets --name and --namespace fill in what the Secret leaves out", async () => {
+    const input = secretYaml({ stringData: { a: "1" } });
+    const run = await seal(["--cert", certPath, "--name", "n", "--namespace", "ns"], input);
+    expect(run.code).toBe(0);
+    expect(parseSealedSecret(run.stdout).metadata).toEqual({ name: "n", namespace: "ns" });
+    expect(openSealedSecret(run.stdout, privateKey).a?.toString()).toBe("1");
+  });
+
+  it("seals cluster-wide without a namespace", async () => {
+    const input = secretYaml({ name: "everywhere", stringData: { a: "1" } });
+    const run = await seal(["--cert", certPath, "--scope", "cluster-wide"], input);
+    expect(run.code).toBe(0);
+    const sealed = parseSealedSecret(run.stdout);
+    expect(sealed.metadata).toEqual({
+      name: "everywhere",
+      annotations: { [CLUSTER_WIDE]: "true" },
+    });
+    expect(openSealedValue(sealed.spec.encryptedData.a ?? "", privateKey, "").toString()).toBe("1");
+  });
+});
+
+describe("seal with --from-literal and --from-file", () => {
+  it("builds an Opaque Secret; a file's key defaults to its name, bytes kept as they are", async () => {
+    const binaryFile = write("tls.key", BINARY);
+    const namedFile = write("other.txt", "from a file\n");
+    const run = await seal([
+      "--cert",
+      certPath,
+      "--name",
+      "mixed",
+      "-n",
+      "payments",
+      "--from-literal",
+      "password=s3cr=t",
+      "--from-file",
+      binaryFile,
+      "--from-file",
+      `config=${namedFile}`,
+    ]);
+    expect(run).toMatchObject({ code: 0, stderr: "" });
+    const sealed = parseSealedSecret(run.stdout);
+    expect(sealed.spec.template).toEqual({
+      metadata: { name: "mixed", namespace: "payments" },
+      type: "Opaque",
+    });
+    const values = openSealedSecret(run.stdout, privateKey);
+    expect(Object.keys(values).sort()).toEqual(["config", "password", "tls.key"]);
+    expect(values.password?.toString()).toBe("s3cr=t");
+    expect(values["tls.key"]?.equals(BINARY)).toBe(true);
+    expect(values.config?.toString()).toBe("from a file\n");
+  });
+});
+
+describe("seal --stack", () => {
+  /** A stand-in pulumi that prints what the real one would for `stack output --json`. */
+  function fakePulumi(script: string): NodeJS.ProcessEnv {
+    const bin = mkdtempSync(join(dir, "bin-"));
+    const path = join(bin, "pulumi");
+    writeFileSync(path, `#!/bin/sh\n${script}\n`);
+    chmodSync(path, 0o755);
+    return { PATH: `${bin}:/usr/bin:/bin` };
+  }
+
+  it("seals with the stack's sealedSecretsCert output", async () => {
+    const output = write("stack-output.json", JSON.stringify(certificatePem));
+    const env = fakePulumi(
+      `[ "$*" = "stack output sealedSecretsCert --stack dev --json" ] || exit 9\ncat '${output}'`,
+    );
+    const run = await seal(["--stack", "dev"], KUBECTL_SECRET, env);
+    expect(run).toMatchObject({ code: 0, stderr: "" });
+    expect(openSealedSecret(run.stdout, privateKey).username?.toString()).toBe("admin");
+  });
+
+  it("says so when the pulumi CLI is missing", async () => {
+    const run = await seal(["--stack", "dev"], KUBECTL_SECRET, { PATH: join(dir, "nowhere") });
+    expectOneLineError(run, 1, /the pulumi CLI is not on PATH.*--cert FILE/);
+  });
+
+  it("says so when the stack has no sealedSecretsCert output", async () => {
+    const env = fakePulumi(
+      `echo "error: current stack does not have output property 'sealedSecretsCert'" >&2\nexit 255`,
+    );
+    const run = await seal(["--stack", "dev"], KUBECTL_SECRET, env);
+    expectOneLineError(
+      run,
+      1,
+      /stack dev has no sealedSecretsCert output; run `pulumi up --stack dev`/,
+    );
+  });
+
+  it("passes on pulumi's own error for anything else", async () => {
+    const env = fakePulumi(`echo "error: no stack named 'nope' found" >&2\nexit 255`);
+    const run = await seal(["--stack", "nope"], KUBECTL_SECRET, env);
+    expectOneLineError(
+      run,
+      1,
+      /pulumi stack output failed for stack nope: error: no stack named 'nope' found/,
+    );
+  });
+});
+
+describe("seal --merge-into", () => {
+  async function sealedFile(name: string, args: string[], input: string): Promise<string> {
+    const run = await seal(["--cert", certPath, ...args], input);
+    expect(run.code).toBe(0);
+    return write(name, run.stdout);
+  }
+
+  it.each(SCOPES)(
+    "adds and replaces keys of a %s file in place, keeping the rest and its comments",
+    async (scope) => {
+      const input = secretYaml({
+        name: "app",
+        namespace: "payments",
+        stringData: { keep: "old", change: "old" },
+      });
+      const path = await sealedFile(`merge-${scope}.yaml`, ["--scope", scope], input);
+      writeFileSync(path, `# sealed for payments\n${readFileSync(path, "utf8")}`);
+      const before = parseSealedSecret(readFileSync(path, "utf8"));
+
+      const run = await seal([
+        "--cert",
+        certPath,
+        "--merge-into",
+        path,
+        "--from-literal",
+        "change=new",
+        "--from-literal",
+        "added=fresh",
+      ]);
+      expect(run).toEqual({ code: 0, stdout: "", stderr: "" });
+      const text = readFileSync(path, "utf8");
+      expect(text.startsWith("# sealed for payments\n")).toBe(true);
+      const after = parseSealedSecret(text);
+      expect(after.metadata).toEqual(before.metadata);
+      expect(after.spec.template).toEqual(before.spec.template);
+      expect(after.spec.encryptedData.keep).toBe(before.spec.encryptedData.keep);
+      const values = openSealedSecret(text, privateKey);
+      expect(Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v.toString()]))).toEqual(
+        {
+          keep: "old",
+          change: "new",
+          added: "fresh",
+        },
+      );
+    },
+  );
+
+  it("keeps a JSON file JSON and merges the Secret's template labels", async () => {
+    const input = secretYaml({ name: "app", namespace: "payments", stringData: { a: "1" } });
+    const path = await sealedFile("merge.json", ["--format", "json"], input);
+    const update = `apiVersion: v1
+kind: Secret
+metadata:
+  labels: {tier: backend}
+stringData:
+  b: "2"
+`;
+    const run = await seal(["--cert", certPath, "--merge-into", path], update);
+    expect(run.code).toBe(0);
+    const text = readFileSync(path, "utf8");
+    const after = JSON.parse(text) as { spec: { template: { metadata: { labels: unknown } } } };
+    expect(after.spec.template.metadata.labels).toEqual({ tier: "backend" });
+    const values = openSealedSecret(text, privateKey);
+    expect([values.a?.toString(), values.b?.toString()]).toEqual(["1", "2"]);
+  });
+
+  it.each([
+    [
+      "another name",
+      ["--name", "other"],
+      /--merge-into \S+ is named "app" but the Secret is named "other"/,
+    ],
+    [
+      "another namespace",
+      ["--namespace", "billing"],
+      /--merge-into \S+ is in namespace "payments" but the Secret is in "billing"/,
+    ],
+    [
+      "another scope",
+      ["--scope", "cluster-wide"],
+      /--merge-into \S+ is sealed strict, but cluster-wide was asked for/,
+    ],
+  ])("refuses %s and leaves the file untouched", async (_, extra, message) => {
+    const input = secretYaml({ name: "app", namespace: "payments", stringData: { a: "1" } });
+    const path = await sealedFile("mismatch.yaml", [], input);
+    const before = readFileSync(path);
+    const modified = statSync(path).mtimeMs;
+    const run = await seal([
+      "--cert",
+      certPath,
+      "--merge-into",
+      path,
+      "--from-literal",
+      "a=2",
+      ...extra,
+    ]);
+    expectOneLineError(run, 1, message);
+    expect(readFileSync(path).equals(before)).toBe(true);
+    expect(statSync(path).mtimeMs).toBe(modified);
+  });
+
+  it("refuses a file that is not a SealedSecret, or cannot be read", async () => {
+    const notSealed = write("plain.yaml", KUBECTL_SECRET);
+    const run = await seal([
+      "--cert",
+      certPath,
+      "--merge-into",
+      notSealed,
+      "--from-literal",
+      "a=1",
+    ]);
+    expectOneLineError(run, 1, /--merge-into \S+plain\.yaml is not a SealedSecret/);
+    expect(readFileSync(notSealed, "utf8")).toBe(KUBECTL_SECRET);
+
+    const missing = join(dir, "missing.yaml");
+    const gone = await seal(["--cert", certPath, "--merge-into", missing, "--from-literal", "a=1"]);
+    expectOneLineError(gone, 1, /cannot read --merge-into \S+missing\.yaml: no such file/);
+  });
+});
+
+describe("bad input: one line on stderr, an exit code, nothing written", () => {
+  let expiredPath: string;
+  let futurePath: string;
+  let ecPath: string;
+
+  beforeAll(() => {
+    // These certificates are refused before any sealing, so a small, quick RSA key will do.
+    const keys = generateKeyPairSync("rsa", { modulusLength: 1024 });
+    const now = Date.now();
+    expiredPath = write(
+      "expired.pem",
+      certify(keys, {
+        notBefore: new Date(now - 30 * DAY_MS),
+        notAfter: new Date(now - DAY_MS),
+      }).certificate,
+    );
+    futurePath = write(
+      "future.pem",
+      certify(keys, { notBefore: new Date(now + DAY_MS), notAfter: new Date(now + 30 * DAY_MS) })
+        .certificate,
+    );
+    ecPath = write("ec.pem", makeKeyPair({ keyType: "ec" }).certificate);
+  });
+
+  const literal = ["--name", "n", "--namespace", "ns", "--from-literal", "a=1"];
+
+  it.each([
+    [
+      "an expired certificate",
+      () => ["--cert", expiredPath],
+      /certificate \S+expired\.pem expired on \d{4}-/,
+    ],
+    [
+      "a certificate not yet valid",
+      () => ["--cert", futurePath],
+      /certificate \S+future\.pem is not valid before \d{4}-.*clock/,
+    ],
+    [
+      "a non-RSA certificate",
+      () => ["--cert", ecPath],
+      /certificate \S+ec\.pem holds a ec key; Sealed Secrets seals only with an RSA certificate/,
+    ],
+    [
+      "an unreadable certificate file",
+      () => ["--cert", join(dir, "absent.pem")],
+      /cannot read certificate \S+absent\.pem: no such file/,
+    ],
+    [
+      "a certificate file without a certificate",
+      () => ["--cert", write("not-a-cert.pem", "hello\n")],
+      /holds no PEM certificate/,
+    ],
+  ])("%s", async (_, certArgs, message) => {
+    expectOneLineError(await seal([...certArgs(), ...literal]), 1, message);
+  });
+
+  it.each([
+    [
+      "a Secret without a name",
+      secretYaml({ namespace: "ns", stringData: { a: "1" } }),
+      [],
+      /the Secret has no name/,
+    ],
+    [
+      "a cluster-wide Secret without a name",
+      secretYaml({ stringData: { a: "1" } }),
+      ["--scope", "cluster-wide"],
+      /the Secret has no name/,
+    ],
+    [
+      "a Secret without a namespace",
+      secretYaml({ name: "n", stringData: { a: "1" } }),
+      [],
+      /the Secret has no namespace; .*--namespace/,
+    ],
+    [
+      "a namespace-wide Secret without a namespace",
+      secretYaml({ name: "n", stringData: { a: "1" } }),
+      ["--scope", "namespace-wide"],
+      /the Secret has no namespace/,
+    ],
+    ["an empty stdin", "", [], /stdin is empty; pipe a Secret/],
+    ["whitespace on stdin", "\n  \n", [], /stdin is empty/],
+    [
+      "stdin that is not a Secret",
+      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+      [],
+      /stdin is not a Secret \(kind: ConfigMap\)/,
+    ],
+    ["stdin that is not YAML", "kind: [Secret\n", [], /stdin is not valid YAML or JSON/],
+    [
+      "two Secrets on stdin",
+      `${secretYaml({ name: "a", namespace: "n", stringData: { a: "1" } })}\n---\n${secretYaml({ name: "b", namespace: "n", stringData: { a: "1" } })}`,
+      [],
+      /stdin holds 2 documents; seal one Secret at a time/,
+    ],
+    [
+      "data that is not base64",
+      secretYaml({ name: "n", namespace: "ns", data: { a: "not base64!" } }),
+      [],
+      /data\.a is not valid base64/,
+    ],
+    [
+      "an empty value in data",
+      secretYaml({ name: "n", namespace: "ns", data: { a: "" } }),
+      [],
+      /key a has an empty value/,
+    ],
+    [
+      "a Secret without data",
+      secretYaml({ name: "n", namespace: "ns" }),
+      [],
+      /the Secret has no data/,
+    ],
+    [
+      "a key Kubernetes would refuse",
+      secretYaml({ name: "n", namespace: "ns", stringData: { "a/b": "1" } }),
+      [],
+      /key "a\/b" is not a valid Secret key/,
+    ],
+    [
+      "a stringData value YAML 1.1 reads as a boolean",
+      "apiVersion: v1\nkind: Secret\nmetadata: {name: web, namespace: ns}\nstringData:\n  enabled: yes\n",
+      [],
+      /stringData\.enabled must be a string; quote it/,
+    ],
+    [
+      "a name that contradicts --name",
+      secretYaml({ name: "a", namespace: "ns", stringData: { a: "1" } }),
+      ["--name", "b"],
+      /the Secret on stdin is named "a" but --name says "b"/,
+    ],
+  ])("%s", async (_, stdin, extra, message) => {
+    expectOneLineError(await seal(["--cert", certPath, ...extra], stdin), 1, message);
+  });
+
+  it.each([
+    ["an empty --from-literal value", ["--from-literal", "a="], /key a has an empty value/],
+    [
+      "an empty --from-file",
+      () => ["--from-file", write("empty", "")],
+      /key empty has an empty value/,
+    ],
+    [
+      "an unreadable --from-file",
+      () => ["--from-file", `k=${join(dir, "absent")}`],
+      /cannot read --from-file \S+absent: no such file/,
+    ],
+    [
+      "a --from-file directory",
+      () => ["--from-file", dir],
+      /cannot read --from-file .*: it is a directory/,
+    ],
+    [
+      "a key given twice",
+      ["--from-literal", "a=1", "--from-literal", "a=2"],
+      /key a is given twice/,
+    ],
+  ] as const)("%s", async (_, flags, message) => {
+    const args = typeof flags === "function" ? flags() : [...flags];
+    expectOneLineError(
+      await seal(["--cert", certPath, "--name", "n", "--namespace", "ns", ...args]),
+      1,
+      message,
+    );
+  });
+
+  it.each([
+    [
+      "an unknown scope",
+      ["--cert", "c", "--scope", "global"],
+      /unknown scope "global"; use one of strict, namespace-wide, cluster-wide/,
+    ],
+    [
+      "an unknown format",
+      ["--cert", "c", "--format", "toml"],
+      /unknown format "toml"; use one of yaml, json/,
+    ],
+    [
+      "an unknown flag",
+      ["--cert", "c", "--controller-name", "x"],
+      /unknown flag --controller-name; see --help/,
+    ],
+    ["a positional argument", ["--cert", "c", "secret.yaml"], /unexpected argument secret\.yaml/],
+    ["a flag without its value", ["--cert"], /--cert needs a value/],
+    [
+      "no certificate",
+      ["--name", "n"],
+      /say which certificate to seal with: --stack STACK or --cert FILE/,
+    ],
+    ["two certificates", ["--cert", "c", "--stack", "dev"], /either --cert or --stack, not both/],
+    [
+      "a --from-literal without =",
+      ["--cert", "c", "--from-literal", "novalue"],
+      /--from-literal takes key=value/,
+    ],
+  ])("%s is a usage error (exit 2)", async (_, args, message) => {
+    expectOneLineError(await seal(args, KUBECTL_SECRET), 2, message);
+  });
+
+  it("asks for input instead of waiting on a terminal", async () => {
+    expectOneLineError(await seal(["--cert", certPath], null), 2, /no Secret given: pipe one/);
+  });
+});
+
+describe("seal --help", () => {
+  it("prints usage on stdout and exits 0", async () => {
+    const run = await seal(["--help"]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe("");
+    expect(run.stdout).toMatch(/--stack NAME[\s\S]*--scope SCOPE[\s\S]*--merge-into FILE/);
+  });
+});
+
+describe("the k8s-flux-seal executable", () => {
+  it("runs the command from a checkout: stdin in, SealedSecret out", () => {
+    const bin = join(__dirname, "..", "scripts", "seal", "bin.mjs");
+    expect(statSync(bin).mode & 0o111).not.toBe(0);
+    expect(readFileSync(bin, "utf8").startsWith("#!/usr/bin/env node\n")).toBe(true);
+    const ok = spawnSync(bin, ["--cert", certPath], { input: KUBECTL_SECRET, encoding: "utf8" });
+    expect(ok.stderr).toBe("");
+    expect(ok.status).toBe(0);
+    expect(openSealedSecret(ok.stdout, privateKey).password?.toString()).toBe("hunter2");
+  });
+});
