@@ -73,25 +73,34 @@ export class UnknownStackError extends Error {}
 // Pulumi's mock runtime is one per process, so renderings take turns.
 let previous: Promise<unknown> = Promise.resolve();
 
-/** Evaluates index.ts's program for a stack under mocks and returns its Kubernetes objects. */
-export function renderStack(stack: string): Promise<Rendering> {
+/**
+ * Evaluates index.ts's program for a stack under mocks and returns its Kubernetes objects.
+ * `settings` replaces whole `k8s-flux:` settings of the stack file (for generated stacks).
+ */
+export function renderStack(
+  stack: string,
+  settings: Record<string, unknown> = {},
+): Promise<Rendering> {
   const next = previous.then(
-    () => renderNow(stack),
-    () => renderNow(stack),
+    () => renderNow(stack, settings),
+    () => renderNow(stack, settings),
   );
   previous = next;
   return next;
 }
 
-async function renderNow(stack: string): Promise<Rendering> {
+async function renderNow(stack: string, settings: Record<string, unknown>): Promise<Rendering> {
   if (!/^[A-Za-z0-9_.-]+$/.test(stack) || !existsSync(join(REPO_ROOT, `Pulumi.${stack}.yaml`))) {
     throw new UnknownStackError(
       `no stack file Pulumi.${stack}.yaml in ${REPO_ROOT}; name a stack that has one (dev, prod)`,
     );
   }
+  const overrides = Object.fromEntries(
+    Object.entries(settings).map(([key, value]) => [`k8s-flux:${key}`, JSON.stringify(value)]),
+  );
   const run = await startMockRun(
     stack,
-    { ...stackFileConfig(stack), ...FAKE_SECRET_CONFIG },
+    { ...stackFileConfig(stack), ...overrides, ...FAKE_SECRET_CONFIG },
     Object.keys(FAKE_SECRET_CONFIG),
   );
   // index.ts itself, run the way `pulumi up` runs it, so the rendering is the real program's.

@@ -1,0 +1,73 @@
+/**
+ * state.json in a control plane's directory: what was started, written as each process starts,
+ * so a later `cluster:down` (or `cluster:up` finding a stale one) can stop exactly those.
+ */
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { ControlPlaneError } from "./errors";
+import type { ControlPlanePorts } from "./ports";
+
+export interface RecordedProcess {
+  component: string;
+  pid: number;
+  binary: string;
+}
+
+export interface ControlPlaneState {
+  server: string;
+  kubeconfigPath: string;
+  ports: ControlPlanePorts;
+  processes: RecordedProcess[];
+}
+
+export function writeState(path: string, state: ControlPlaneState): void {
+  writeFileSync(`${path}.tmp`, `${JSON.stringify(state, null, 2)}\n`);
+  renameSync(`${path}.tmp`, path);
+}
+
+/** undefined when there is no state file; throws on one that isn't ours. */
+export function readState(path: string): ControlPlaneState | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+  return parseState(text, path);
+}
+
+export function parseState(text: string, path: string): ControlPlaneState {
+  const invalid = (): Error =>
+    new ControlPlaneError(
+      `${path} is not a control-plane state file; stop any etcd or kube-* processes by hand and remove its directory`,
+    );
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw invalid();
+  }
+  const state = value as Partial<ControlPlaneState> | null;
+  const processesValid =
+    Array.isArray(state?.processes) &&
+    state.processes.every(
+      (p: Partial<RecordedProcess>) =>
+        typeof p.component === "string" &&
+        Number.isInteger(p.pid) &&
+        (p.pid ?? 0) > 1 &&
+        typeof p.binary === "string",
+    );
+  const portsValid =
+    typeof state?.ports === "object" &&
+    state.ports !== null &&
+    Object.values(state.ports).every((port) => Number.isInteger(port));
+  if (
+    !processesValid ||
+    !portsValid ||
+    typeof state?.server !== "string" ||
+    typeof state.kubeconfigPath !== "string"
+  ) {
+    throw invalid();
+  }
+  return state as ControlPlaneState;
+}

@@ -1,0 +1,106 @@
+/**
+ * `npm run bench`: what the real engine costs over a plain server-side apply, for a dev-sized
+ * stack (one application) and a 50-application one. For each: `pulumi up` from empty, a
+ * `pulumi up` that changes nothing, and a server-side apply of the same objects (rendered
+ * offline) into an empty control plane. Prints the figures and their ratios; asserts nothing.
+ */
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { startControlPlane } from "../control-plane/controlPlane";
+import { applyInOrder } from "../../test/cluster/applyObjects";
+import { renderStack } from "../render/render";
+import { adminApi, prepareForLocalStack } from "./cluster";
+import { LOCAL_STACK, prepareProjectCopy, REPO_ROOT } from "./project";
+import { pulumiOk } from "./pulumi";
+
+const WORK_DIR = join(REPO_ROOT, ".cache", "bench");
+
+const applications = (count: number) =>
+  Array.from({ length: count }, (_, index) => ({
+    name: `app-${String(index + 1).padStart(2, "0")}`,
+    repository: `git@github.com:acme/app-${index + 1}-flux.git`,
+  }));
+
+interface Figures {
+  readonly label: string;
+  readonly objects: number;
+  readonly upFromEmpty: number;
+  readonly upNoChange: number;
+  readonly serverSideApply: number;
+}
+
+const seconds = (started: number) => (Date.now() - started) / 1000;
+
+async function measure(label: string, appCount: number): Promise<Figures> {
+  const settings = { applications: applications(appCount) };
+  const dir = join(WORK_DIR, label);
+  rmSync(dir, { recursive: true, force: true });
+
+  let cluster = await startControlPlane({ dir: join(dir, "cluster") });
+  let upFromEmpty: number;
+  let upNoChange: number;
+  try {
+    await prepareForLocalStack(adminApi(cluster));
+    const context = {
+      cwd: prepareProjectCopy(join(dir, "project"), cluster.kubeconfigPath, settings),
+      backendDir: join(dir, "state"),
+    };
+    await pulumiOk(["stack", "init", LOCAL_STACK], context);
+    let started = Date.now();
+    await pulumiOk(["up", "--yes", "--stack", LOCAL_STACK], context);
+    upFromEmpty = seconds(started);
+    started = Date.now();
+    await pulumiOk(["up", "--yes", "--expect-no-changes", "--stack", LOCAL_STACK], context);
+    upNoChange = seconds(started);
+  } finally {
+    await cluster.stop();
+  }
+
+  const rendering = await renderStack(LOCAL_STACK, settings);
+  cluster = await startControlPlane({ dir: join(dir, "cluster") });
+  try {
+    const api = adminApi(cluster);
+    await prepareForLocalStack(api);
+    const started = Date.now();
+    const result = await applyInOrder(
+      api,
+      rendering.objects.map((object) => object.manifest),
+    );
+    const serverSideApply = seconds(started);
+    if (result.rejections.length > 0) {
+      throw new Error(`the API server refused ${result.rejections.length} rendered objects`);
+    }
+    return { label, objects: rendering.objects.length, upFromEmpty, upNoChange, serverSideApply };
+  } finally {
+    await cluster.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const rows = [await measure("dev-sized", 1), await measure("50-applications", 50)];
+  const cell = (value: number) => `${value.toFixed(1)} s`.padStart(9);
+  const ratio = (value: number) => `${value.toFixed(1)}x`.padStart(7);
+  console.log(
+    "\nstack             objects  up (empty)  up (no change)  server-side apply  up/apply  no-change/apply",
+  );
+  for (const row of rows) {
+    console.log(
+      `${row.label.padEnd(17)} ${String(row.objects).padStart(7)}  ${cell(row.upFromEmpty)}   ${cell(row.upNoChange)}       ${cell(row.serverSideApply)}    ${ratio(row.upFromEmpty / row.serverSideApply)}  ${ratio(row.upNoChange / row.serverSideApply)}`,
+    );
+  }
+  const [small, large] = rows;
+  if (small && large) {
+    console.log(
+      `\n50 applications against 1: pulumi up ${ratio(large.upFromEmpty / small.upFromEmpty)}, no-change up ${ratio(large.upNoChange / small.upNoChange)}, server-side apply ${ratio(large.serverSideApply / small.serverSideApply)}`,
+    );
+  }
+  rmSync(WORK_DIR, { recursive: true, force: true });
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);

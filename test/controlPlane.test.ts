@@ -1,0 +1,468 @@
+/**
+ * The control plane's pure parts: command lines, certificate requests, port checks, wrapper
+ * pins and error messages. Nothing here builds or starts a server; the cluster suite does that.
+ */
+import { readFileSync } from "node:fs";
+import { createServer, type Server } from "node:net";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { toolVersions } from "../components/versions";
+import {
+  apiserverArgs,
+  controllerManagerArgs,
+  etcdArgs,
+  SERVICE_ACCOUNT_ISSUER,
+} from "../scripts/control-plane/args";
+import {
+  diagnoseLog,
+  lastErrorLine,
+  startFailureError,
+  tailLines,
+} from "../scripts/control-plane/errors";
+import {
+  adviceFor,
+  goBuildArgs,
+  keyGoErrorLine,
+  kubernetesVersionLdflags,
+} from "../scripts/control-plane/goCommand";
+import { kubeconfigYaml } from "../scripts/control-plane/kubeconfig";
+import { layout } from "../scripts/control-plane/layout";
+import { CA, LEAF_CERTIFICATES, opensslArgs, opensslConfig } from "../scripts/control-plane/pki";
+import {
+  allocatePorts,
+  isPortFree,
+  validatePort,
+  type ControlPlanePorts,
+} from "../scripts/control-plane/ports";
+import { commandLine } from "../scripts/control-plane/processes";
+import { parseState } from "../scripts/control-plane/state";
+import { etcdTool, kubernetesTool } from "../scripts/control-plane/tools";
+import {
+  etcdWrapperProblems,
+  goDirectives,
+  kubernetesWrapperGoMod,
+  kubernetesWrapperProblems,
+  parsePins,
+  stagingModules,
+  stagingVersion,
+} from "../scripts/control-plane/wrapperModules";
+
+const files = layout("/tmp/cp-test");
+const ports: ControlPlanePorts = {
+  apiserver: 40001,
+  etcdClient: 40002,
+  etcdPeer: 40003,
+  controllerManager: 40004,
+};
+
+/** flag name -> value, for the `--name=value` form all three components take. */
+function flags(args: string[]): Map<string, string> {
+  return new Map(
+    args.map((arg) => {
+      const match = /^--([^=]+)=(.*)$/.exec(arg);
+      if (!match) throw new Error(`not a --flag=value argument: ${arg}`);
+      return [match[1] as string, match[2] as string];
+    }),
+  );
+}
+
+describe("etcd command line", () => {
+  const etcd = flags(etcdArgs(files, ports));
+
+  it("listens for clients and peers on loopback only, on the ports given", () => {
+    expect(etcd.get("listen-client-urls")).toBe("http://127.0.0.1:40002");
+    expect(etcd.get("listen-peer-urls")).toBe("http://127.0.0.1:40003");
+    expect(etcd.get("initial-cluster")).toBe(`${etcd.get("name")}=http://127.0.0.1:40003`);
+  });
+
+  it("keeps its data inside the control plane's directory", () => {
+    expect(etcd.get("data-dir")).toBe("/tmp/cp-test/etcd-data");
+  });
+});
+
+describe("kube-apiserver command line", () => {
+  const apiserver = flags(apiserverArgs(files, ports));
+
+  it("authorizes with Node and RBAC and serves on loopback at the given port", () => {
+    expect(apiserver.get("authorization-mode")).toBe("Node,RBAC");
+    expect(apiserver.get("bind-address")).toBe("127.0.0.1");
+    expect(apiserver.get("secure-port")).toBe("40001");
+    expect(apiserver.get("etcd-servers")).toBe("http://127.0.0.1:40002");
+  });
+
+  it("issues service-account tokens with the generated key pair", () => {
+    expect(apiserver.get("service-account-issuer")).toBe(SERVICE_ACCOUNT_ISSUER);
+    expect(apiserver.get("service-account-signing-key-file")).toBe(
+      "/tmp/cp-test/pki/service-account.key",
+    );
+    expect(apiserver.get("service-account-key-file")).toBe("/tmp/cp-test/pki/service-account.pub");
+    expect(apiserver.get("service-cluster-ip-range")).toBe("10.0.0.0/24");
+  });
+
+  it("trusts client certificates from our CA only", () => {
+    expect(apiserver.get("client-ca-file")).toBe("/tmp/cp-test/pki/ca.crt");
+    expect(apiserver.get("tls-cert-file")).toBe("/tmp/cp-test/pki/apiserver.crt");
+  });
+});
+
+describe("kube-controller-manager command line", () => {
+  const manager = flags(controllerManagerArgs(files, ports));
+
+  it("runs every default controller, without leader election or a cloud provider", () => {
+    expect(manager.get("controllers")).toBe("*");
+    expect(manager.get("leader-elect")).toBe("false");
+    expect(manager.has("cloud-provider")).toBe(false);
+  });
+
+  it("signs token Secrets with the same key the API server verifies and publishes our CA", () => {
+    expect(manager.get("service-account-private-key-file")).toBe(
+      "/tmp/cp-test/pki/service-account.key",
+    );
+    expect(manager.get("root-ca-file")).toBe("/tmp/cp-test/pki/ca.crt");
+    expect(manager.get("kubeconfig")).toBe("/tmp/cp-test/controller-manager.kubeconfig");
+  });
+
+  it("serves its health checks on loopback at the given port", () => {
+    expect(manager.get("bind-address")).toBe("127.0.0.1");
+    expect(manager.get("secure-port")).toBe("40004");
+  });
+});
+
+describe("certificates", () => {
+  const spec = (name: string) => {
+    const found = LEAF_CERTIFICATES.find((certificate) => certificate.name === name);
+    if (!found) throw new Error(`no certificate ${name}`);
+    return found;
+  };
+
+  it("makes the admin a client in system:masters, and not a CA", () => {
+    const config = opensslConfig(spec("admin"));
+    expect(config).toContain("O = system:masters");
+    expect(config).toContain("extendedKeyUsage = clientAuth");
+    expect(config).toContain("basicConstraints = critical, CA:FALSE");
+  });
+
+  it("names the API server by loopback and by the kubernetes Service's IP and DNS names", () => {
+    const config = opensslConfig(spec("apiserver"));
+    const altNames = /subjectAltName = (.*)/.exec(config)?.[1]?.split(", ");
+    expect(altNames).toEqual(
+      expect.arrayContaining([
+        "IP:127.0.0.1",
+        "IP:10.0.0.1",
+        "DNS:localhost",
+        "DNS:kubernetes.default.svc.cluster.local",
+      ]),
+    );
+    expect(config).toContain("extendedKeyUsage = serverAuth");
+  });
+
+  it("gives the controller manager the user name the bootstrap RBAC policy grants to", () => {
+    expect(opensslConfig(spec("controller-manager-client"))).toContain(
+      "CN = system:kube-controller-manager",
+    );
+  });
+
+  it("self-signs only the CA and signs everything else with it", () => {
+    expect(opensslConfig(CA)).toContain("basicConstraints = critical, CA:TRUE");
+    expect(opensslArgs(CA, "/p")).not.toContain("-CA");
+    const leaf = opensslArgs(spec("admin"), "/p");
+    expect(leaf.slice(leaf.indexOf("-CA"))).toEqual(["-CA", "/p/ca.crt", "-CAkey", "/p/ca.key"]);
+  });
+});
+
+describe("kubeconfig", () => {
+  it("inlines the CA and the client certificate for the given server", () => {
+    const config = parse(
+      kubeconfigYaml({
+        server: "https://127.0.0.1:40001",
+        caPem: "CA PEM",
+        clientCertPem: "CERT PEM",
+        clientKeyPem: "KEY PEM",
+        userName: "kubernetes-admin",
+      }),
+    );
+    const decode = (value: string) => Buffer.from(value, "base64").toString("utf8");
+    expect(config.clusters[0].cluster.server).toBe("https://127.0.0.1:40001");
+    expect(decode(config.clusters[0].cluster["certificate-authority-data"])).toBe("CA PEM");
+    expect(decode(config.users[0].user["client-key-data"])).toBe("KEY PEM");
+    expect(config.contexts[0].context.user).toBe("kubernetes-admin");
+    expect(config["current-context"]).toBe(config.contexts[0].name);
+  });
+});
+
+describe("ports", () => {
+  let listener: Server | undefined;
+  afterEach(async () => {
+    await new Promise<void>((resolve) => (listener ? listener.close(() => resolve()) : resolve()));
+    listener = undefined;
+  });
+
+  async function occupyPort(): Promise<number> {
+    listener = createServer();
+    await new Promise<void>((resolve) => listener?.listen(0, "127.0.0.1", resolve));
+    const address = listener.address();
+    if (address === null || typeof address !== "object") throw new Error("no port");
+    return address.port;
+  }
+
+  it("refuses a port that is in use, in one line naming it and what asked for it", async () => {
+    const port = await occupyPort();
+    expect(await isPortFree(port)).toBe(false);
+    const failure = await allocatePorts({ apiserver: port }).catch((error: Error) => error);
+    expect((failure as Error).message).toBe(
+      `port ${port} on 127.0.0.1, asked for kube-apiserver, is already in use; ` +
+        `stop what listens there (see \`ss -ltnp 'sport = :${port}'\`) or choose another port`,
+    );
+  });
+
+  it("fills in distinct free ports around the one asked for", async () => {
+    const port = await occupyPort();
+    await new Promise<void>((resolve) => listener?.close(() => resolve()));
+    listener = undefined;
+    const allocated = await allocatePorts({ etcdClient: port });
+    expect(allocated.etcdClient).toBe(port);
+    expect(new Set(Object.values(allocated)).size).toBe(4);
+  });
+
+  it("refuses a port asked for twice, and ports outside 1-65535", async () => {
+    await expect(allocatePorts({ apiserver: 40100, etcdClient: 40100 })).rejects.toThrow(
+      "port 40100 is asked for twice",
+    );
+    expect(() => validatePort(0, "etcdPeer")).toThrow(
+      "the etcd (peers) port must be a whole number from 1 to 65535, not 0",
+    );
+    expect(() => validatePort(65536, "apiserver")).toThrow("not 65536");
+    expect(() => validatePort(80.5, "apiserver")).toThrow("not 80.5");
+  });
+});
+
+describe("start failures", () => {
+  const log = Array.from({ length: 30 }, (_, i) => `I1125 10:00:${i} line ${i}`);
+
+  it("summarize in one line and show only the last 20 lines of the failing process's log", () => {
+    const error = startFailureError({
+      component: "etcd",
+      what: "exited with code 1 before it was ready",
+      logText: [
+        ...log,
+        `{"level":"fatal","ts":"2026-01-01T00:00:00Z","msg":"conflicting environment variable","environment-variable":"ETCD_NAME","stacktrace":"main.main"}`,
+      ].join("\n"),
+    });
+    const [summary, header, ...tail] = error.message.split("\n");
+    expect(summary).toBe(
+      "etcd exited with code 1 before it was ready: conflicting environment variable " +
+        "(environment-variable: ETCD_NAME); everything started was stopped",
+    );
+    expect(header).toBe("--- last 20 lines of the etcd log ---");
+    expect(tail).toHaveLength(20);
+    expect(tail[0]).toBe("I1125 10:00:11 line 11");
+    expect(error.summary).toBe(summary);
+  });
+
+  it("name a port taken between our check and the server's bind", () => {
+    const logText =
+      'E1125 10:00:01 run.go:72] "command failed" err="failed to listen on 127.0.0.1:40001: listen tcp 127.0.0.1:40001: bind: address already in use"';
+    expect(diagnoseLog(logText)).toBe(
+      "port 40001 on 127.0.0.1 is already in use; free it (see `ss -ltnp 'sport = :40001'`) or run again to pick other ports",
+    );
+  });
+
+  it("pick klog's last error line when nothing more specific is known", () => {
+    const logText = [
+      "I1125 one",
+      "E1125 10:00:01 first error",
+      "W1125 warn",
+      "E1125 10:00:02 second error",
+      "I1125 two",
+    ].join("\n");
+    expect(lastErrorLine(logText)).toBe("E1125 10:00:02 second error");
+    expect(lastErrorLine("I1125 all fine")).toBeUndefined();
+  });
+
+  it("say so when the log is empty", () => {
+    const error = startFailureError({
+      component: "kube-apiserver",
+      what: "was killed by SIGKILL before it was ready",
+      logText: "",
+    });
+    expect(error.message).toBe(
+      "kube-apiserver was killed by SIGKILL before it was ready; everything started was stopped\n(the kube-apiserver log is empty)",
+    );
+    expect(tailLines("")).toEqual([]);
+  });
+});
+
+describe("process launch", () => {
+  const options = { component: "etcd", binary: "/bin/etcd", args: ["--a=1"], logPath: "/l" };
+
+  it("ties test-run processes to this one with a parent-death signal", () => {
+    expect(commandLine({ ...options, outlivesParent: false }, true)).toEqual([
+      "setpriv",
+      ["--pdeathsig", "KILL", "--", "/bin/etcd", "--a=1"],
+    ]);
+  });
+
+  it("starts cluster:up's processes directly, so they survive the command", () => {
+    expect(commandLine({ ...options, outlivesParent: true }, true)).toEqual([
+      "/bin/etcd",
+      ["--a=1"],
+    ]);
+  });
+});
+
+describe("state file", () => {
+  const valid = {
+    server: "https://127.0.0.1:40001",
+    kubeconfigPath: "/x/kubeconfig",
+    ports,
+    processes: [{ component: "etcd", pid: 1234, binary: "/bin/etcd" }],
+  };
+
+  it("reads back what was written", () => {
+    expect(parseState(JSON.stringify(valid), "/x/state.json")).toEqual(valid);
+  });
+
+  it("refuses anything else rather than signal pids it can't vouch for", () => {
+    const refused = "/x/state.json is not a control-plane state file";
+    expect(() => parseState("not json", "/x/state.json")).toThrow(refused);
+    expect(() =>
+      parseState(
+        JSON.stringify({
+          ...valid,
+          processes: [{ component: "etcd", pid: 1, binary: "/bin/etcd" }],
+        }),
+        "/x/state.json",
+      ),
+    ).toThrow(refused);
+    expect(() =>
+      parseState(JSON.stringify({ ...valid, ports: undefined }), "/x/state.json"),
+    ).toThrow(refused);
+  });
+});
+
+describe("go build", () => {
+  it("stamps the release into both version packages so /version reports it", () => {
+    const ldflags = kubernetesVersionLdflags("v1.2.3", "2026-01-02T03:04:05Z");
+    for (const pkg of ["k8s.io/component-base/version", "k8s.io/client-go/pkg/version"]) {
+      expect(ldflags).toContain(`-X ${pkg}.gitVersion=v1.2.3`);
+      expect(ldflags).toContain(`-X ${pkg}.gitMajor=1`);
+      expect(ldflags).toContain(`-X ${pkg}.gitMinor=2`);
+      expect(ldflags).toContain(`-X ${pkg}.buildDate=2026-01-02T03:04:05Z`);
+    }
+  });
+
+  it("builds only what the committed go.sum allows, into the binary name asked for", () => {
+    const args = goBuildArgs({
+      output: "/out/etcd",
+      pkg: "go.etcd.io/etcd/server/v3",
+      ldflags: ["-X a.b=c"],
+    });
+    expect(args.slice(0, 4)).toEqual(["build", "-mod=readonly", "-trimpath", "-buildvcs=false"]);
+    expect(args[args.indexOf("-ldflags") + 1]).toBe("-s -w -X a.b=c");
+    expect(args.slice(-3)).toEqual(["-o", "/out/etcd", "go.etcd.io/etcd/server/v3"]);
+  });
+
+  it("reports the exact proxy refusal, with what to do", () => {
+    const output = [
+      "go: downloading k8s.io/api v0.99.0",
+      "go: k8s.io/api@v0.99.0: reading https://proxy.golang.org/k8s.io/api/@v/v0.99.0.mod: 404 Not Found",
+      "\tserver response: not found: k8s.io/api@v0.99.0: invalid version: unknown revision v0.99.0",
+    ].join("\n");
+    expect(keyGoErrorLine(output)).toBe(
+      "go: k8s.io/api@v0.99.0: reading https://proxy.golang.org/k8s.io/api/@v/v0.99.0.mod: 404 Not Found",
+    );
+    expect(adviceFor(output)).toMatch(
+      /^the Go module proxy did not serve a module the build needs/,
+    );
+  });
+
+  it("reports the proxy's refusal from `go mod download -json` on one line", () => {
+    const output = JSON.stringify({
+      Path: "k8s.io/sample-cli-plugin",
+      Error:
+        "k8s.io/sample-cli-plugin@v0.36.3: reading https://proxy.golang.org/k8s.io/sample-cli-plugin/@v/v0.36.3.info: 403 Forbidden\n\tserver response: This module version is not available.",
+    });
+    expect(keyGoErrorLine(output)).toBe(
+      "k8s.io/sample-cli-plugin@v0.36.3: reading https://proxy.golang.org/k8s.io/sample-cli-plugin/@v/v0.36.3.info: 403 Forbidden; server response: This module version is not available",
+    );
+    expect(adviceFor(output)).toMatch(/^the Go module proxy did not serve a module/);
+  });
+
+  it("tells an unreachable proxy from one that refuses", () => {
+    const output =
+      'go: k8s.io/api@v0.2.3: Get "https://proxy.golang.org/k8s.io/api/@v/v0.2.3.mod": dial tcp: lookup proxy.golang.org: no such host';
+    expect(keyGoErrorLine(output)).toBe(output);
+    expect(adviceFor(output)).toMatch(/^the Go module proxy could not be reached/);
+  });
+
+  it("reports a compile error's own line, and a too-old Go for what it is", () => {
+    expect(keyGoErrorLine("# k8s.io/x\nvendor/x/y.go:12:3: undefined: z\n")).toBe(
+      "vendor/x/y.go:12:3: undefined: z",
+    );
+    expect(
+      adviceFor("go: go.mod requires go >= 1.99.0 (running go 1.26.8; GOTOOLCHAIN=local)"),
+    ).toMatch(/too old/);
+  });
+});
+
+describe("wrapper modules", () => {
+  const upstream = [
+    "module k8s.io/kubernetes",
+    "",
+    "go 1.99.0",
+    "",
+    "godebug default=go1.99",
+    "",
+    "require (",
+    "\tgithub.com/example/dep v1.0.0",
+    "\tk8s.io/api v0.0.0",
+    "\tk8s.io/client-go v0.0.0",
+    "\tk8s.io/utils v0.0.0-20260101000000-abcdef123456",
+    ")",
+    "",
+    "replace (",
+    "\tk8s.io/api => ./staging/src/k8s.io/api",
+    "\tk8s.io/client-go => ./staging/src/k8s.io/client-go",
+    "\tk8s.io/sample-cli-plugin => ./staging/src/k8s.io/sample-cli-plugin",
+    ")",
+  ].join("\n");
+
+  it("finds the staging modules as those required at v0.0.0", () => {
+    expect(stagingModules(upstream)).toEqual(["k8s.io/api", "k8s.io/client-go"]);
+    expect(goDirectives(upstream)).toEqual({ go: "1.99.0", godebug: ["default=go1.99"] });
+  });
+
+  it("pins each staging module to v0.<minor>.<patch> of the Kubernetes release", () => {
+    expect(stagingVersion("v1.2.3")).toBe("v0.2.3");
+    expect(() => stagingVersion("1.2.3")).toThrow("not of the form v1.<minor>.<patch>");
+    const goMod = kubernetesWrapperGoMod({
+      version: "v1.2.3",
+      staging: stagingModules(upstream),
+      directives: goDirectives(upstream),
+      tools: ["k8s.io/kubernetes/cmd/kube-apiserver"],
+    });
+    const { requires, replaces } = parsePins(goMod);
+    expect(requires.get("k8s.io/kubernetes")).toBe("v1.2.3");
+    expect([...replaces]).toEqual([
+      ["k8s.io/api", "v0.2.3"],
+      ["k8s.io/client-go", "v0.2.3"],
+    ]);
+    expect(goMod).toContain("\ngodebug default=go1.99\n");
+    expect(kubernetesWrapperProblems(goMod, "v1.2.3")).toEqual([]);
+    expect(kubernetesWrapperProblems(goMod, "v1.2.4")).toEqual([
+      "requires k8s.io/kubernetes v1.2.3, not v1.2.4",
+      "replaces k8s.io/api with v0.2.3, not v0.2.4",
+      "replaces k8s.io/client-go with v0.2.3, not v0.2.4",
+    ]);
+  });
+
+  it("are committed in step with the pins in components/versions.ts", () => {
+    const committed = (dir: string) => readFileSync(join(dir, "go.mod"), "utf8");
+    expect(
+      kubernetesWrapperProblems(committed(kubernetesTool.wrapperDir), toolVersions.kubernetes),
+    ).toEqual([]);
+    expect(etcdWrapperProblems(committed(etcdTool.wrapperDir), toolVersions.etcd)).toEqual([]);
+    expect(parsePins(committed(kubernetesTool.wrapperDir)).replaces.size).toBeGreaterThan(20);
+  });
+});
