@@ -22,17 +22,8 @@ import {
   TEST_LICENSE_KEY,
   valueOf,
   runIndex,
+  thrownMessage,
 } from "./harness";
-
-/** The message the action throws, or "" when it throws nothing. */
-async function thrownMessage(action: () => unknown): Promise<string> {
-  try {
-    await action();
-    return "";
-  } catch (error) {
-    return (error as Error).message;
-  }
-}
 
 const SYSTEM_REPOSITORY = {
   original: "git@github.com:acme/k8s-flux.git",

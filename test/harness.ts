@@ -307,3 +307,13 @@ export async function runIndex(): Promise<Record<string, unknown>> {
   if (typeof program !== "function") throw new Error("index.ts exports no program function");
   return (await program()) as Record<string, unknown>;
 }
+
+/** The message the action throws, or "" when it throws nothing. */
+export async function thrownMessage(action: () => unknown): Promise<string> {
+  try {
+    await action();
+    return "";
+  } catch (error) {
+    return (error as Error).message;
+  }
+}

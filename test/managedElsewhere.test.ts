@@ -12,6 +12,7 @@ import {
   stackFileConfig,
   TEST_GITHUB_TOKEN,
   valueOf,
+  thrownMessage,
 } from "./harness";
 
 const GIVEN_ROLE = "arn:aws:iam::210987654321:role/dns-from-the-platform-team";
@@ -30,15 +31,6 @@ async function up(
   const outputs = await runIndex();
   await run.settle();
   return { run, outputs };
-}
-
-async function failureOf(action: () => Promise<unknown>): Promise<string> {
-  try {
-    await action();
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  }
-  throw new Error("expected the update to fail");
 }
 
 const annotationsOf = (run: MockRun, kind: string) =>
@@ -85,7 +77,7 @@ describe("externalDns.roleArn", () => {
   });
 
   it("refuses settings that only shape a role this program would create", async () => {
-    const message = await failureOf(() =>
+    const message = await thrownMessage(() =>
       up("dev", {
         externalDns: dns({
           identity: "irsa",
@@ -97,7 +89,9 @@ describe("externalDns.roleArn", () => {
     expect(message.split("\n").slice(1)).toEqual([
       "  - k8s-flux:externalDns.oidcProviderArn: is only used to write the trust policy of a role this program creates, but k8s-flux:externalDns.roleArn is set; remove one of them",
     ]);
-    const badArn = await failureOf(() => up("dev", { externalDns: dns({ roleArn: "dns-role" }) }));
+    const badArn = await thrownMessage(() =>
+      up("dev", { externalDns: dns({ roleArn: "dns-role" }) }),
+    );
     expect(badArn.split("\n").slice(1)).toEqual([
       '  - k8s-flux:externalDns.roleArn: "dns-role" is not an IAM role ARN; expected arn:aws:iam::<account>:role/<name>',
     ]);

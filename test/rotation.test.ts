@@ -17,6 +17,7 @@ import {
   stackFileConfig,
   TEST_GITHUB_TOKEN,
   valueOf,
+  thrownMessage,
 } from "./harness";
 
 const TYPES = {
@@ -89,15 +90,6 @@ const named = (run: MockRun, type: string, name: string): Recorded => {
 };
 
 const sealingOnly = (r: Recorded) => r.name.startsWith("sealed-secrets-");
-
-async function failureOf(action: () => Promise<unknown>): Promise<string> {
-  try {
-    await action();
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  }
-  throw new Error("expected the update to fail");
-}
 
 describe("sealing keys", () => {
   it("by default declare the one key under the names it always had", async () => {
@@ -182,7 +174,9 @@ describe("sealing keys", () => {
     );
     const run = await startMockRun("dev", {}, [], {});
     await run.settle();
-    const message = await failureOf(() => up({ sealedSecrets: { keys: ["key-2027-05"] } }, last));
+    const message = await thrownMessage(() =>
+      up({ sealedSecrets: { keys: ["key-2027-05"] } }, last),
+    );
     const first = new X509Certificate(CERTIFICATES["sealed-secrets-key"] ?? "");
     const day = (text: string) => new Date(text).toISOString().slice(0, 10);
     expect(message).toBe(
@@ -208,7 +202,7 @@ describe("sealing keys", () => {
     );
     vi.resetModules();
     // A stack deployed before keys had names has only its certificate output: the default key.
-    const message = await failureOf(() => runIndex());
+    const message = await thrownMessage(() => runIndex());
     await run.settle();
     expect(message).toContain("k8s-flux:sealedSecrets.keys no longer lists sealed-secrets-key");
     expect(run.resources).toEqual([]);
@@ -216,7 +210,7 @@ describe("sealing keys", () => {
 
   it("refuses to switch Sealed Secrets off while it has keys", async () => {
     const last = await outputsOf(await up({}));
-    const message = await failureOf(() => up({ sealedSecrets: { enabled: false } }, last));
+    const message = await thrownMessage(() => up({ sealedSecrets: { enabled: false } }, last));
     expect(message).toContain(
       "k8s-flux:sealedSecrets.enabled is false, which removes key sealed-secrets-key, deployed by this stack;",
     );
@@ -275,14 +269,14 @@ describe("sealing keys", () => {
   });
 
   it("rejects key names that cannot be Secret names, and duplicates", async () => {
-    const message = await failureOf(() =>
+    const message = await thrownMessage(() =>
       up({ sealedSecrets: { keys: ["Key_2027", "key-a", "key-a"] } }),
     );
     expect(message.split("\n").slice(1)).toEqual([
       '  - k8s-flux:sealedSecrets.keys[0]: "Key_2027" is not a key name; expected lower-case letters, digits and "-", such as key-2027-05',
       '  - k8s-flux:sealedSecrets.keys[2]: "key-a" is listed twice; expected each key name once',
     ]);
-    const empty = await failureOf(() => up({ sealedSecrets: { keys: [] } }));
+    const empty = await thrownMessage(() => up({ sealedSecrets: { keys: [] } }));
     expect(empty.split("\n").slice(1)).toEqual([
       "  - k8s-flux:sealedSecrets.keys: is empty; expected at least one key name, such as [sealed-secrets-key]",
     ]);
@@ -366,7 +360,7 @@ describe("deploy keys", () => {
   });
 
   it("rejects generations that are not whole numbers from 1", async () => {
-    const message = await failureOf(() =>
+    const message = await thrownMessage(() =>
       up({
         systemFlux: { repository: "git@github.com:acme/k8s-flux.git", keyGeneration: 0 },
         applications: app(1.5),
