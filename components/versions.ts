@@ -55,7 +55,7 @@ export const versions = {
 } as const;
 
 /**
- * Tools built from source by scripts/ for tests and local runs; never deployed. Go modules come
+ * Tools built from source by tools/ for tests and local runs; never deployed. Go modules come
  * through the Go module proxy with the machine's Go. Each build lands in .cache/tools/<name>-<version>.
  */
 export const toolVersions = {

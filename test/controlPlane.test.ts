@@ -13,31 +13,31 @@ import {
   controllerManagerArgs,
   etcdArgs,
   SERVICE_ACCOUNT_ISSUER,
-} from "../scripts/control-plane/args";
+} from "../tools/control-plane/args";
 import {
   diagnoseLog,
   lastErrorLine,
   startFailureError,
   tailLines,
-} from "../scripts/control-plane/errors";
+} from "../tools/control-plane/errors";
 import {
   adviceFor,
   goBuildArgs,
   keyGoErrorLine,
   kubernetesVersionLdflags,
-} from "../scripts/control-plane/goCommand";
-import { kubeconfigYaml } from "../scripts/control-plane/kubeconfig";
-import { layout } from "../scripts/control-plane/layout";
-import { CA, LEAF_CERTIFICATES, opensslArgs, opensslConfig } from "../scripts/control-plane/pki";
+} from "../tools/control-plane/goCommand";
+import { kubeconfigYaml } from "../tools/control-plane/kubeconfig";
+import { layout } from "../tools/control-plane/layout";
+import { CA, LEAF_CERTIFICATES, opensslArgs, opensslConfig } from "../tools/control-plane/pki";
 import {
   allocatePorts,
   isPortFree,
   validatePort,
   type ControlPlanePorts,
-} from "../scripts/control-plane/ports";
-import { commandLine } from "../scripts/control-plane/processes";
-import { parseState } from "../scripts/control-plane/state";
-import { etcdTool, kubernetesTool } from "../scripts/control-plane/tools";
+} from "../tools/control-plane/ports";
+import { commandLine } from "../tools/control-plane/processes";
+import { parseState } from "../tools/control-plane/state";
+import { etcdTool, kubernetesTool } from "../tools/control-plane/tools";
 import {
   etcdWrapperProblems,
   goDirectives,
@@ -46,7 +46,7 @@ import {
   parsePins,
   stagingModules,
   stagingVersion,
-} from "../scripts/control-plane/wrapperModules";
+} from "../tools/control-plane/wrapperModules";
 
 const files = layout("/tmp/cp-test");
 const ports: ControlPlanePorts = {

@@ -11,10 +11,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KUBESEAL_BINARY, KUBESEAL_VERSION, WRAPPER_DIR } from "../scripts/kubeseal/paths";
-import { wrapperProblems } from "../scripts/kubeseal/wrapper";
-import { runSeal } from "../scripts/seal/command";
-import { encryptionLabel, SCOPES, type Scope } from "../scripts/seal/scope";
+import { KUBESEAL_BINARY, KUBESEAL_VERSION, WRAPPER_DIR } from "../tools/kubeseal/paths";
+import { wrapperProblems } from "../tools/kubeseal/wrapper";
+import { runSeal } from "../tools/seal/command";
+import { encryptionLabel, SCOPES, type Scope } from "../tools/seal/scope";
 import { makeKeyPair } from "./fixtures/seal/certificates";
 import { openSealedSecret, openSealedValue, parseSealedSecret } from "./fixtures/seal/unseal";
 

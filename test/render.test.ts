@@ -7,14 +7,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { parse } from "yaml";
-import { manifestFileName, writeManifests } from "../scripts/render/files";
-import { applyOrder, CUSTOM_RESOURCE_STEP, isBuiltInGroup } from "../scripts/render/order";
+import { manifestFileName, writeManifests } from "../tools/render/files";
+import { applyOrder, CUSTOM_RESOURCE_STEP, isBuiltInGroup } from "../tools/render/order";
 import {
   assertFakeKeyMaterial,
   type RenderedObject,
   type Rendering,
   renderStack,
-} from "../scripts/render/render";
+} from "../tools/render/render";
 import { FAKE, TEST_GITHUB_TOKEN, TEST_GITHUB_TOKEN_FROM_ENV, TEST_LICENSE_KEY } from "./harness";
 
 const describeObject = ({ manifest }: RenderedObject): string =>
@@ -196,13 +196,13 @@ describe("apply order", () => {
     expect(() =>
       applyOrder([object("Namespace", "n", ["d"]), object("Deployment", "d", [], "apps/v1")]),
     ).toThrow(
-      "Namespace n depends on Deployment d, which a later apply step holds; fix STEPS in scripts/render/order.ts",
+      "Namespace n depends on Deployment d, which a later apply step holds; fix STEPS in tools/render/order.ts",
     );
   });
 
   it("refuses a built-in kind it has no step for, rather than guessing", () => {
     expect(() => applyOrder([object("PodDisruptionBudget", "p", [], "policy/v1")])).toThrow(
-      "no apply step for policy/v1 PodDisruptionBudget; add it to STEPS in scripts/render/order.ts",
+      "no apply step for policy/v1 PodDisruptionBudget; add it to STEPS in tools/render/order.ts",
     );
   });
 

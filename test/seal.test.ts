@@ -10,9 +10,9 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runSeal } from "../scripts/seal/command";
-import { sealValue } from "../scripts/seal/sealing";
-import { encryptionLabel, SCOPES } from "../scripts/seal/scope";
+import { runSeal } from "../tools/seal/command";
+import { sealValue } from "../tools/seal/sealing";
+import { encryptionLabel, SCOPES } from "../tools/seal/scope";
 import { certify, makeKeyPair } from "./fixtures/seal/certificates";
 import {
   labelOf,

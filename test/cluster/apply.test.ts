@@ -4,7 +4,7 @@
  * before prod is applied, and each is checked against an empty cluster.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { type Manifest, renderStack } from "../../scripts/render/render";
+import { type Manifest, renderStack } from "../../tools/render/render";
 import {
   type ApplyResult,
   applyInOrder,

@@ -6,8 +6,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
-import { apiGroupOf, isBuiltInGroup } from "../../scripts/render/order";
-import type { Manifest } from "../../scripts/render/render";
+import { apiGroupOf, isBuiltInGroup } from "../../tools/render/order";
+import type { Manifest } from "../../tools/render/render";
 import { type KubeApi, statusMessage, waitFor } from "./kubeApi";
 
 export interface Rejection {

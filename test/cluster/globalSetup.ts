@@ -5,7 +5,7 @@
  * `inject("kubeAccess")`.
  */
 import type { TestProject } from "vitest/node";
-import { startControlPlane } from "../../scripts/control-plane/controlPlane";
+import { startControlPlane } from "../../tools/control-plane/controlPlane";
 import type { KubeAccess } from "./kubeApi";
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {

@@ -6,7 +6,7 @@
  * The whole matrix is printed as a table at the end.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { type Manifest, renderStack } from "../../scripts/render/render";
+import { type Manifest, renderStack } from "../../tools/render/render";
 import { actingAs, questions, requestCell, reviewCells, type ServiceAccountRef } from "./access";
 import { applyInOrder, formatRejection, installStandInCrds } from "./applyObjects";
 import { KubeApi, statusMessage, waitFor } from "./kubeApi";

@@ -45,7 +45,7 @@ export function runPulumi(args: readonly string[], context: PulumiContext): Prom
     child.on("error", (error) =>
       reject(
         new Error(
-          `could not run pulumi (${error.message}); build it with \`npx tsx scripts/pulumi/build.ts\``,
+          `could not run pulumi (${error.message}); build it with \`npx tsx tools/pulumi/build.ts\``,
         ),
       ),
     );

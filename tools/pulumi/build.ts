@@ -1,5 +1,5 @@
 /**
- * `npx tsx scripts/pulumi/build.ts [--repin]`: builds the Pulumi CLI, its Node.js language host
+ * `npx tsx tools/pulumi/build.ts [--repin]`: builds the Pulumi CLI, its Node.js language host
  * and the kubernetes and tls providers from the Go module proxy with this machine's Go, into
  * .cache/tools/<name>-<version>/, then installs the providers into .cache/pulumi-home so that
  * `pulumi` (see environment.ts) never needs the network. A second run reuses what is there.
@@ -43,7 +43,7 @@ function parseOptions(): { repin: boolean } {
     return { repin: values.repin ?? false };
   } catch (error) {
     throw new BuildError(
-      `${(error as Error).message}; usage: npx tsx scripts/pulumi/build.ts [--repin]`,
+      `${(error as Error).message}; usage: npx tsx tools/pulumi/build.ts [--repin]`,
     );
   }
 }

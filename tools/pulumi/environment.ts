@@ -48,7 +48,7 @@ export function pulumiCliPath(): string {
   const cli = binaryPath(cliTool);
   if (!existsSync(cli)) {
     throw new Error(
-      `the Pulumi CLI ${cliTool.version} is not built (${cli} is missing); run \`npx tsx scripts/pulumi/build.ts\``,
+      `the Pulumi CLI ${cliTool.version} is not built (${cli} is missing); run \`npx tsx tools/pulumi/build.ts\``,
     );
   }
   return cli;

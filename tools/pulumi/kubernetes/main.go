@@ -10,7 +10,7 @@ import (
 	"github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version"
 )
 
-// Both come from scripts/pulumi/embeddedFiles.ts through `go build -overlay`.
+// Both come from tools/pulumi/embeddedFiles.ts through `go build -overlay`.
 
 //go:embed schema-embed.json
 var schema []byte

@@ -39,7 +39,7 @@ export function applyStep(apiVersion: string, kind: string): number {
   const step = STEPS.findIndex((kinds) => kinds.includes(kind));
   if (step === -1) {
     throw new Error(
-      `no apply step for ${apiVersion} ${kind}; add it to STEPS in scripts/render/order.ts`,
+      `no apply step for ${apiVersion} ${kind}; add it to STEPS in tools/render/order.ts`,
     );
   }
   return step;
@@ -88,7 +88,7 @@ export function applyOrder<T extends Orderable>(objects: readonly T[]): T[] {
       const dependencyStep = stepOf.get(key);
       if (dependencyStep !== undefined && dependencyStep > step) {
         throw new Error(
-          `${describe(object)} depends on ${describe(byKey.get(key) as T)}, which a later apply step holds; fix STEPS in scripts/render/order.ts`,
+          `${describe(object)} depends on ${describe(byKey.get(key) as T)}, which a later apply step holds; fix STEPS in tools/render/order.ts`,
         );
       }
     }

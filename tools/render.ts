@@ -1,7 +1,7 @@
 /**
  * `npm run render -- <stack> [--out DIR]`: writes every Kubernetes object the stack would create
  * as YAML files in apply order (default rendered/<stack>/), evaluated offline under the unit
- * tests' mocks. Secrets in the output hold fake keys only (see scripts/render/render.ts).
+ * tests' mocks. Secrets in the output hold fake keys only (see tools/render/render.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { relative } from "node:path";

@@ -45,7 +45,7 @@ export function adviceFor(output: string): string {
     return "the Go module proxy could not be reached; check GOPROXY and the network";
   }
   if (/missing go\.sum entry|updates to go\.mod needed|checksum mismatch/.test(output)) {
-    return "the wrapper's go.sum does not match its go.mod; run `npx tsx scripts/pulumi/build.ts --repin`";
+    return "the wrapper's go.sum does not match its go.mod; run `npx tsx tools/pulumi/build.ts --repin`";
   }
   if (/requires go >= |go\.mod requires go/.test(output)) {
     return "this Go is older than a pinned module needs; install the Go version named above";

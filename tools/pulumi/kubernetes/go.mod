@@ -1,5 +1,5 @@
 // Our wrapper: the kubernetes resource provider. main.go is ours; the schema it embeds is
-// generated from the module's schema.json at build time (scripts/pulumi/embeddedFiles.ts).
+// generated from the module's schema.json at build time (tools/pulumi/embeddedFiles.ts).
 module k8sflux.local/pulumi/kubernetes
 
 go 1.26.0

@@ -149,7 +149,7 @@ async function main(): Promise<void> {
   const tools = [kubernetesTool, etcdTool];
   if (repin) {
     await repinWrappers();
-    console.log("cluster:build: rewrote scripts/control-plane/{kubernetes,etcd}/go.mod and go.sum");
+    console.log("cluster:build: rewrote tools/control-plane/{kubernetes,etcd}/go.mod and go.sum");
   }
   for (const tool of tools) checkWrapper(tool);
 

@@ -44,7 +44,7 @@ export function checkWrapper(tool: GoTool): string | undefined {
   if (problems.length === 0) return undefined;
   return (
     `${relative(REPO_ROOT, goModPath)} ${problems.join("; ")}; ` +
-    "run `npx tsx scripts/pulumi/build.ts --repin` and commit the wrapper's go.mod and go.sum"
+    "run `npx tsx tools/pulumi/build.ts --repin` and commit the wrapper's go.mod and go.sum"
   );
 }
 

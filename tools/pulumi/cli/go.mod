@@ -1,5 +1,5 @@
 // Our wrapper: the Pulumi CLI from its published module. The replace line repeats the one in
-// pkg/v3's go.mod, which Go ignores outside that module. `npx tsx scripts/pulumi/build.ts --repin`
+// pkg/v3's go.mod, which Go ignores outside that module. `npx tsx tools/pulumi/build.ts --repin`
 // moves the require lines to the pins in components/versions.ts.
 module k8sflux.local/pulumi/cli
 
