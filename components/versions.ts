@@ -1,5 +1,3 @@
-import packageJson from "../package.json";
-
 /**
  * Every upstream artifact this program deploys, pinned in one place.
  *
@@ -51,43 +49,5 @@ export const versions = {
     chart: "nri-bundle",
     repository: "https://helm-charts.newrelic.com",
     version: "8.0.18",
-  },
-} as const;
-
-/**
- * Tools built from source by tools/ for tests and local runs; never deployed. Go modules come
- * through the Go module proxy with the machine's Go. Each build lands in .cache/tools/<name>-<version>.
- */
-export const toolVersions = {
-  /**
-   * The kubeseal that matches the controller image above, so the round-trip test checks the
-   * exact format the cluster decrypts. Checked 2026-11-25: served by the Go module proxy under
-   * github.com/bitnami-labs/sealed-secrets, whose go.mod names github.com/bitnami/sealed-secrets.
-   */
-  kubeseal: `v${versions.sealedSecretsImage.split(":").pop()}`,
-
-  /** Checked 2026-11-25: on the proxy with its v0.36.3 staging modules; Flux 2.9 supports 1.36. */
-  kubernetes: "v1.36.3",
-
-  /** Checked 2026-11-25: newest etcd 3.6 server on the proxy; Kubernetes 1.36 uses 3.6 clients. */
-  etcd: "v3.6.16",
-
-  /** Checked 2026-11-25: pkg/v3 and sdk/v3 at @pulumi/pulumi's version are on the proxy. */
-  pulumi: `v${packageJson.dependencies["@pulumi/pulumi"]}`,
-
-  /** Checked 2026-11-25: its own module is not served; v3.68.0 is the last sdk/v3 holding it. */
-  pulumiLanguageNodejs: "v3.68.0",
-
-  /** Checked 2026-11-25: provider/v4 is served only at 4.25.0's tag commit, not 4.26.0-4.32.0. */
-  pulumiKubernetesProvider: {
-    version: packageJson.dependencies["@pulumi/kubernetes"],
-    moduleVersions: { "4.25.0": "v4.0.0-20260115033456-f47bc2d6f199" },
-  },
-
-  /** Checked 2026-11-25: pulumi-tls is not served; we bridge the Terraform TLS provider. */
-  pulumiTlsProvider: {
-    version: packageJson.dependencies["@pulumi/tls"],
-    terraformProvider: "v1.2.1-0.20260819085117-d044ca7c6f52",
-    bridge: "v3.137.0",
   },
 } as const;

@@ -1,13 +1,15 @@
 import * as github from "@pulumi/github";
 import * as pulumi from "@pulumi/pulumi";
-import { ApplicationFlux } from "../components/applicationFlux";
-import { ExternalDns } from "../components/externalDns";
-import { MetricsServer } from "../components/metricsServer";
-import { NewRelic } from "../components/newRelic";
-import { SealedSecrets } from "../components/sealedSecrets";
-import type { SealingKeyRequest } from "../components/sealingKeys";
-import type { GitRepositoryLocation } from "../components/shared/gitSource";
-import { SystemFlux } from "../components/systemFlux";
+import {
+  ApplicationFlux,
+  ExternalDns,
+  type GitRepositoryLocation,
+  MetricsServer,
+  NewRelic,
+  SealedSecrets,
+  type SealingKeyRequest,
+  SystemFlux,
+} from "../components";
 import type { StackConfig } from "./loadConfig";
 
 /** What a stack exports: only public values, for people and for other tooling. */
@@ -65,9 +67,10 @@ export function buildCluster(
     }
     return knownHosts;
   };
-  const providerArg = (location: GitRepositoryLocation) => {
+  // Deploy keys are registered with the provider the components get, as Pulumi passes providers.
+  const providerOpts = (location: GitRepositoryLocation): pulumi.ComponentResourceOptions => {
     const provider = providerFor(location);
-    return provider ? { githubProvider: provider } : {};
+    return provider ? { providers: [provider] } : {};
   };
 
   const externalDns = config.externalDns
@@ -78,17 +81,20 @@ export function buildCluster(
       })
     : undefined;
 
-  const systemFlux = new SystemFlux("system-flux", {
-    source: config.systemFlux,
-    imageAutomation: config.systemFlux.imageAutomation,
-    knownHosts: knownHostsFor(config.systemFlux.repository),
-    clusterName: config.clusterName,
-    keyGeneration: config.systemFlux.keyGeneration,
-    installOperator: config.systemFlux.installOperator,
-    registerDeployKey: config.registerDeployKeys,
-    waitForReadiness: config.waitForReadiness,
-    ...providerArg(config.systemFlux.repository),
-  });
+  const systemFlux = new SystemFlux(
+    "system-flux",
+    {
+      source: config.systemFlux,
+      imageAutomation: config.systemFlux.imageAutomation,
+      knownHosts: knownHostsFor(config.systemFlux.repository),
+      clusterName: config.clusterName,
+      keyGeneration: config.systemFlux.keyGeneration,
+      installOperator: config.systemFlux.installOperator,
+      registerDeployKey: config.registerDeployKeys,
+      waitForReadiness: config.waitForReadiness,
+    },
+    providerOpts(config.systemFlux.repository),
+  );
 
   const sealedSecrets = config.sealedSecrets.enabled
     ? new SealedSecrets("sealed-secrets", {
@@ -115,18 +121,21 @@ export function buildCluster(
 
   const applications = config.applications.map((application) => ({
     application,
-    tenant: new ApplicationFlux(`app-${application.name}`, {
-      name: application.name,
-      source: application,
-      knownHosts: knownHostsFor(application.repository),
-      clusterName: config.clusterName,
-      fluxInstance: systemFlux.fluxInstance,
-      podSecurity: application.podSecurity,
-      keyGeneration: application.keyGeneration,
-      registerDeployKey: config.registerDeployKeys,
-      waitForReadiness: config.waitForReadiness,
-      ...providerArg(application.repository),
-    }),
+    tenant: new ApplicationFlux(
+      `app-${application.name}`,
+      {
+        name: application.name,
+        source: application,
+        knownHosts: knownHostsFor(application.repository),
+        clusterName: config.clusterName,
+        fluxInstance: systemFlux.fluxInstance,
+        podSecurity: application.podSecurity,
+        keyGeneration: application.keyGeneration,
+        registerDeployKey: config.registerDeployKeys,
+        waitForReadiness: config.waitForReadiness,
+      },
+      providerOpts(application.repository),
+    ),
   }));
 
   const byHand = [

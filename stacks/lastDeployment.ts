@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { isRecord } from "./schema";
+import { isRecord } from "./isRecord";
+import { STACK_OUTPUTS } from "./names";
 
 /** The outputs of this stack's last deployment that the next deployment must respect. */
 export interface LastDeployment {
@@ -44,7 +45,11 @@ export async function readLastDeployment(): Promise<LastDeployment> {
   const reference = new pulumi.StackReference(`last-deployment-of-${pulumi.getStack()}`, {
     name: self,
   });
-  const names = ["sealedSecretsCert", "sealedSecretsKeys", "sealedSecretsCertificates"] as const;
+  const names = [
+    STACK_OUTPUTS.sealedSecretsCert,
+    STACK_OUTPUTS.sealedSecretsKeys,
+    STACK_OUTPUTS.sealedSecretsCertificates,
+  ] as const;
   const values = await Promise.all(
     names.map(async (name) => [name, (await reference.getOutputDetails(name)).value] as const),
   );

@@ -1,13 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
-import { LICENSE_KEY } from "./schema";
-import {
-  CONFIG_NAMESPACE,
-  type ClusterSettings,
-  type RawStackConfig,
-  StackConfigError,
-  validateStackConfig,
-} from "./settings";
+import { numbersAsTyped } from "./jsonNumbers";
+import { AWS_REGION_KEY, CONFIG_NAMESPACE, GITHUB_TOKEN_KEY, LICENSE_KEY } from "./names";
+import type { ClusterSettings, DeployingAccount, RawStackConfig } from "./settings";
+import { validateStackConfig } from "./validate";
 
 /** The validated settings plus the one secret the program reads from stack config. */
 export interface StackConfig extends ClusterSettings {
@@ -16,8 +12,6 @@ export interface StackConfig extends ClusterSettings {
   /** `github:token`, or else GITHUB_TOKEN from the environment; always a Pulumi secret. */
   readonly githubToken?: pulumi.Output<string>;
 }
-
-const GITHUB_TOKEN_KEY = "github:token";
 
 /**
  * Whether a stack config key (`k8s-flux:newrelicLicenseKey`) was set with --secret, or undefined
@@ -49,24 +43,37 @@ export function readRawStackConfig(
 ): RawStackConfig {
   const prefix = `${CONFIG_NAMESPACE}:`;
   const values: Record<string, unknown> = {};
+  const typedNumbers: Record<string, string> = {};
   const secretKeys: string[] = [];
   for (const [fullKey, text] of Object.entries(all)) {
     if (!fullKey.startsWith(prefix)) continue;
     const key = fullKey.slice(prefix.length);
     if (key === LICENSE_KEY || !isSet(text)) continue;
-    values[key] = parseStructured(text);
+    const value = parseStructured(text);
+    // Defined, not assigned: `values["__proto__"] = ...` would set the prototype, and the key
+    // would vanish instead of being reported as an unknown setting.
+    Object.defineProperty(values, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+    if (value !== text) Object.assign(typedNumbers, numbersAsTyped(text, key));
     if (isSecret(fullKey) === true) secretKeys.push(key);
   }
   const licenseKeyIsSet = isSet(all[`${prefix}${LICENSE_KEY}`]);
   const licenseKeyIsSecret = licenseKeyIsSet ? isSecret(`${prefix}${LICENSE_KEY}`) : undefined;
   const githubTokenIsSecret = isSet(all[GITHUB_TOKEN_KEY]) ? isSecret(GITHUB_TOKEN_KEY) : undefined;
+  const awsRegion = all[AWS_REGION_KEY];
   return {
     values,
+    ...(Object.keys(typedNumbers).length > 0 ? { numbersAsTyped: typedNumbers } : {}),
     licenseKeyIsSet,
     ...(licenseKeyIsSecret === undefined ? {} : { licenseKeyIsSecret }),
     secretKeys,
     githubTokenIsSet,
     ...(githubTokenIsSecret === undefined ? {} : { githubTokenIsSecret }),
+    ...(isSet(awsRegion) ? { awsRegion: awsRegion.trim() } : {}),
   };
 }
 
@@ -84,29 +91,38 @@ function parseStructured(text: string): unknown {
   }
 }
 
-/**
- * Loads and validates this stack's config. Throws before any resource is registered, with a
- * message that names each bad key, so bad input never changes a cluster.
- */
-export function loadStackConfig(): StackConfig {
+/** The stack's config as read once: raw values for the validator, and the GitHub token. */
+export interface StackConfigSource {
+  readonly raw: RawStackConfig;
+  readonly githubToken?: pulumi.Output<string>;
+}
+
+/** Reads this stack's config, without judging it. */
+export function readStackConfig(): StackConfigSource {
   const all = pulumi.runtime.allConfig();
   const githubToken = gitHubToken(all, process.env);
-  let settings: ClusterSettings;
-  try {
-    settings = validateStackConfig(readRawStackConfig(all, githubToken !== undefined));
-  } catch (error) {
-    if (error instanceof StackConfigError) {
-      // RunError prints the message alone, without a stack trace that would bury it.
-      throw new pulumi.RunError(error.message);
-    }
-    throw error;
-  }
+  const raw = readRawStackConfig(all, githubToken !== undefined);
+  return { raw, ...(githubToken ? { githubToken } : {}) };
+}
+
+/**
+ * Validates this stack's config. Throws a StackConfigError before any resource is registered,
+ * with a message that names each bad key, so bad input never changes a cluster.
+ */
+export function loadStackConfig(
+  source: StackConfigSource = readStackConfig(),
+  deployingAccount?: DeployingAccount,
+): StackConfig {
+  const settings = validateStackConfig({
+    ...source.raw,
+    ...(deployingAccount === undefined ? {} : { deployingAccount }),
+  });
   return {
     ...settings,
     ...(settings.newRelic.enabled
       ? { newRelicLicenseKey: new pulumi.Config(CONFIG_NAMESPACE).requireSecret(LICENSE_KEY) }
       : {}),
-    ...(githubToken ? { githubToken } : {}),
+    ...(source.githubToken ? { githubToken: source.githubToken } : {}),
   };
 }
 

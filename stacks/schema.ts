@@ -1,15 +1,27 @@
 import { z } from "zod";
+import { applicationFluxDefaults } from "../components/applicationFlux/defaults";
 import {
-  DEFAULT_TENANT_POD_SECURITY,
+  podSecurityLevels,
   TENANT_FLUX_NAMESPACE_SUFFIX,
-  TENANT_POD_SECURITY_LEVELS,
   tenantNamespaces,
-} from "../components/shared/tenancy";
+} from "../components/applicationFlux/tenancy";
 import { IAM_ROLE_ARN, OIDC_PROVIDER_ARN } from "../components/shared/arns";
-import { knownHostsProblem } from "../components/shared/knownHosts";
-import { PLATFORM_NAMESPACES } from "../components/shared/namespaces";
-import { DEFAULT_SEALING_KEY } from "../components/sealingKeys";
-import { parseRepositoryUrl, SSH_URL_EXAMPLES } from "./repositoryUrl";
+import {
+  type ExternalDnsIdentityMode,
+  externalDnsDefaults,
+  externalDnsIdentities,
+  externalDnsPolicies,
+} from "../components/externalDns/defaults";
+import { DEFAULT_SEALING_KEY, sealedSecretsDefaults } from "../components/sealedSecrets/defaults";
+import { systemFluxDefaults } from "../components/systemFlux/defaults";
+import { parseRepositoryUrl, SSH_URL_EXAMPLES } from "../components/shared/repositoryUrl";
+import { intervalProblem } from "./durations";
+import { isRecord } from "./isRecord";
+import { knownHostsProblem } from "./knownHostsText";
+import { LICENSE_KEY } from "./names";
+import { escapedCodePoint, firstInvisibleCharacter, quoted, settingKey } from "./quoting";
+import { repositoryAddressProblem } from "./repositoryAddress";
+import { namespaceOwner } from "./reservedNamespaces";
 
 /**
  * The shape of the `k8s-flux:*` stack settings, as users write them in Pulumi.<stack>.yaml.
@@ -17,15 +29,14 @@ import { parseRepositoryUrl, SSH_URL_EXAMPLES } from "./repositoryUrl";
  * Every rule that can be checked on one setting, or inside one section (a repository URL, an
  * application name, the identity options of External DNS, duplicate application names), lives
  * here. Rules on sections that fail still run on the parts that parsed, so one run reports every
- * problem. Rules that need the stack's secrets (GitHub token, New Relic key) live in settings.ts.
+ * problem. Rules across sections, or on the stack's secrets and deployment target, are in
+ * rules.ts.
  */
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** A DNS name in any case (DNS ignores case); names are lower-cased once they pass. */
 const DNS_NAME =
-  /^(?=.{1,253}$)(\*\.)?([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)*[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.?$/i;
-/** The duration pattern of Flux's CRDs (`spec.interval`): Go durations in ms, s, m and h only. */
-const FLUX_DURATION = /^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/;
+  /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)*[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.?$/i;
 /** Route53 zone ids in any case; they are upper-cased once they pass, as AWS writes them. */
 const HOSTED_ZONE_ID = /^[A-Z0-9]{1,32}$/i;
 /**
@@ -43,30 +54,6 @@ const HOST_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])
 /** The longest application name whose `<name>-flux` namespace still fits in 63 characters. */
 const MAX_APPLICATION_NAME_LENGTH = 63 - TENANT_FLUX_NAMESPACE_SUFFIX.length;
 
-/** Namespaces this program or Kubernetes itself owns; no application may take one. */
-const RESERVED_NAMESPACES: readonly string[] = [
-  "default",
-  PLATFORM_NAMESPACES.kubeSystem,
-  "kube-public",
-  "kube-node-lease",
-  PLATFORM_NAMESPACES.flux,
-  PLATFORM_NAMESPACES.externalDns,
-  PLATFORM_NAMESPACES.newRelic,
-];
-
-const identityModes = ["irsa", "pod-identity", "kube2iam"] as const;
-type IdentityMode = (typeof identityModes)[number];
-
-const externalDnsPolicies = ["upsert-only", "sync"] as const;
-
-/** The one setting that must be a secret: read separately, never parsed or quoted as a value. */
-export const LICENSE_KEY = "newrelicLicenseKey";
-
-const quoted = (value: unknown): string => JSON.stringify(value);
-
-export const isRecord = (value: unknown): value is Record<string, unknown> =>
-  value !== null && typeof value === "object" && !Array.isArray(value);
-
 /**
  * Runs a section-wide rule even when some of the section's fields failed, on the fields that
  * parsed (failed fields hold their raw input, so rules must read them defensively).
@@ -81,18 +68,24 @@ const whenMissing =
   (issue: { input?: unknown }): string | undefined =>
     issue.input === undefined ? message : undefined;
 
+/** Why a text read by Flux as a name has a character no one can see, or undefined. */
+function invisibleCharacterProblem(value: string, expected: string): string | undefined {
+  const character = firstInvisibleCharacter(value);
+  return character === undefined
+    ? undefined
+    : `${quoted(value)} has the invisible character ${escapedCodePoint(character)}, which would make it read as something else; expected ${expected}`;
+}
+
 const interval = z.string().superRefine((value, ctx) => {
-  if (!FLUX_DURATION.test(value)) {
-    ctx.addIssue(
-      `${quoted(value)} is not a duration; expected a duration such as 1m, 90s or 1h30m (units ms, s, m, h)`,
-    );
-  } else if (!/[1-9]/.test(value)) {
-    ctx.addIssue(`${quoted(value)} is zero; expected a positive duration such as 1m`);
-  }
+  const problem = intervalProblem(value, quoted(value));
+  if (problem !== undefined) ctx.addIssue(problem);
 });
 
 const branch = z.string().superRefine((value, ctx) => {
-  if (value.startsWith("refs/")) {
+  const invisible = invisibleCharacterProblem(value, "a branch name such as main");
+  if (invisible !== undefined) {
+    ctx.addIssue(invisible);
+  } else if (value.startsWith("refs/")) {
     ctx.addIssue(
       `${quoted(value)} is a full ref; expected the branch name without refs/heads/, such as main`,
     );
@@ -106,9 +99,15 @@ const branch = z.string().superRefine((value, ctx) => {
 /** A folder in the repository, always returned as `./<path>`, as Flux expects it. */
 const repositoryPath = z
   .string()
-  .refine((value) => !value.startsWith("/") && !value.split("/").includes(".."), {
-    error: (issue) =>
-      `${quoted(issue.input)} is not a path inside the repository; expected a relative path without "..", such as clusters/dev`,
+  .superRefine((value, ctx) => {
+    const invisible = invisibleCharacterProblem(value, "a path such as clusters/dev");
+    if (invisible !== undefined) {
+      ctx.addIssue(invisible);
+    } else if (value.startsWith("/") || value.split("/").includes("..")) {
+      ctx.addIssue(
+        `${quoted(value)} is not a path inside the repository; expected a relative path without "..", such as clusters/dev`,
+      );
+    }
   })
   .transform((path) =>
     path === "" || path === "." || path === "./" ? "./" : `./${path.replace(/^\.\//, "")}`,
@@ -121,33 +120,51 @@ const repositoryUrl = z
   })
   .transform((url, ctx) => {
     const parsed = parseRepositoryUrl(url);
-    if (parsed.ok) return parsed.location;
-    ctx.issues.push({ code: "custom", message: parsed.reason, input: url });
+    const problem = parsed.ok ? repositoryAddressProblem(url, parsed.location) : parsed.reason;
+    if (parsed.ok && problem === undefined) return parsed.location;
+    ctx.issues.push({ code: "custom", message: problem ?? "", input: url });
     return z.NEVER;
   });
 
-/** Fields every Git source shares: the system Flux and each application. */
-const gitSourceFields = {
+/** Fields every Git source shares (the system Flux and each application), with its defaults. */
+const gitSourceFields = (defaults: { branch: string; path: string; interval: string }) => ({
   repository: repositoryUrl,
-  branch: branch.default("main"),
-  path: repositoryPath.default("./"),
-  interval: interval.default("1m"),
-};
+  branch: branch.default(defaults.branch),
+  path: repositoryPath.default(defaults.path),
+  interval: interval.default(defaults.interval),
+});
+
+/**
+ * External DNS compares each filter with a record's name as text, as that domain or one of its
+ * subdomains, so `*.example.com` matches nothing; `example.com` is what covers its subdomains.
+ */
+const domainFilter = z
+  .string()
+  .superRefine((name, ctx) => {
+    if (name.startsWith("*.")) {
+      ctx.addIssue(
+        `${quoted(name)} is a wildcard, which External DNS compares literally, so it would match no record; expected the domain itself, such as ${quoted(name.slice(2))}, which also covers its subdomains`,
+      );
+    } else if (!DNS_NAME.test(name)) {
+      ctx.addIssue(
+        `${quoted(name)} is not a DNS domain name; expected a domain such as dev.example.com`,
+      );
+    }
+  })
+  .transform((name) => name.toLowerCase());
+
+const roleArnField = z
+  .string()
+  .regex(IAM_ROLE_ARN, {
+    error: (issue) =>
+      `${quoted(issue.input)} is not an IAM role ARN; expected arn:aws:iam::<account>:role/<name>`,
+  })
+  .optional();
 
 const externalDnsSchema = z
   .strictObject({
     enabled: z.boolean().default(true),
-    domainFilters: z
-      .array(
-        z
-          .string()
-          .regex(DNS_NAME, {
-            error: (issue) =>
-              `${quoted(issue.input)} is not a DNS domain name; expected a domain such as dev.example.com`,
-          })
-          .transform((name) => name.toLowerCase()),
-      )
-      .default([]),
+    domainFilters: z.array(domainFilter).default([...externalDnsDefaults.domainFilters]),
     hostedZoneIds: z
       .array(
         z
@@ -163,19 +180,19 @@ const externalDnsSchema = z
               .transform((id) => id.toUpperCase()),
           ),
       )
-      .default([]),
+      .default([...externalDnsDefaults.hostedZoneIds]),
     policy: z
       .enum(externalDnsPolicies, {
         error: (issue) =>
           `${quoted(issue.input)} is not a policy; expected one of ${externalDnsPolicies.join(", ")}`,
       })
-      .default("upsert-only"),
+      .default(externalDnsDefaults.policy),
     identity: z
-      .enum(identityModes, {
+      .enum(externalDnsIdentities, {
         error: (issue) =>
-          `${quoted(issue.input)} is not an identity mode; expected one of ${identityModes.join(", ")}`,
+          `${quoted(issue.input)} is not an identity mode; expected one of ${externalDnsIdentities.join(", ")}`,
       })
-      .default("irsa"),
+      .default(externalDnsDefaults.identity),
     eksClusterName: z
       .string()
       .regex(EKS_CLUSTER_NAME, {
@@ -190,20 +207,10 @@ const externalDnsSchema = z
           `${quoted(issue.input)} is not an IAM OIDC provider ARN; expected arn:aws:iam::<account>:oidc-provider/<issuer>`,
       })
       .optional(),
-    nodeRoleArn: z
-      .string()
-      .regex(IAM_ROLE_ARN, {
-        error: (issue) =>
-          `${quoted(issue.input)} is not an IAM role ARN; expected arn:aws:iam::<account>:role/<name>`,
-      })
-      .optional(),
-    roleArn: z
-      .string()
-      .regex(IAM_ROLE_ARN, {
-        error: (issue) =>
-          `${quoted(issue.input)} is not an IAM role ARN; expected arn:aws:iam::<account>:role/<name>`,
-      })
-      .optional(),
+    nodeRoleArn: roleArnField,
+    roleArn: roleArnField,
+    /** Lets roleArn or nodeRoleArn name a role in another account than the deploying one. */
+    allowCrossAccountRole: z.boolean().optional(),
     annotationPrefix: z
       .string()
       .regex(/^[a-z0-9.-]+\/$/, {
@@ -212,7 +219,7 @@ const externalDnsSchema = z
       })
       .optional(),
     // ExternalDNS v0.22 stopped reading external-dns.alpha.kubernetes.io/ annotations by default.
-    legacyAnnotations: z.boolean().default(false),
+    legacyAnnotations: z.boolean().default(externalDnsDefaults.legacyAnnotations),
   })
   .superRefine((dns, ctx) => {
     // Partially parsed when a field failed: read what the identity rules need as raw values.
@@ -220,9 +227,11 @@ const externalDnsSchema = z
       string,
       unknown
     >;
-    if (enabled === false || !(identityModes as readonly unknown[]).includes(identity)) return;
-    const mode = identity as IdentityMode;
-    const key = "k8s-flux:externalDns";
+    if (enabled === false || !(externalDnsIdentities as readonly unknown[]).includes(identity)) {
+      return;
+    }
+    const mode = identity as ExternalDnsIdentityMode;
+    const key = settingKey(["externalDns"]);
     if (roleArn !== undefined) {
       // The role is managed elsewhere, trust policy included: nothing here would read these.
       for (const [field, value] of [
@@ -263,23 +272,39 @@ const externalDnsSchema = z
   }, evenWithFieldErrors)
   .prefault({});
 
+const GENERATIONS = "expected 1, 2, 3, ...";
+
 /**
  * Which deploy key a repository uses. Raising it makes a new key, registers it and switches the
  * Flux Secret to it before the old key is deleted; lowering it also makes a new key, never the
- * old one back (its private half is gone).
+ * old one back (its private half is gone). Past 2^53 two generations would read as one number,
+ * and a rotation to the second would silently change nothing.
  */
 const keyGeneration = z
-  .number()
-  .int({ error: (issue) => `${quoted(issue.input)} is not a whole number; expected 1, 2, 3, ...` })
-  .min(1, { error: (issue) => `${quoted(issue.input)} is below 1; expected 1, 2, 3, ...` })
-  .default(1);
+  .number({
+    error: (issue) =>
+      typeof issue.input === "number"
+        ? `${quoted(issue.input)} is too large; expected a whole number from 1 to ${Number.MAX_SAFE_INTEGER}`
+        : undefined,
+  })
+  .superRefine((value, ctx) => {
+    if (!Number.isInteger(value)) {
+      ctx.addIssue(`${quoted(value)} is not a whole number; ${GENERATIONS}`);
+    } else if (value < 1) {
+      ctx.addIssue(`${quoted(value)} is below 1; ${GENERATIONS}`);
+    } else if (!Number.isSafeInteger(value)) {
+      ctx.addIssue(
+        `${quoted(value)} is too large; expected a whole number from 1 to ${Number.MAX_SAFE_INTEGER}`,
+      );
+    }
+  });
 
 const systemFluxSchema = z.strictObject(
   {
-    ...gitSourceFields,
-    imageAutomation: z.boolean().default(false),
-    keyGeneration,
-    installOperator: z.boolean().default(true),
+    ...gitSourceFields(systemFluxDefaults),
+    imageAutomation: z.boolean().default(systemFluxDefaults.imageAutomation),
+    keyGeneration: keyGeneration.default(systemFluxDefaults.keyGeneration),
+    installOperator: z.boolean().default(systemFluxDefaults.installOperator),
   },
   { error: whenMissing("is required; expected an object with at least a repository") },
 );
@@ -293,33 +318,39 @@ const applicationName = z
         `${quoted(name)} is not a valid namespace name; expected lower-case letters, digits and "-", starting and ending with a letter or digit, such as sample-dev`,
       );
     }
+    const { workloads, flux } = tenantNamespaces(name);
     if (name.length > MAX_APPLICATION_NAME_LENGTH) {
       ctx.addIssue(
-        `${quoted(name)} is too long: its namespace ${quoted(tenantNamespaces(name).flux)} would exceed 63 characters; expected at most ${MAX_APPLICATION_NAME_LENGTH} characters`,
+        `${quoted(name)} is too long: its namespace ${quoted(flux)} would exceed 63 characters; expected at most ${MAX_APPLICATION_NAME_LENGTH} characters`,
       );
     }
-    if (label && (RESERVED_NAMESPACES.includes(name) || name.startsWith("kube-"))) {
-      ctx.addIssue(
-        `${quoted(name)} is a namespace reserved for Kubernetes or this program; expected another name, not one of ${RESERVED_NAMESPACES.join(", ")} or kube-*`,
-      );
+    if (!label) return;
+    for (const namespace of [workloads, flux]) {
+      const owner = namespaceOwner(namespace);
+      if (owner !== undefined) {
+        ctx.addIssue(
+          `${quoted(name)} would take the namespace ${quoted(namespace)}, ${owner}; expected a name whose namespaces (<name> and <name>${TENANT_FLUX_NAMESPACE_SUFFIX}) belong to no one else`,
+        );
+        return;
+      }
     }
   });
 
 /** The Pod Security Standard a tenant's namespaces enforce; never privileged. */
 const podSecurity = z
-  .enum(TENANT_POD_SECURITY_LEVELS, {
+  .enum(podSecurityLevels, {
     error: (issue) =>
       issue.input === "privileged"
-        ? `"privileged" is not allowed; expected ${TENANT_POD_SECURITY_LEVELS.join(" or ")} (privileged would let the tenant take over nodes)`
-        : `${quoted(issue.input)} is not a Pod Security level; expected ${TENANT_POD_SECURITY_LEVELS.join(" or ")}`,
+        ? `"privileged" is not allowed; expected ${podSecurityLevels.join(" or ")} (privileged would let the tenant take over nodes)`
+        : `${quoted(issue.input)} is not a Pod Security level; expected ${podSecurityLevels.join(" or ")}`,
   })
-  .default(DEFAULT_TENANT_POD_SECURITY);
+  .default(applicationFluxDefaults.podSecurity);
 
 const applicationSchema = z.strictObject({
   name: applicationName,
-  ...gitSourceFields,
+  ...gitSourceFields(applicationFluxDefaults),
   podSecurity,
-  keyGeneration,
+  keyGeneration: keyGeneration.default(applicationFluxDefaults.keyGeneration),
 });
 
 const applications = z.array(applicationSchema).superRefine(
@@ -335,7 +366,7 @@ const applications = z.array(applicationSchema).superRefine(
       const earlier = firstIndexByName.get(name);
       if (earlier !== undefined) {
         problem(
-          `${quoted(name)} is also the name of k8s-flux:applications[${earlier}]; expected unique application names`,
+          `${quoted(name)} is also the name of ${settingKey(["applications", earlier])}; expected unique application names`,
         );
         return;
       }
@@ -345,7 +376,7 @@ const applications = z.array(applicationSchema).superRefine(
         const owner = namespaceOwners.get(namespace);
         if (owner !== undefined) {
           problem(
-            `${quoted(name)} needs namespace ${quoted(namespace)}, which k8s-flux:applications[${owner}] also uses; expected names that do not differ only by ${quoted(TENANT_FLUX_NAMESPACE_SUFFIX)}`,
+            `${quoted(name)} needs namespace ${quoted(namespace)}, which ${settingKey(["applications", owner])} also uses; expected names that do not differ only by ${quoted(TENANT_FLUX_NAMESPACE_SUFFIX)}`,
           );
         }
         namespaceOwners.set(namespace, index);
@@ -393,14 +424,15 @@ const sealedSecretsSchema = z
           }
         });
       })
-      .default([DEFAULT_SEALING_KEY]),
+      .default([...sealedSecretsDefaults.keys]),
     allowKeyRemoval: z.boolean().default(false),
   })
   .prefault({});
 
 /**
  * Extra known_hosts text by host name; host names are lower-cased, text trimmed. The table is
- * looked up by the bare host of a repository URL, so a `[host]:port` key would never be used.
+ * looked up by the bare host of a repository URL, so a `[host]:port` key would never be used,
+ * and host names ignore case, so two keys that differ only in case would name one host.
  */
 const knownHosts = z
   .record(
@@ -415,6 +447,7 @@ const knownHosts = z
     }),
   )
   .superRefine((hosts, ctx) => {
+    const firstByHost = new Map<string, string>();
     for (const host of Object.keys(hosts)) {
       if (!HOST_NAME.test(host)) {
         ctx.addIssue({
@@ -424,6 +457,18 @@ const knownHosts = z
           message:
             "is not a host name; expected the bare host, such as gitlab.com (write [host]:port in the lines themselves)",
         });
+        continue;
+      }
+      const first = firstByHost.get(host.toLowerCase());
+      if (first !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: [host],
+          input: host,
+          message: `names the same host as ${settingKey(["knownHosts", first])}, since host names ignore case; expected one entry per host`,
+        });
+      } else {
+        firstByHost.set(host.toLowerCase(), host);
       }
     }
   }, evenWithFieldErrors)

@@ -1,10 +1,14 @@
 import { X509Certificate } from "node:crypto";
-import { DEFAULT_SEALING_KEY, type SealingKeyRequest } from "../components/sealingKeys";
+import { DEFAULT_SEALING_KEY } from "../components/sealedSecrets/defaults";
+import type { SealingKeyRequest } from "../components/sealedSecrets/sealingKeys";
 import type { LastDeployment } from "./lastDeployment";
+import { STACK_OUTPUTS } from "./names";
+import { settingKey } from "./quoting";
 import type { SealedSecretsSettings } from "./settings";
 
-const KEYS = "k8s-flux:sealedSecrets.keys";
-const ALLOW = "k8s-flux:sealedSecrets.allowKeyRemoval";
+const KEYS = settingKey(["sealedSecrets", "keys"]);
+const ALLOW = settingKey(["sealedSecrets", "allowKeyRemoval"]);
+const ENABLED = settingKey(["sealedSecrets", "enabled"]);
 
 export interface SealingKeyPlan {
   /** What the SealedSecrets component declares: the listed keys, then the ones retiring. */
@@ -53,7 +57,7 @@ function strandedBy(name: string, last: LastDeployment): string {
       : " until now";
   return (
     `every SealedSecret sealed with its certificate (SHA-256 ${own.fingerprint}) would stop ` +
-    `decrypting: whatever was sealed with this stack's sealedSecretsCert output or ` +
+    `decrypting: whatever was sealed with this stack's ${STACK_OUTPUTS.sealedSecretsCert} output or ` +
     `\`kubeseal --fetch-cert\` from ${day(own.validFrom)}${until}`
   );
 }
@@ -77,7 +81,7 @@ export function planSealingKeys(
     for (const name of removed) {
       const where = settings.enabled
         ? `${KEYS} no longer lists ${name}, which this stack deployed`
-        : `k8s-flux:sealedSecrets.enabled is false, which removes key ${name}, deployed by this stack`;
+        : `${ENABLED} is false, which removes key ${name}, deployed by this stack`;
       // Switching off keeps the key Secrets in the cluster; the README says how, step by step.
       problems.push(
         `${where}; ${strandedBy(name, last)}. Expected ${name} kept in the list; if those ` +

@@ -1,13 +1,24 @@
 /**
- * ApplicationFlux under mocks. The RBAC boundary is the promise: a tenant's Flux runs as its own
- * ServiceAccount with `admin` in its two namespaces and nothing anywhere else. Also the whole
- * cluster with applications on several GitHub owners and one outside GitHub.
+ * ApplicationFlux: a tenant's objects as pure builders, and under mocks how the component wires
+ * them. The RBAC boundary is the promise: a tenant's Flux runs as its own ServiceAccount with
+ * `admin` in its two namespaces and nothing anywhere else. Also the whole cluster with
+ * applications on several GitHub owners and one outside GitHub.
  */
 import type * as github from "@pulumi/github";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import type { ApplicationFlux as ApplicationFluxClass } from "../components/applicationFlux";
-import type { TenantPodSecurity } from "../components/shared/tenancy";
+import type {
+  ApplicationFlux as ApplicationFluxClass,
+  ApplicationFluxArgs,
+} from "../components/applicationFlux";
+import {
+  tenantAdminBinding,
+  tenantGitRepository,
+  tenantKustomization,
+  tenantNamespace,
+  tenantServiceAccount,
+} from "../components/applicationFlux/manifests";
+import type { PodSecurityLevel } from "../components/applicationFlux/tenancy";
 import type { GitRepositoryLocation, GitSource } from "../components/shared/gitSource";
 import {
   FAKE,
@@ -15,6 +26,7 @@ import {
   type Recorded,
   startMockRun,
   TEST_GITHUB_TOKEN,
+  thrownMessage,
   valueOf,
 } from "./harness";
 
@@ -38,7 +50,7 @@ const TYPES = {
 
 const KNOWN_HOSTS = "github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITESTHOSTKEY";
 const OTHER_HOST = "git.example.org";
-const OTHER_KNOWN_HOSTS = `${OTHER_HOST} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOTHERHOSTKEY`;
+const OTHER_KNOWN_HOSTS = `${OTHER_HOST} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINsayVl588TW8k3vWtmyq+g0ZWZvetlXp9DLB4yXVSzw`;
 
 function onGitHub(owner: string, name: string): GitRepositoryLocation {
   return {
@@ -111,7 +123,7 @@ interface Tenants {
 /** Fresh mocks; a stand-in FluxInstance, one provider per owner, and the given tenants. */
 async function buildTenants(
   sources: Record<string, GitSource>,
-  podSecurity: Record<string, TenantPodSecurity> = {},
+  podSecurity: Record<string, PodSecurityLevel> = {},
 ): Promise<Tenants> {
   const run = await startMockRun("test");
   const githubSdk = await import("@pulumi/github");
@@ -126,15 +138,18 @@ async function buildTenants(
     }
     const provider = owner === undefined ? undefined : providers[owner];
     const level = podSecurity[name];
-    tenants[name] = new ApplicationFlux(`app-${name}`, {
-      name,
-      source,
-      knownHosts: source.repository.github ? KNOWN_HOSTS : OTHER_KNOWN_HOSTS,
-      clusterName: "prod-eks",
-      fluxInstance: flux,
-      ...(provider ? { githubProvider: provider } : {}),
-      ...(level ? { podSecurity: level } : {}),
-    });
+    tenants[name] = new ApplicationFlux(
+      `app-${name}`,
+      {
+        name,
+        source,
+        knownHosts: source.repository.github ? KNOWN_HOSTS : OTHER_KNOWN_HOSTS,
+        clusterName: "prod-eks",
+        fluxInstance: flux,
+        ...(level ? { podSecurity: level } : {}),
+      },
+      provider ? { providers: [provider] } : {},
+    );
   }
   await run.settle();
   return { run, flux, providers, tenants };
@@ -160,6 +175,106 @@ const POD_SECURITY_LABELS = (enforce: string) => ({
   "pod-security.kubernetes.io/warn-version": "latest",
 });
 
+describe("a tenant's manifests", () => {
+  it("label both namespaces with the tenant and the Pod Security level they enforce", () => {
+    expect(tenantNamespace("storefront", "storefront-flux", "baseline")).toEqual({
+      metadata: {
+        name: "storefront-flux",
+        labels: { ...TENANT_LABELS("storefront"), ...POD_SECURITY_LABELS("baseline") },
+      },
+    });
+    expect(tenantNamespace("billing", "billing", "restricted").metadata.labels).toEqual({
+      ...TENANT_LABELS("billing"),
+      ...POD_SECURITY_LABELS("restricted"),
+    });
+  });
+
+  it("give the tenant one ServiceAccount, flux-reconciler, with no token mounted by choice", () => {
+    expect(tenantServiceAccount("storefront", "storefront-flux")).toEqual({
+      metadata: {
+        name: "flux-reconciler",
+        namespace: "storefront-flux",
+        labels: TENANT_LABELS("storefront"),
+      },
+    });
+  });
+
+  it("bind ClusterRole admin to that ServiceAccount, one namespace at a time", () => {
+    expect(
+      tenantAdminBinding({
+        tenant: "storefront",
+        namespace: "storefront",
+        serviceAccount: { name: "flux-reconciler", namespace: "storefront-flux" },
+      }),
+    ).toEqual({
+      metadata: {
+        name: "flux-reconciler-admin",
+        namespace: "storefront",
+        labels: TENANT_LABELS("storefront"),
+      },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "admin" },
+      subjects: [{ kind: "ServiceAccount", name: "flux-reconciler", namespace: "storefront-flux" }],
+    });
+  });
+
+  it("pull the repository over SSH with the tenant's key, waiting for Ready only when asked", () => {
+    const repository = (waitForReadiness: boolean) =>
+      tenantGitRepository({
+        tenant: "storefront",
+        namespace: "storefront-flux",
+        source: STOREFRONT,
+        secretName: "storefront-deploy-key",
+        waitForReadiness,
+      });
+    expect(repository(true)).toEqual({
+      apiVersion: "source.toolkit.fluxcd.io/v1",
+      kind: "GitRepository",
+      metadata: {
+        name: "storefront",
+        namespace: "storefront-flux",
+        labels: TENANT_LABELS("storefront"),
+        annotations: { "pulumi.com/waitFor": "condition=Ready" },
+      },
+      spec: {
+        url: "ssh://git@github.com/acme/storefront-flux.git",
+        ref: { branch: "release" },
+        interval: "3m",
+        secretRef: { name: "storefront-deploy-key" },
+      },
+    });
+    expect(repository(false).metadata.annotations).toEqual({ "pulumi.com/skipAwait": "true" });
+  });
+
+  it("reconcile as flux-reconciler into the workload namespace, from its own GitRepository only", () => {
+    const kustomization = tenantKustomization({
+      tenant: "storefront",
+      namespace: "storefront-flux",
+      targetNamespace: "storefront",
+      source: STOREFRONT,
+    });
+    expect(kustomization).toEqual({
+      apiVersion: "kustomize.toolkit.fluxcd.io/v1",
+      kind: "Kustomization",
+      metadata: {
+        name: "storefront",
+        namespace: "storefront-flux",
+        labels: TENANT_LABELS("storefront"),
+        annotations: { "pulumi.com/skipAwait": "true" },
+      },
+      spec: {
+        serviceAccountName: "flux-reconciler",
+        targetNamespace: "storefront",
+        path: "./deploy/prod",
+        interval: "3m",
+        prune: true,
+        sourceRef: { kind: "GitRepository", name: "storefront" },
+      },
+    });
+    // A cross-namespace source reference is forbidden to tenants: the field must be absent.
+    expect("namespace" in kustomization.spec.sourceRef).toBe(false);
+  });
+});
+
 describe("one tenant's namespaces and RBAC", () => {
   it("creates both namespaces, labelled with the tenant and enforcing baseline by default", async () => {
     const { run, tenants } = await buildTenants({ storefront: STOREFRONT });
@@ -172,8 +287,10 @@ describe("one tenant's namespaces and RBAC", () => {
       });
     }
     expect(run.ofType(TYPES.namespace)).toHaveLength(2);
-    expect(tenants["storefront"]?.fluxNamespace).toBe("storefront-flux");
-    expect(tenants["storefront"]?.workloadNamespace).toBe("storefront");
+    const tenant = tenants["storefront"];
+    if (!tenant) throw new Error("the tenant was not built");
+    expect(await valueOf(tenant.fluxNamespace)).toBe("storefront-flux");
+    expect(await valueOf(tenant.workloadNamespace)).toBe("storefront");
   });
 
   it("enforces restricted in both namespaces when asked, and only for that tenant", async () => {
@@ -222,16 +339,18 @@ describe("one tenant's namespaces and RBAC", () => {
       "storefront",
       "storefront-flux",
     ]);
+    const serviceAccount = run.one(TYPES.serviceAccount, "app-storefront-serviceaccount");
     for (const binding of bindings) {
-      expect(binding.inputs["metadata"].name).toBe("flux-reconciler-admin");
-      expect(binding.inputs["roleRef"]).toEqual({
-        apiGroup: "rbac.authorization.k8s.io",
-        kind: "ClusterRole",
-        name: "admin",
-      });
-      expect(binding.inputs["subjects"]).toEqual([
-        { kind: "ServiceAccount", name: "flux-reconciler", namespace: "storefront-flux" },
-      ]);
+      const { apiVersion, kind, ...args } = binding.inputs;
+      expect([apiVersion, kind]).toEqual(["rbac.authorization.k8s.io/v1", "RoleBinding"]);
+      expect(args).toEqual(
+        tenantAdminBinding({
+          tenant: "storefront",
+          namespace: binding.inputs["metadata"].namespace,
+          serviceAccount: { name: "flux-reconciler", namespace: "storefront-flux" },
+        }),
+      );
+      expect(binding.dependencies).toContain(serviceAccount.urn);
     }
   });
 
@@ -307,20 +426,20 @@ describe("one tenant's Flux objects", () => {
     expect(repository.dependencies).toContain(secret.urn);
   });
 
-  it("reconciles as flux-reconciler into <name>, from its own GitRepository only", async () => {
+  it("reconciles the tenant's source into its workload namespace, in its Flux namespace", async () => {
     const { run } = await buildTenants({ storefront: STOREFRONT });
     const kustomization = run.k8s("Kustomization", "storefront", "storefront-flux");
-    expect(kustomization.inputs["apiVersion"]).toBe("kustomize.toolkit.fluxcd.io/v1");
-    expect(kustomization.inputs["spec"]).toEqual({
-      serviceAccountName: "flux-reconciler",
-      targetNamespace: "storefront",
-      path: "./deploy/prod",
-      interval: "3m",
-      prune: true,
-      sourceRef: { kind: "GitRepository", name: "storefront" },
-    });
-    // A cross-namespace source reference is forbidden to tenants: the field must be absent.
-    expect("namespace" in kustomization.inputs["spec"].sourceRef).toBe(false);
+    expect(kustomization.inputs).toEqual(
+      tenantKustomization({
+        tenant: "storefront",
+        namespace: "storefront-flux",
+        targetNamespace: "storefront",
+        source: STOREFRONT,
+      }),
+    );
+    expect(kustomization.dependencies).toContain(
+      run.one(TYPES.namespace, "app-storefront-flux-namespace").urn,
+    );
   });
 
   it("applies the Kustomization only once its source and both RoleBindings exist", async () => {
@@ -350,28 +469,27 @@ describe("one tenant's Flux objects", () => {
     expect(await pulumi.isSecret(tenant?.deployKey.privateKey ?? pulumi.output(""))).toBe(true);
   });
 
-  it("is refused on GitHub without a provider", async () => {
+  it("is refused on GitHub without a provider, before creating anything", async () => {
     const run = await startMockRun("test");
     const { ApplicationFlux } = await import("../components/applicationFlux");
     const flux = new FluxInstanceStub("flux");
     expect(
-      () =>
-        new ApplicationFlux("app-storefront", {
-          name: "storefront",
-          source: STOREFRONT,
-          knownHosts: KNOWN_HOSTS,
-          clusterName: "prod-eks",
-          fluxInstance: flux,
-        }),
-    ).toThrow(
-      new Error(
-        "DeployKey app-storefront-deploy-key: git@github.com:acme/storefront-flux.git is on GitHub, so a GitHub provider for acme is required",
+      await thrownMessage(
+        () =>
+          new ApplicationFlux("app-storefront", {
+            name: "storefront",
+            source: STOREFRONT,
+            knownHosts: KNOWN_HOSTS,
+            clusterName: "prod-eks",
+            fluxInstance: flux,
+          }),
       ),
+    ).toBe(
+      "ApplicationFlux app-storefront: opts.providers has no GitHub provider; git@github.com:acme/storefront-flux.git is on GitHub, so its deploy key is registered with a provider for acme; expected one in opts.providers, or registerDeployKey set to false",
     );
-    // Let the half-built components finish registering before the next test resets the mocks.
+    // Let the half-built component finish registering before the next test resets the mocks.
     await run.settle();
-    expect(run.ofType(TYPES.githubDeployKey)).toEqual([]);
-    expect(run.ofType(TYPES.secret)).toEqual([]);
+    expect(run.resources.map((r) => r.type).sort()).toEqual([TYPES.component, TYPES.stub]);
   });
 });
 
@@ -504,10 +622,102 @@ describe("two tenants side by side", () => {
   });
 });
 
+describe("a tenant as a library user writes it", () => {
+  /** Fresh mocks, then one tenant from `args` with a GitHub provider for acme in opts. */
+  async function tenant(name: string, args: ApplicationFluxArgs) {
+    const run = await startMockRun("test");
+    const githubSdk = await import("@pulumi/github");
+    const { ApplicationFlux } = await import("../components/applicationFlux");
+    const provider = new githubSdk.Provider("github-acme", { owner: "acme" });
+    const built = new ApplicationFlux(name, args, { providers: [provider] });
+    await run.settle();
+    return { run, tenant: built };
+  }
+
+  it("is named after the component, follows main at the root every minute, and pins github.com's keys", async () => {
+    const { run, tenant: payments } = await tenant("payments", {
+      source: { repository: "git@github.com:acme/payments-flux.git" },
+      clusterName: pulumi.output("prod-eks"),
+    });
+    const { GITHUB_KNOWN_HOSTS } = await import("../components/shared/knownHosts");
+    expect(run.k8s("GitRepository", "payments", "payments-flux").inputs["spec"]).toEqual({
+      url: "ssh://git@github.com/acme/payments-flux.git",
+      ref: { branch: "main" },
+      interval: "1m",
+      secretRef: { name: "payments-deploy-key" },
+    });
+    expect(run.k8s("Kustomization", "payments", "payments-flux").inputs["spec"]).toMatchObject({
+      path: "./",
+      targetNamespace: "payments",
+    });
+    expect(
+      run.k8s("Secret", "payments-deploy-key", "payments-flux").inputs["stringData"]["known_hosts"],
+    ).toBe(GITHUB_KNOWN_HOSTS);
+    expect(run.one(TYPES.githubDeployKey, "payments-deploy-key-github").inputs["title"]).toBe(
+      "k8s-flux prod-eks payments",
+    );
+    expect(await valueOf(payments.workloadNamespace)).toBe("payments");
+  });
+
+  it("without a FluxInstance, waits only for its deploy key Secret", async () => {
+    const { run } = await tenant("payments", {
+      source: { repository: "git@github.com:acme/payments-flux.git" },
+      clusterName: "prod-eks",
+    });
+    const repository = run.k8s("GitRepository", "payments", "payments-flux");
+    expect([...repository.dependencies].sort()).toEqual(
+      [
+        run.k8s("Secret", "payments-deploy-key", "payments-flux").urn,
+        run.one(TYPES.namespace, "payments-flux-namespace").urn,
+      ].sort(),
+    );
+  });
+
+  it("is refused, naming the argument, before anything is created", async () => {
+    const refusals: string[] = [];
+    for (const args of [
+      { source: { repository: "acme/payments-flux" } },
+      { source: { repository: "ssh://git@git.example.org/finance/payments-flux.git" } },
+      { source: { repository: "git@github.com:acme/payments-flux.git" }, keyGeneration: 1.5 },
+    ]) {
+      const run = await startMockRun("test");
+      const { ApplicationFlux } = await import("../components/applicationFlux");
+      refusals.push(
+        await thrownMessage(
+          () => new ApplicationFlux("payments", { clusterName: "prod-eks", ...args }),
+        ),
+      );
+      await run.settle();
+      expect(run.resources.map((r) => r.type)).toEqual([TYPES.component]);
+    }
+    expect(refusals).toEqual([
+      'ApplicationFlux payments: source.repository "acme/payments-flux" is not an SSH URL; expected an SSH URL such as git@github.com:owner/repo.git or ssh://git@github.com/owner/repo.git',
+      "ApplicationFlux payments: knownHosts is required for ssh://git@git.example.org/finance/payments-flux.git: no host keys are built in for git.example.org; expected its known_hosts lines, as printed by ssh-keyscan and checked out of band",
+      "ApplicationFlux payments: keyGeneration must be a whole number from 1, not 1.5",
+    ]);
+  });
+
+  it("needs no provider when its key is not registered, and then does not wait for it", async () => {
+    const run = await startMockRun("test");
+    const { ApplicationFlux } = await import("../components/applicationFlux");
+    const payments = new ApplicationFlux("payments", {
+      source: { repository: "git@github.com:acme/payments-flux.git" },
+      clusterName: "prod-eks",
+      registerDeployKey: false,
+    });
+    await run.settle();
+    expect(run.ofType(TYPES.githubDeployKey)).toEqual([]);
+    expect(payments.deployKey.registeredOnGitHub).toBe(false);
+    expect(
+      run.k8s("GitRepository", "payments", "payments-flux").inputs["metadata"].annotations,
+    ).toEqual({ "pulumi.com/skipAwait": "true" });
+  });
+});
+
 describe("the whole cluster with applications on two GitHub owners and one other host", () => {
   async function buildWholeCluster() {
     const run = await startMockRun("test");
-    const { validateStackConfig } = await import("../stacks/settings");
+    const { validateStackConfig } = await import("../stacks/validate");
     const { buildCluster } = await import("../stacks/cluster");
     const { planSealingKeys } = await import("../stacks/sealingKeyPlan");
     const settings = validateStackConfig({

@@ -8,12 +8,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { GITHUB_KNOWN_HOSTS } from "../components/shared/knownHosts";
 import { readRawStackConfig } from "../stacks/loadConfig";
-import {
-  type ClusterSettings,
-  type RawStackConfig,
-  StackConfigError,
-  validateStackConfig,
-} from "../stacks/settings";
+import { StackConfigError } from "../stacks/messages";
+import { app, MINIMAL, problemsOf, validate } from "./configFixtures";
+import { TEST_HOST_KEYS } from "./fixtures/hostKeys";
 import {
   startMockRun,
   stackFileConfig,
@@ -32,52 +29,12 @@ const SYSTEM_REPOSITORY = {
   github: { owner: "acme", name: "k8s-flux" },
 };
 
-/** The smallest valid stack: New Relic off, so no license key is needed. */
-const MINIMAL: Record<string, unknown> = {
-  clusterName: "dev-eks",
-  systemFlux: { repository: "git@github.com:acme/k8s-flux.git" },
-  newrelic: { enabled: false },
-};
-
-const app = (name: string, extra: Record<string, unknown> = {}) => ({
-  name,
-  repository: `git@github.com:acme/${name}-flux.git`,
-  ...extra,
-});
-
-/** Validates `values` with both secrets present unless a test says otherwise. */
-function validate(
-  values: Record<string, unknown>,
-  secrets: Partial<Omit<RawStackConfig, "values">> = {},
-): ClusterSettings {
-  return validateStackConfig({
-    values,
-    licenseKeyIsSet: true,
-    githubTokenIsSet: true,
-    ...secrets,
-  });
-}
-
-/** The problems a config is rejected with; fails the test when it is accepted. */
-function problemsOf(
-  values: Record<string, unknown>,
-  secrets: Partial<Omit<RawStackConfig, "values">> = {},
-): readonly string[] {
-  try {
-    validate(values, secrets);
-  } catch (error) {
-    if (error instanceof StackConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error("the config was accepted");
-}
-
 const NOT_SSH = (url: string) =>
   `${JSON.stringify(url)} is not an SSH URL; expected an SSH URL such as git@github.com:owner/repo.git or ssh://git@github.com/owner/repo.git`;
 const NOT_DURATION = (value: string) =>
   `${JSON.stringify(value)} is not a duration; expected a duration such as 1m, 90s or 1h30m (units ms, s, m, h)`;
-const RESERVED = (name: string) =>
-  `${JSON.stringify(name)} is a namespace reserved for Kubernetes or this program; expected another name, not one of default, kube-system, kube-public, kube-node-lease, flux-system, external-dns, newrelic or kube-*`;
+const TAKES = (name: string, namespace: string, owner: string) =>
+  `${JSON.stringify(name)} would take the namespace ${JSON.stringify(namespace)}, ${owner}; expected a name whose namespaces (<name> and <name>-flux) belong to no one else`;
 const LICENSE_REQUIRED =
   'k8s-flux:newrelicLicenseKey: is required while k8s-flux:newrelic.enabled is true (the default); expected a secret set with "pulumi config set --secret k8s-flux:newrelicLicenseKey <key>", or set k8s-flux:newrelic.enabled to false';
 const STORED_AS_SECRET = (key: string) =>
@@ -235,7 +192,7 @@ describe("valid stack config", () => {
 
   it("needs no GitHub token when no repository is on GitHub", () => {
     const knownHosts = {
-      "git.example.org": "[git.example.org]:2222 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA",
+      "git.example.org": `[git.example.org]:2222 ${TEST_HOST_KEYS.ed25519}`,
     };
     const settings = validate(
       {
@@ -297,7 +254,11 @@ describe("bad stack config, one problem each", () => {
     expect(
       problemsOf({
         ...MINIMAL,
-        applications: [app("sample-dev"), app("payments"), app("sample-dev")],
+        applications: [
+          app("sample-dev"),
+          app("payments"),
+          app("sample-dev", { repository: "git@github.com:acme/other-flux.git" }),
+        ],
       }),
     ).toEqual([
       'k8s-flux:applications[2].name: "sample-dev" is also the name of k8s-flux:applications[0]; expected unique application names',
@@ -310,12 +271,42 @@ describe("bad stack config, one problem each", () => {
     ]);
   });
 
-  it.each(["kube-system", "flux-system", "default", "kube-anything"])(
-    "the reserved namespace name %s",
+  it.each([
+    ["kube-system", "kube-system", "a namespace Kubernetes owns"],
+    ["default", "default", "a namespace Kubernetes owns"],
+    ["kube-anything", "kube-anything", "in the kube-* range Kubernetes reserves for itself"],
+    ["kube", "kube-flux", "in the kube-* range Kubernetes reserves for itself"],
+    ["openshift-apps", "openshift-apps", "in the openshift-* range OpenShift reserves for itself"],
+    [
+      "flux-system",
+      "flux-system",
+      "a namespace this program installs its platform components into",
+    ],
+    [
+      "external-dns",
+      "external-dns",
+      "a namespace this program installs its platform components into",
+    ],
+    ["newrelic", "newrelic", "a namespace this program installs its platform components into"],
+    ["cert-manager", "cert-manager", "where cert-manager installs by default"],
+    ["ingress-nginx", "ingress-nginx", "where ingress-nginx installs by default"],
+    ["karpenter", "karpenter", "where Karpenter installs by default"],
+    [
+      "amazon-cloudwatch",
+      "amazon-cloudwatch",
+      "where the Amazon CloudWatch Observability add-on installs by default",
+    ],
+    ["argocd", "argocd", "where Argo CD installs by default"],
+  ])("the name %s, which would take the namespace %s", (name, namespace, owner) => {
+    expect(problemsOf({ ...MINIMAL, applications: [app(name)] })).toEqual([
+      `k8s-flux:applications[0].name: ${TAKES(name, namespace, owner)}`,
+    ]);
+  });
+
+  it.each(["kubernetes", "cert", "flux", "system", "payments-system", "karpenter-demo"])(
+    "accepts the name %s, whose namespaces belong to no one",
     (name) => {
-      expect(problemsOf({ ...MINIMAL, applications: [app(name)] })).toEqual([
-        `k8s-flux:applications[0].name: ${RESERVED(name)}`,
-      ]);
+      expect(validate({ ...MINIMAL, applications: [app(name)] }).applications[0]?.name).toBe(name);
     },
   );
 
@@ -382,7 +373,8 @@ describe("bad stack config, one problem each", () => {
         externalDns: {
           identity: "pod-identity",
           nodeRoleArn: "arn:aws:iam::123456789012:role/nodes",
-          oidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/oidc.example.com/id/X",
+          oidcProviderArn:
+            "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE",
         },
       }),
     ).toEqual([
@@ -432,7 +424,7 @@ describe("bad stack config, one problem each", () => {
       'k8s-flux:applications[0].intervall: unknown setting (did you mean "interval"?); expected one of name, repository, branch, path, interval, podSecurity, keyGeneration',
     ]);
     expect(problemsOf({ ...MINIMAL, externalDns: { zoneIds: ["Z1"] } })).toEqual([
-      "k8s-flux:externalDns.zoneIds: unknown setting; expected one of enabled, domainFilters, hostedZoneIds, policy, identity, eksClusterName, oidcProviderArn, nodeRoleArn, roleArn, annotationPrefix, legacyAnnotations",
+      "k8s-flux:externalDns.zoneIds: unknown setting; expected one of enabled, domainFilters, hostedZoneIds, policy, identity, eksClusterName, oidcProviderArn, nodeRoleArn, roleArn, allowCrossAccountRole, annotationPrefix, legacyAnnotations",
     ]);
   });
 
@@ -518,12 +510,15 @@ describe("an application's Pod Security level", () => {
 });
 
 describe("intervals, in the units Flux's CRDs accept", () => {
-  it.each(["1h30m", "1.5h", "500ms", "90s", "2m"])("accepts %s", (interval) => {
-    expect(
-      validate({ ...MINIMAL, applications: [app("sample-dev", { interval })] }).applications[0]
-        ?.interval,
-    ).toBe(interval);
-  });
+  it.each(["1h30m", "1.5h", "10s", "10000ms", "90s", "2m", "2562047h"])(
+    "accepts %s",
+    (interval) => {
+      expect(
+        validate({ ...MINIMAL, applications: [app("sample-dev", { interval })] }).applications[0]
+          ?.interval,
+      ).toBe(interval);
+    },
+  );
 
   it.each(["500us", "500µs", "100ns", "1d"])(
     "rejects %s, a unit Flux does not accept",
@@ -537,7 +532,7 @@ describe("intervals, in the units Flux's CRDs accept", () => {
 
 describe("known_hosts lines for the host and port ssh looks up", () => {
   const HOST = "git.example.org";
-  const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAATESTKEY";
+  const KEY = TEST_HOST_KEYS.ed25519;
   const ON_2222 = `ssh://git@${HOST}:2222/platform/flux.git`;
   const ON_22 = `ssh://git@${HOST}/platform/flux.git`;
   /** A hashed host field, as `ssh-keyscan -H` writes it. */
@@ -701,7 +696,7 @@ describe("settings set with --secret", () => {
       STORED_AS_SECRET("systemFlux"),
       STORED_AS_SECRET("applications"),
       STORED_AS_SECRET("knownHosts"),
-      STORED_AS_SECRET("extra"),
+      `k8s-flux:extra: unknown setting; expected one of ${TOP_LEVEL_KEYS}`,
     ]);
     expect(problems.filter((p) => /SUPERSECRET|gitlab|payments/.test(p))).toEqual([]);
   });
@@ -737,7 +732,7 @@ describe("settings set with --secret", () => {
         {
           ...MINIMAL,
           systemFlux: { repository: "git@gitlab.com:acme/flux.git" },
-          knownHosts: { "git.example.org": "git.example.org ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA" },
+          knownHosts: { "git.example.org": `git.example.org ${TEST_HOST_KEYS.ed25519}` },
         },
         { secretKeys: ["knownHosts"] },
       ),
@@ -777,7 +772,7 @@ describe("a GitHub token written in plaintext", () => {
         {
           ...MINIMAL,
           systemFlux: { repository: "git@git.example.org:platform/flux.git" },
-          knownHosts: { "git.example.org": "git.example.org ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA" },
+          knownHosts: { "git.example.org": `git.example.org ${TEST_HOST_KEYS.ed25519}` },
         },
         { githubTokenIsSecret: false },
       ),
@@ -808,20 +803,22 @@ describe("settings set without --path", () => {
     expect(
       problemsOf({
         ...MINIMAL,
-        "knownHosts.git.example.org": "git.example.org ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA",
+        "knownHosts.git.example.org": `git.example.org ${TEST_HOST_KEYS.ed25519}`,
       }),
     ).toEqual([
       `k8s-flux:knownHosts.git.example.org: was set as a key of its own; expected it inside k8s-flux:knownHosts, so remove it with "pulumi config rm k8s-flux:knownHosts.git.example.org" and set it again with "pulumi config set --path 'k8s-flux:knownHosts["git.example.org"]' <value>"`,
     ]);
   });
 
-  it("is refused as a secret, and nothing more, when set with --secret", () => {
+  it("is named as set in the wrong place, and nothing more, when set with --secret", () => {
     expect(
       problemsOf(
         { ...MINIMAL, "externalDns.enabled": false },
         { secretKeys: ["externalDns.enabled"] },
       ),
-    ).toEqual([STORED_AS_SECRET("externalDns.enabled")]);
+    ).toEqual([
+      'k8s-flux:externalDns.enabled: was set as a key of its own; expected it inside k8s-flux:externalDns, so remove it with "pulumi config rm k8s-flux:externalDns.enabled" and set it again with "pulumi config set --path k8s-flux:externalDns.enabled <value>"',
+    ]);
   });
 
   it("is an unknown setting when the first part is no section", () => {
@@ -908,7 +905,7 @@ describe("branches", () => {
 });
 
 describe("knownHosts keys", () => {
-  const KEY_LINE = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAATESTKEY";
+  const KEY_LINE = TEST_HOST_KEYS.ed25519;
 
   it("must be bare host names", () => {
     expect(
@@ -941,9 +938,9 @@ describe("External DNS names and zones", () => {
     expect(
       validate({
         ...MINIMAL,
-        externalDns: { domainFilters: ["Dev.Example.com", "*.API.example.com"] },
+        externalDns: { domainFilters: ["Dev.Example.com", "API.example.com."] },
       }).externalDns?.domainFilters,
-    ).toEqual(["dev.example.com", "*.api.example.com"]);
+    ).toEqual(["dev.example.com", "api.example.com."]);
   });
 
   it("upper-cases hosted zone ids, then drops duplicates", () => {
@@ -1030,6 +1027,7 @@ describe("readRawStackConfig", () => {
       secretKeys: ["newrelic"],
       githubTokenIsSet: true,
       githubTokenIsSecret: true,
+      awsRegion: "eu-west-1",
     });
   });
 
@@ -1182,7 +1180,7 @@ describe("loadStackConfig", () => {
         repository: "git@git.example.org:platform/flux.git",
       }),
       "k8s-flux:knownHosts": JSON.stringify({
-        "git.example.org": "git.example.org ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAATESTKEY",
+        "git.example.org": `git.example.org ${TEST_HOST_KEYS.ed25519}`,
       }),
     });
     const { loadStackConfig } = await import("../stacks/loadConfig");
@@ -1252,19 +1250,21 @@ describe("loadStackConfig", () => {
     expect(message).not.toContain(FAKE_SECRET.slice(0, 8));
   });
 
-  it("throws every problem, without a stack trace to bury them", async () => {
+  it("throws every problem as one StackConfigError", async () => {
     vi.stubEnv("GITHUB_TOKEN", "");
     await startMockRun("dev", { ...stackFileConfig("dev"), "k8s-flux:newrelic": "{}" });
     const { loadStackConfig } = await import("../stacks/loadConfig");
-    expect(() => loadStackConfig()).toThrow(
-      new pulumi.RunError(
-        [
-          "Invalid stack configuration (nothing was changed):",
-          '  - github:token: is required to register deploy keys on acme/k8s-flux, acme/test-app-flux-repo; expected a token with the repositories\' Administration permission (read and write), set with "pulumi config set --secret github:token <token>" or exported as GITHUB_TOKEN',
-          `  - ${LICENSE_REQUIRED}`,
-        ].join("\n"),
-      ),
-    );
+    let error: unknown;
+    try {
+      loadStackConfig();
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(StackConfigError);
+    expect((error as StackConfigError).problems).toEqual([
+      'github:token: is required to register deploy keys on acme/k8s-flux, acme/test-app-flux-repo; expected a token with the repositories\' Administration permission (read and write), set with "pulumi config set --secret github:token <token>" or exported as GITHUB_TOKEN',
+      LICENSE_REQUIRED,
+    ]);
   });
 });
 
@@ -1296,8 +1296,75 @@ describe("the program on bad input", () => {
         `  - k8s-flux:systemFlux.repository: ${NOT_SSH("https://github.com/acme/k8s-flux")}`,
         `  - k8s-flux:applications[0].interval: ${NOT_DURATION("every minute")}`,
         '  - k8s-flux:applications[1].name: "sample-dev" is also the name of k8s-flux:applications[0]; expected unique application names',
+        `  - k8s-flux:applications[1].repository: "git@github.com:acme/sample-dev-flux.git" is the same repository as k8s-flux:applications[0].repository; expected a repository of the application's own (whoever pushes to it would deploy into both applications' namespaces)`,
       ].join("\n"),
     );
+    expect(run.resources).toEqual([]);
+  });
+
+  it("lists the hardening rules' problems together, as one RunError, and registers nothing", async () => {
+    const line = "git.example.org ssh-ed25519 AAAA";
+    const run = await startMockRun(
+      "broken",
+      {
+        ...stackFileConfig("dev"),
+        "k8s-flux:externalDns": JSON.stringify({ domainFilters: ["*.dev.example.com"] }),
+        "k8s-flux:applications": JSON.stringify([
+          app("kube"),
+          app("cert-manager"),
+          app("shop", { repository: "ssh://git@GitHub.com/acme/k8s-flux/" }),
+          app("meta", { repository: "git@169.254.169.254:acme/meta.git", interval: "5s" }),
+        ]),
+        "k8s-flux:knownHosts": JSON.stringify({ "git.example.org": line }),
+        "k8s-flux:__proto__": JSON.stringify({ enabled: true }),
+        "github:token": TEST_GITHUB_TOKEN,
+      },
+      ["github:token"],
+    );
+    let error: unknown;
+    try {
+      await runIndex();
+    } catch (caught) {
+      error = caught;
+    }
+    await run.settle();
+    expect(pulumi.RunError.isInstance(error)).toBe(true);
+    expect((error as Error).message.split("\n")).toEqual([
+      "Invalid stack configuration (nothing was changed):",
+      '  - k8s-flux:externalDns.domainFilters[0]: "*.dev.example.com" is a wildcard, which External DNS compares literally, so it would match no record; expected the domain itself, such as "dev.example.com", which also covers its subdomains',
+      `  - k8s-flux:applications[0].name: ${TAKES("kube", "kube-flux", "in the kube-* range Kubernetes reserves for itself")}`,
+      `  - k8s-flux:applications[1].name: ${TAKES("cert-manager", "cert-manager", "where cert-manager installs by default")}`,
+      '  - k8s-flux:applications[3].repository: "git@169.254.169.254:acme/meta.git" has host "169.254.169.254", which is link-local (169.254.0.0/16), where the node\'s instance metadata and credential endpoints answer',
+      '  - k8s-flux:applications[3].interval: "5s" is shorter than 10s, the shortest interval allowed; expected 10s or more, such as 1m',
+      `  - k8s-flux:knownHosts["git.example.org"]: has a line whose key does not decode as its declared type ssh-ed25519 (its key is too short to be an SSH key): "${line}"; expected known_hosts lines "<host> <key-type> <base64-key>" as printed by ssh-keyscan, checked out of band`,
+      `  - k8s-flux:__proto__: unknown setting; expected one of ${TOP_LEVEL_KEYS}`,
+      "  - k8s-flux:applications[2].repository: \"ssh://git@GitHub.com/acme/k8s-flux/\" is the same repository as k8s-flux:systemFlux.repository; expected a repository of the application's own (the system repository is applied with cluster-admin rights, so whoever pushes to the application's repository would own the cluster)",
+    ]);
+    expect(run.resources).toEqual([]);
+  });
+
+  it("reports a sealing key the config drops through the same RunError", async () => {
+    const run = await startMockRun(
+      "dev",
+      { ...stackFileConfig("dev"), "github:token": TEST_GITHUB_TOKEN },
+      ["github:token"],
+      { lastOutputs: { sealedSecretsKeys: { active: ["key-2026"], retiring: [] } } },
+    );
+    let error: unknown;
+    try {
+      await runIndex();
+    } catch (caught) {
+      error = caught;
+    }
+    await run.settle();
+    expect(pulumi.RunError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toBe(
+      [
+        "Invalid stack configuration (nothing was changed):",
+        "  - k8s-flux:sealedSecrets.keys no longer lists key-2026, which this stack deployed; every SealedSecret sealed with key key-2026's certificate would stop decrypting. Expected key-2026 kept in the list; if those secrets are re-sealed with the newest key, set k8s-flux:sealedSecrets.allowKeyRemoval to true to remove it",
+      ].join("\n"),
+    );
+    // The last deployment is read through a stack reference, which registers nothing.
     expect(run.resources).toEqual([]);
   });
 });

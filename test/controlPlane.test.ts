@@ -1,13 +1,11 @@
 /**
- * The control plane's pure parts: command lines, certificate requests, port checks, wrapper
- * pins and error messages. Nothing here builds or starts a server; the cluster suite does that.
+ * The control plane's pure parts: command lines, certificate requests, port checks and error
+ * messages. Nothing here builds or starts a server; the cluster suite does that. How its binaries
+ * are built is tested with every Go-built tool in goTools.test.ts.
  */
-import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
-import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { toolVersions } from "../components/versions";
 import {
   apiserverArgs,
   controllerManagerArgs,
@@ -20,12 +18,6 @@ import {
   startFailureError,
   tailLines,
 } from "../tools/control-plane/errors";
-import {
-  adviceFor,
-  goBuildArgs,
-  keyGoErrorLine,
-  kubernetesVersionLdflags,
-} from "../tools/control-plane/goCommand";
 import { kubeconfigYaml } from "../tools/control-plane/kubeconfig";
 import { layout } from "../tools/control-plane/layout";
 import { CA, LEAF_CERTIFICATES, opensslArgs, opensslConfig } from "../tools/control-plane/pki";
@@ -37,16 +29,6 @@ import {
 } from "../tools/control-plane/ports";
 import { commandLine } from "../tools/control-plane/processes";
 import { parseState } from "../tools/control-plane/state";
-import { etcdTool, kubernetesTool } from "../tools/control-plane/tools";
-import {
-  etcdWrapperProblems,
-  goDirectives,
-  kubernetesWrapperGoMod,
-  kubernetesWrapperProblems,
-  parsePins,
-  stagingModules,
-  stagingVersion,
-} from "../tools/control-plane/wrapperModules";
 
 const files = layout("/tmp/cp-test");
 const ports: ControlPlanePorts = {
@@ -338,131 +320,5 @@ describe("state file", () => {
     expect(() =>
       parseState(JSON.stringify({ ...valid, ports: undefined }), "/x/state.json"),
     ).toThrow(refused);
-  });
-});
-
-describe("go build", () => {
-  it("stamps the release into both version packages so /version reports it", () => {
-    const ldflags = kubernetesVersionLdflags("v1.2.3", "2026-01-02T03:04:05Z");
-    for (const pkg of ["k8s.io/component-base/version", "k8s.io/client-go/pkg/version"]) {
-      expect(ldflags).toContain(`-X ${pkg}.gitVersion=v1.2.3`);
-      expect(ldflags).toContain(`-X ${pkg}.gitMajor=1`);
-      expect(ldflags).toContain(`-X ${pkg}.gitMinor=2`);
-      expect(ldflags).toContain(`-X ${pkg}.buildDate=2026-01-02T03:04:05Z`);
-    }
-  });
-
-  it("builds only what the committed go.sum allows, into the binary name asked for", () => {
-    const args = goBuildArgs({
-      output: "/out/etcd",
-      pkg: "go.etcd.io/etcd/server/v3",
-      ldflags: ["-X a.b=c"],
-    });
-    expect(args.slice(0, 4)).toEqual(["build", "-mod=readonly", "-trimpath", "-buildvcs=false"]);
-    expect(args[args.indexOf("-ldflags") + 1]).toBe("-s -w -X a.b=c");
-    expect(args.slice(-3)).toEqual(["-o", "/out/etcd", "go.etcd.io/etcd/server/v3"]);
-  });
-
-  it("reports the exact proxy refusal, with what to do", () => {
-    const output = [
-      "go: downloading k8s.io/api v0.99.0",
-      "go: k8s.io/api@v0.99.0: reading https://proxy.golang.org/k8s.io/api/@v/v0.99.0.mod: 404 Not Found",
-      "\tserver response: not found: k8s.io/api@v0.99.0: invalid version: unknown revision v0.99.0",
-    ].join("\n");
-    expect(keyGoErrorLine(output)).toBe(
-      "go: k8s.io/api@v0.99.0: reading https://proxy.golang.org/k8s.io/api/@v/v0.99.0.mod: 404 Not Found",
-    );
-    expect(adviceFor(output)).toMatch(
-      /^the Go module proxy did not serve a module the build needs/,
-    );
-  });
-
-  it("reports the proxy's refusal from `go mod download -json` on one line", () => {
-    const output = JSON.stringify({
-      Path: "k8s.io/sample-cli-plugin",
-      Error:
-        "k8s.io/sample-cli-plugin@v0.36.3: reading https://proxy.golang.org/k8s.io/sample-cli-plugin/@v/v0.36.3.info: 403 Forbidden\n\tserver response: This module version is not available.",
-    });
-    expect(keyGoErrorLine(output)).toBe(
-      "k8s.io/sample-cli-plugin@v0.36.3: reading https://proxy.golang.org/k8s.io/sample-cli-plugin/@v/v0.36.3.info: 403 Forbidden; server response: This module version is not available",
-    );
-    expect(adviceFor(output)).toMatch(/^the Go module proxy did not serve a module/);
-  });
-
-  it("tells an unreachable proxy from one that refuses", () => {
-    const output =
-      'go: k8s.io/api@v0.2.3: Get "https://proxy.golang.org/k8s.io/api/@v/v0.2.3.mod": dial tcp: lookup proxy.golang.org: no such host';
-    expect(keyGoErrorLine(output)).toBe(output);
-    expect(adviceFor(output)).toMatch(/^the Go module proxy could not be reached/);
-  });
-
-  it("reports a compile error's own line, and a too-old Go for what it is", () => {
-    expect(keyGoErrorLine("# k8s.io/x\nvendor/x/y.go:12:3: undefined: z\n")).toBe(
-      "vendor/x/y.go:12:3: undefined: z",
-    );
-    expect(
-      adviceFor("go: go.mod requires go >= 1.99.0 (running go 1.26.8; GOTOOLCHAIN=local)"),
-    ).toMatch(/too old/);
-  });
-});
-
-describe("wrapper modules", () => {
-  const upstream = [
-    "module k8s.io/kubernetes",
-    "",
-    "go 1.99.0",
-    "",
-    "godebug default=go1.99",
-    "",
-    "require (",
-    "\tgithub.com/example/dep v1.0.0",
-    "\tk8s.io/api v0.0.0",
-    "\tk8s.io/client-go v0.0.0",
-    "\tk8s.io/utils v0.0.0-20260101000000-abcdef123456",
-    ")",
-    "",
-    "replace (",
-    "\tk8s.io/api => ./staging/src/k8s.io/api",
-    "\tk8s.io/client-go => ./staging/src/k8s.io/client-go",
-    "\tk8s.io/sample-cli-plugin => ./staging/src/k8s.io/sample-cli-plugin",
-    ")",
-  ].join("\n");
-
-  it("finds the staging modules as those required at v0.0.0", () => {
-    expect(stagingModules(upstream)).toEqual(["k8s.io/api", "k8s.io/client-go"]);
-    expect(goDirectives(upstream)).toEqual({ go: "1.99.0", godebug: ["default=go1.99"] });
-  });
-
-  it("pins each staging module to v0.<minor>.<patch> of the Kubernetes release", () => {
-    expect(stagingVersion("v1.2.3")).toBe("v0.2.3");
-    expect(() => stagingVersion("1.2.3")).toThrow("not of the form v1.<minor>.<patch>");
-    const goMod = kubernetesWrapperGoMod({
-      version: "v1.2.3",
-      staging: stagingModules(upstream),
-      directives: goDirectives(upstream),
-      tools: ["k8s.io/kubernetes/cmd/kube-apiserver"],
-    });
-    const { requires, replaces } = parsePins(goMod);
-    expect(requires.get("k8s.io/kubernetes")).toBe("v1.2.3");
-    expect([...replaces]).toEqual([
-      ["k8s.io/api", "v0.2.3"],
-      ["k8s.io/client-go", "v0.2.3"],
-    ]);
-    expect(goMod).toContain("\ngodebug default=go1.99\n");
-    expect(kubernetesWrapperProblems(goMod, "v1.2.3")).toEqual([]);
-    expect(kubernetesWrapperProblems(goMod, "v1.2.4")).toEqual([
-      "requires k8s.io/kubernetes v1.2.3, not v1.2.4",
-      "replaces k8s.io/api with v0.2.3, not v0.2.4",
-      "replaces k8s.io/client-go with v0.2.3, not v0.2.4",
-    ]);
-  });
-
-  it("are committed in step with the pins in components/versions.ts", () => {
-    const committed = (dir: string) => readFileSync(join(dir, "go.mod"), "utf8");
-    expect(
-      kubernetesWrapperProblems(committed(kubernetesTool.wrapperDir), toolVersions.kubernetes),
-    ).toEqual([]);
-    expect(etcdWrapperProblems(committed(etcdTool.wrapperDir), toolVersions.etcd)).toEqual([]);
-    expect(parsePins(committed(kubernetesTool.wrapperDir)).replaces.size).toBeGreaterThan(20);
   });
 });

@@ -1,13 +1,14 @@
 /**
- * DeployKey under mocks: the key pair, its registration on GitHub with the owner's provider,
- * and the Flux pull Secret that is written only once GitHub knows the key.
+ * DeployKey under mocks: the key pair, its registration on GitHub with the owner's provider from
+ * `opts.providers`, and the Flux pull Secret that is written only once GitHub knows the key.
  */
 import type * as github from "@pulumi/github";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import type { DeployKey as DeployKeyClass, DeployKeyArgs } from "../components/deployKey";
 import type { GitRepositoryLocation } from "../components/shared/gitSource";
-import { FAKE, type MockRun, type Recorded, startMockRun, valueOf } from "./harness";
+import { GITHUB_KNOWN_HOSTS } from "../components/shared/knownHosts";
+import { FAKE, type MockRun, type Recorded, startMockRun, thrownMessage, valueOf } from "./harness";
 
 const GITHUB_REPOSITORY: GitRepositoryLocation = {
   original: "git@github.com:acme/payments-flux.git",
@@ -52,16 +53,19 @@ async function build(
   const provider = withProvider
     ? new githubSdk.Provider("github-acme", { owner: "acme" })
     : undefined;
-  const deployKey = new DeployKey(name, {
-    repository: GITHUB_REPOSITORY,
-    title: "k8s-flux dev-eks payments",
-    knownHosts: KNOWN_HOSTS,
-    secretName: "payments-deploy-key",
-    secretNamespace: "payments-flux",
-    labels: { "toolkit.fluxcd.io/tenant": "payments" },
-    ...(provider ? { githubProvider: provider } : {}),
-    ...overrides,
-  });
+  const deployKey = new DeployKey(
+    name,
+    {
+      repository: GITHUB_REPOSITORY,
+      title: "k8s-flux dev-eks payments",
+      knownHosts: KNOWN_HOSTS,
+      secretName: "payments-deploy-key",
+      secretNamespace: "payments-flux",
+      labels: { "toolkit.fluxcd.io/tenant": "payments" },
+      ...overrides,
+    },
+    provider ? { providers: [provider] } : {},
+  );
   await run.settle();
   return { run, deployKey, ...(provider ? { provider } : {}) };
 }
@@ -163,24 +167,107 @@ describe("DeployKey on a GitHub repository", () => {
   it("refuses a GitHub repository without a provider, naming the repository and its owner", async () => {
     const run = await startMockRun("test");
     const { DeployKey } = await import("../components/deployKey");
-    expect(
-      () =>
-        new DeployKey("payments-deploy-key", {
-          repository: GITHUB_REPOSITORY,
-          title: "k8s-flux dev-eks payments",
-          knownHosts: KNOWN_HOSTS,
-          secretName: "payments-deploy-key",
-          secretNamespace: "payments-flux",
-        }),
-    ).toThrow(
-      new Error(
-        "DeployKey payments-deploy-key: git@github.com:acme/payments-flux.git is on GitHub, so a GitHub provider for acme is required",
-      ),
+    let refusal: unknown;
+    try {
+      new DeployKey("payments-deploy-key", {
+        repository: GITHUB_REPOSITORY,
+        title: "k8s-flux dev-eks payments",
+        knownHosts: KNOWN_HOSTS,
+        secretName: "payments-deploy-key",
+        secretNamespace: "payments-flux",
+      });
+    } catch (error) {
+      refusal = error;
+    }
+    expect(refusal).toBeInstanceOf(pulumi.ResourceError);
+    expect((refusal as Error).message).toBe(
+      "DeployKey payments-deploy-key: opts.providers has no GitHub provider; git@github.com:acme/payments-flux.git is on GitHub, so its deploy key is registered with a provider for acme; expected one in opts.providers, or registerOnGitHub set to false",
     );
     // Let the half-built component finish registering before the next test resets the mocks.
     await run.settle();
     expect(run.ofType(TYPES.privateKey)).toEqual([]);
     expect(run.ofType(TYPES.secret)).toEqual([]);
+  });
+
+  it("takes the provider as opts.provider too, or from its parent's providers", async () => {
+    const run = await startMockRun("test");
+    const githubSdk = await import("@pulumi/github");
+    const { DeployKey } = await import("../components/deployKey");
+    const provider = new githubSdk.Provider("github-acme", { owner: "acme" });
+    const args = {
+      repository: GITHUB_REPOSITORY,
+      knownHosts: KNOWN_HOSTS,
+      secretNamespace: "flux-system",
+    };
+    new DeployKey("single", { ...args, title: "single", secretName: "single" }, { provider });
+    const parent = new pulumi.ComponentResource(
+      "test:index:Parent",
+      "parent",
+      {},
+      {
+        providers: [provider],
+      },
+    );
+    new DeployKey(
+      "inherited",
+      { ...args, title: "inherited", secretName: "inherited" },
+      {
+        parent,
+      },
+    );
+    await run.settle();
+    const providerUrn = run.one(TYPES.githubProvider, "github-acme").urn;
+    const registrations = run.ofType(TYPES.deployKey);
+    expect(registrations.map((r) => r.name).sort()).toEqual(["inherited-github", "single-github"]);
+    for (const registration of registrations) {
+      expect(registration.provider.startsWith(`${providerUrn}::`)).toBe(true);
+    }
+  });
+
+  it("takes the repository as the SSH URL people paste", async () => {
+    const { run, deployKey } = await build({ repository: "git@github.com:acme/payments-flux.git" });
+    expect(run.one(TYPES.deployKey, "payments-deploy-key-github").inputs["repository"]).toBe(
+      "payments-flux",
+    );
+    expect(deployKey.registeredOnGitHub).toBe(true);
+  });
+
+  it("pins github.com's published host keys when no known_hosts is given", async () => {
+    const { run } = await build({ knownHosts: undefined });
+    expect(secretOf(run).inputs["stringData"]["known_hosts"]).toBe(GITHUB_KNOWN_HOSTS);
+  });
+
+  it("refuses a URL it cannot parse, a host with no host keys, and generation 0", async () => {
+    const refusals: string[] = [];
+    for (const overrides of [
+      { repository: "https://github.com/acme/payments-flux" },
+      { repository: GITLAB_REPOSITORY, knownHosts: undefined },
+      { generation: 0 },
+    ]) {
+      const run = await startMockRun("test");
+      const { DeployKey } = await import("../components/deployKey");
+      refusals.push(
+        await thrownMessage(
+          () =>
+            new DeployKey("payments-deploy-key", {
+              repository: GITHUB_REPOSITORY,
+              title: "k8s-flux dev-eks payments",
+              knownHosts: KNOWN_HOSTS,
+              secretName: "payments-deploy-key",
+              secretNamespace: "payments-flux",
+              registerOnGitHub: false,
+              ...overrides,
+            }),
+        ),
+      );
+      await run.settle();
+      expect(run.resources.map((r) => r.type)).toEqual([TYPES.component]);
+    }
+    expect(refusals).toEqual([
+      'DeployKey payments-deploy-key: repository "https://github.com/acme/payments-flux" is not an SSH URL; expected an SSH URL such as git@github.com:owner/repo.git or ssh://git@github.com/owner/repo.git',
+      "DeployKey payments-deploy-key: knownHosts is required for ssh://git@git.example.org:2222/platform/payments-flux.git: no host keys are built in for git.example.org port 2222; expected its known_hosts lines, as printed by ssh-keyscan and checked out of band",
+      "DeployKey payments-deploy-key: generation must be a whole number from 1, not 0",
+    ]);
   });
 });
 
@@ -228,10 +315,14 @@ describe("two DeployKeys", () => {
       repository: GITHUB_REPOSITORY,
       knownHosts: KNOWN_HOSTS,
       secretNamespace: "flux-system",
-      githubProvider: provider,
     };
-    const first = new DeployKey("first", { ...args, title: "first", secretName: "first" });
-    const second = new DeployKey("second", { ...args, title: "second", secretName: "second" });
+    const opts = { providers: [provider] };
+    const first = new DeployKey("first", { ...args, title: "first", secretName: "first" }, opts);
+    const second = new DeployKey(
+      "second",
+      { ...args, title: "second", secretName: "second" },
+      opts,
+    );
     await run.settle();
     expect(
       run
@@ -246,5 +337,23 @@ describe("two DeployKeys", () => {
         .map((r) => r.inputs["title"])
         .sort(),
     ).toEqual(["first", "second"]);
+  });
+});
+
+describe("a later generation of a DeployKey", () => {
+  it("is a new key and registration, titled with its number, behind the same Secret", async () => {
+    const { run, deployKey } = await build({
+      generation: 3,
+      title: pulumi.output("k8s-flux dev-eks payments"),
+    });
+    expect(run.ofType(TYPES.privateKey).map((r) => r.name)).toEqual([
+      "payments-deploy-key-key-gen3",
+    ]);
+    const registration = run.one(TYPES.deployKey, "payments-deploy-key-github-gen3");
+    expect(registration.inputs["title"]).toBe("k8s-flux dev-eks payments (key 3)");
+    expect(secretOf(run).inputs["stringData"]["identity.pub"]).toBe(
+      FAKE.publicKeyOpenssh("payments-deploy-key-key-gen3").trim(),
+    );
+    expect(deployKey.generation).toBe(3);
   });
 });

@@ -1,17 +1,24 @@
 /**
- * ExternalDns under mocks: the Route53 permissions, the trust policy and wiring of each identity
- * mode (IRSA with a given or looked-up OIDC provider, EKS Pod Identity, kube2iam), and the
- * controller's cluster side. Turning it off is the composition's job (stacks/cluster.ts).
+ * ExternalDns: its Route53 policy, command line, cluster objects and identity rules as pure
+ * functions, and under mocks the wiring of each identity mode (IRSA with a given or looked-up
+ * OIDC provider, EKS Pod Identity, kube2iam, a role managed elsewhere). Turning it off is the
+ * composition's job (stacks/cluster.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it, type MockInstance, vi } from "vitest";
-import type {
-  ExternalDns as ExternalDnsClass,
-  ExternalDnsArgs,
-  ExternalDnsIdentity,
-} from "../components/externalDns";
+import type { ExternalDns as ExternalDnsClass, ExternalDnsArgs } from "../components/externalDns";
+import { oidcIssuerOf, route53Policy } from "../components/externalDns/iam";
+import { type ExternalDnsIdentity, roleTrust } from "../components/externalDns/identity";
+import {
+  externalDnsArgs,
+  externalDnsClusterRole,
+  externalDnsClusterRoleBinding,
+  externalDnsDeployment,
+  externalDnsNamespace,
+  externalDnsServiceAccount,
+} from "../components/externalDns/manifests";
 import { versions } from "../components/versions";
-import { FAKE, type MockRun, type Recorded, startMockRun, valueOf } from "./harness";
+import { FAKE, type MockRun, type Recorded, startMockRun, thrownMessage, valueOf } from "./harness";
 
 const TYPES = {
   component: "k8s-flux:externalDns:ExternalDns",
@@ -35,6 +42,7 @@ const NAME = "edge-dns";
 /** What the harness's mocked IAM returns for the role `<NAME>-role`. */
 const ROLE_ARN = `arn:aws:iam::123456789012:role/${NAME}-role-1234567`;
 const ROLE_NAME = `${NAME}-role-1234567`;
+const MANAGED_ROLE_ARN = "arn:aws:iam::123456789012:role/external-dns-managed-elsewhere";
 
 const GIVEN_ISSUER = "oidc.eks.eu-west-1.amazonaws.com/id/GIVEN000000000000000000000000000";
 const GIVEN_OIDC_ARN = `arn:aws:iam::123456789012:oidc-provider/${GIVEN_ISSUER}`;
@@ -43,7 +51,7 @@ const NODE_ROLE_ARN = "arn:aws:iam::123456789012:role/eks-nodes";
 const ZONES = ["Z0123456789ABCDEFGHIJ", "Z0SECOND0ZONE0000001"];
 
 const NO_ZONES_WARNING =
-  "External DNS may change records in every Route53 hosted zone of the account, because k8s-flux:externalDns.hostedZoneIds is empty; list the zones to scope it.";
+  "External DNS may change records in every Route53 hosted zone of the account, because hostedZoneIds is empty; list the zones to scope it.";
 
 const LABELS = {
   "app.kubernetes.io/managed-by": "pulumi",
@@ -60,6 +68,268 @@ const IRSA_GIVEN: ExternalDnsIdentity = {
 const IRSA_LOOKUP: ExternalDnsIdentity = { mode: "irsa", eksClusterName: "dev-eks-eu" };
 const POD_IDENTITY: ExternalDnsIdentity = { mode: "pod-identity", eksClusterName: "dev-eks-eu" };
 const KUBE2IAM: ExternalDnsIdentity = { mode: "kube2iam", nodeRoleArn: NODE_ROLE_ARN };
+
+const DISCOVER_STATEMENT = {
+  Sid: "DiscoverZonesAndRecords",
+  Effect: "Allow",
+  Action: [
+    "route53:ListHostedZones",
+    "route53:ListResourceRecordSets",
+    "route53:ListTagsForResources",
+  ],
+  Resource: "*",
+};
+
+describe("route53Policy", () => {
+  it("allows record changes in exactly the given zones, and listing everywhere", () => {
+    expect(route53Policy(ZONES)).toEqual({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "ChangeRecordsInManagedZones",
+          Effect: "Allow",
+          Action: "route53:ChangeResourceRecordSets",
+          Resource: [
+            "arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ",
+            "arn:aws:route53:::hostedzone/Z0SECOND0ZONE0000001",
+          ],
+        },
+        DISCOVER_STATEMENT,
+      ],
+    });
+  });
+
+  it("falls back to every hosted zone of the partition when none is given", () => {
+    expect(route53Policy([]).Statement[0]?.Resource).toBe("arn:aws:route53:::hostedzone/*");
+    expect(route53Policy([], "aws-cn").Statement[0]?.Resource).toBe(
+      "arn:aws-cn:route53:::hostedzone/*",
+    );
+    expect(route53Policy(["Z1"], "aws-us-gov").Statement[0]?.Resource).toEqual([
+      "arn:aws-us-gov:route53:::hostedzone/Z1",
+    ]);
+  });
+});
+
+describe("oidcIssuerOf", () => {
+  it("reads the issuer from an EKS cluster's identities, and nothing from a cluster without one", () => {
+    expect(oidcIssuerOf([{ oidcs: [{ issuer: FAKE.oidcIssuer }] }])).toBe(FAKE.oidcIssuer);
+    expect(oidcIssuerOf([])).toBeUndefined();
+    expect(oidcIssuerOf([{ oidcs: [] }])).toBeUndefined();
+    expect(oidcIssuerOf([{ oidcs: [{ issuer: "" }] }])).toBeUndefined();
+  });
+});
+
+describe("externalDnsArgs", () => {
+  const base = {
+    txtOwnerId: "prod-eks",
+    policy: "sync" as const,
+    domainFilters: [] as string[],
+    hostedZoneIds: [] as string[],
+    legacyAnnotations: false,
+  };
+  const FIXED = ["--provider=aws", "--source=service", "--source=ingress", "--registry=txt"];
+
+  it("names the owner and policy, with no filter flags when nothing is filtered", () => {
+    expect(externalDnsArgs(base)).toEqual([...FIXED, "--txt-owner-id=prod-eks", "--policy=sync"]);
+  });
+
+  it("passes one filter flag per domain and zone, then the annotation options", () => {
+    expect(
+      externalDnsArgs({
+        ...base,
+        domainFilters: ["example.com", "api.example.com"],
+        hostedZoneIds: ZONES,
+        annotationPrefix: "dns.example.com/",
+        legacyAnnotations: true,
+      }),
+    ).toEqual([
+      ...FIXED,
+      "--txt-owner-id=prod-eks",
+      "--policy=sync",
+      "--domain-filter=example.com",
+      "--domain-filter=api.example.com",
+      "--zone-id-filter=Z0123456789ABCDEFGHIJ",
+      "--zone-id-filter=Z0SECOND0ZONE0000001",
+      "--annotation-prefix=dns.example.com/",
+      "--enable-legacy-annotation-prefix",
+    ]);
+  });
+});
+
+describe("External DNS's cluster objects", () => {
+  it("are a labelled namespace and a ServiceAccount that names the role only for IRSA", () => {
+    expect(externalDnsNamespace("external-dns")).toEqual({
+      metadata: { name: "external-dns", labels: LABELS },
+    });
+    const serviceAccount = (identity: "irsa" | "pod-identity" | "kube2iam") =>
+      externalDnsServiceAccount({ namespace: "external-dns", identity, roleArn: ROLE_ARN });
+    expect(serviceAccount("irsa")).toEqual({
+      metadata: {
+        name: "external-dns",
+        namespace: "external-dns",
+        labels: LABELS,
+        annotations: { "eks.amazonaws.com/role-arn": ROLE_ARN },
+      },
+      automountServiceAccountToken: true,
+    });
+    expect(serviceAccount("pod-identity").metadata.annotations).toEqual({});
+    expect(serviceAccount("kube2iam").metadata.annotations).toEqual({});
+  });
+
+  it("grant read access to the sources and nodes, and nothing else, to the ServiceAccount", () => {
+    expect(externalDnsClusterRole()).toEqual({
+      metadata: { name: "k8s-flux:external-dns", labels: LABELS },
+      rules: [
+        {
+          apiGroups: [""],
+          resources: ["services", "endpoints", "pods"],
+          verbs: ["get", "watch", "list"],
+        },
+        {
+          apiGroups: ["discovery.k8s.io"],
+          resources: ["endpointslices"],
+          verbs: ["get", "watch", "list"],
+        },
+        {
+          apiGroups: ["extensions", "networking.k8s.io"],
+          resources: ["ingresses"],
+          verbs: ["get", "watch", "list"],
+        },
+        { apiGroups: [""], resources: ["nodes"], verbs: ["list", "watch"] },
+      ],
+    });
+    expect(
+      externalDnsClusterRoleBinding({
+        roleName: "k8s-flux:external-dns",
+        serviceAccount: { name: "external-dns", namespace: "dns-system" },
+      }),
+    ).toEqual({
+      metadata: { name: "k8s-flux:external-dns", labels: LABELS },
+      roleRef: {
+        apiGroup: "rbac.authorization.k8s.io",
+        kind: "ClusterRole",
+        name: "k8s-flux:external-dns",
+      },
+      subjects: [{ kind: "ServiceAccount", name: "external-dns", namespace: "dns-system" }],
+    });
+  });
+
+  const deployment = (identity: "irsa" | "pod-identity" | "kube2iam", waitForReadiness = true) =>
+    externalDnsDeployment({
+      namespace: "external-dns",
+      serviceAccountName: "external-dns",
+      identity,
+      roleArn: ROLE_ARN,
+      args: ["--provider=aws"],
+      waitForReadiness,
+    });
+
+  it("run the pinned image as the ServiceAccount, one replica, never two at once", () => {
+    const { metadata, spec } = deployment("irsa");
+    expect(metadata).toEqual({ name: "external-dns", namespace: "external-dns", labels: LABELS });
+    expect(spec.replicas).toBe(1);
+    expect(spec.strategy).toEqual({ type: "Recreate" });
+    expect(spec.selector).toEqual({ matchLabels: { "app.kubernetes.io/name": "external-dns" } });
+    expect(spec.template.metadata.labels).toEqual(LABELS);
+    expect(spec.template.spec.serviceAccountName).toBe("external-dns");
+    expect(spec.template.spec.containers).toEqual([
+      {
+        name: "external-dns",
+        image: versions.externalDnsImage,
+        args: ["--provider=aws"],
+        ports: [{ name: "http", containerPort: 7979, protocol: "TCP" }],
+        livenessProbe: { httpGet: { path: "/healthz", port: "http" } },
+        readinessProbe: { httpGet: { path: "/healthz", port: "http" } },
+        securityContext: {
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          runAsNonRoot: true,
+          runAsUser: 65532,
+          runAsGroup: 65532,
+          capabilities: { drop: ["ALL"] },
+          seccompProfile: { type: "RuntimeDefault" },
+        },
+        resources: {
+          requests: { cpu: "50m", memory: "64Mi" },
+          limits: { cpu: "200m", memory: "128Mi" },
+        },
+      },
+    ]);
+    expect(spec.template.spec.securityContext).toEqual({
+      runAsNonRoot: true,
+      fsGroup: 65534,
+      seccompProfile: { type: "RuntimeDefault" },
+    });
+  });
+
+  it("name the role on the pod for kube2iam only, and skip waiting only when asked", () => {
+    expect(deployment("kube2iam").spec.template.metadata.annotations).toEqual({
+      "iam.amazonaws.com/role": ROLE_ARN,
+    });
+    expect(deployment("irsa").spec.template.metadata.annotations).toEqual({});
+    expect(deployment("pod-identity").spec.template.metadata.annotations).toEqual({});
+    expect(deployment("irsa", false).metadata.annotations).toEqual({
+      "pulumi.com/skipAwait": "true",
+    });
+  });
+});
+
+describe("roleTrust", () => {
+  it("trusts what each identity mode needs", () => {
+    expect(roleTrust(IRSA_GIVEN, undefined)).toEqual({
+      trust: { principal: "OIDC provider", oidcProviderArn: GIVEN_OIDC_ARN },
+    });
+    expect(roleTrust(IRSA_LOOKUP, undefined)).toEqual({
+      trust: { principal: "OIDC provider of the cluster", eksClusterName: "dev-eks-eu" },
+    });
+    expect(roleTrust(POD_IDENTITY, undefined)).toEqual({ trust: { principal: "pod identity" } });
+    expect(roleTrust(KUBE2IAM, undefined)).toEqual({
+      trust: { principal: "node role", nodeRoleArn: NODE_ROLE_ARN },
+    });
+  });
+
+  it("writes no trust for a role managed elsewhere, whatever the mode needs otherwise", () => {
+    for (const identity of [{ mode: "irsa" }, { mode: "kube2iam" }] as const) {
+      expect(roleTrust(identity, MANAGED_ROLE_ARN)).toEqual({
+        trust: { principal: "managed elsewhere", roleArn: MANAGED_ROLE_ARN },
+      });
+    }
+  });
+
+  it("names the argument each mode is missing, and the ones that would do instead", () => {
+    expect(roleTrust({ mode: "irsa" }, undefined)).toEqual({
+      argument: "identity.eksClusterName",
+      problem:
+        "is required with identity mode irsa unless identity.oidcProviderArn or roleArn is given; expected the EKS cluster's name, to look up its OIDC provider",
+    });
+    expect(roleTrust({ mode: "kube2iam" }, undefined)).toEqual({
+      argument: "identity.nodeRoleArn",
+      problem:
+        "is required with identity mode kube2iam unless roleArn is given; expected the ARN of the role kube2iam runs as on the nodes, which the role made here must trust",
+    });
+  });
+
+  it("refuses malformed ARNs given as text, naming the argument", () => {
+    expect(roleTrust({ mode: "irsa", oidcProviderArn: GIVEN_ISSUER }, undefined)).toEqual({
+      argument: "identity.oidcProviderArn",
+      problem: `"${GIVEN_ISSUER}" is not an IAM OIDC provider ARN; expected arn:aws:iam::<account>:oidc-provider/<issuer host and path>`,
+    });
+    expect(roleTrust({ mode: "kube2iam", nodeRoleArn: "eks-nodes" }, undefined)).toMatchObject({
+      argument: "identity.nodeRoleArn",
+    });
+    expect(roleTrust(IRSA_LOOKUP, "external-dns")).toEqual({
+      argument: "roleArn",
+      problem: '"external-dns" is not an IAM role ARN; expected arn:aws:iam::<account>:role/<name>',
+    });
+  });
+
+  it("leaves ARNs that come from other resources to be checked once known", () => {
+    const arn = pulumi.output(GIVEN_OIDC_ARN);
+    expect(roleTrust({ mode: "irsa", oidcProviderArn: arn }, undefined)).toEqual({
+      trust: { principal: "OIDC provider", oidcProviderArn: arn },
+    });
+  });
+});
 
 interface Built {
   run: MockRun;
@@ -95,12 +365,21 @@ async function build(overrides: Partial<ExternalDnsArgs> = {}, partition?: strin
     txtOwnerId: "dev-eks",
     domainFilters: ["dev.example.com"],
     hostedZoneIds: [ZONES[0] as string],
-    policy: "upsert-only",
     identity: IRSA_GIVEN,
     ...overrides,
   });
   await run.settle();
   return { run, dns, warn };
+}
+
+/** The message the component refuses these args with, and what it created before refusing. */
+async function refusal(args: ExternalDnsArgs): Promise<{ message: string; run: MockRun }> {
+  const run = await startMockRun("test");
+  captureWarnings();
+  const { ExternalDns } = await import("../components/externalDns");
+  const message = await thrownMessage(() => new ExternalDns(NAME, args));
+  await run.settle();
+  return { message, run };
 }
 
 const routePolicyOf = (run: MockRun) =>
@@ -113,61 +392,32 @@ const containerOf = (run: MockRun) => podTemplateOf(run).spec.containers[0];
 const serviceAccountOf = (run: MockRun): Recorded =>
   run.one(TYPES.serviceAccount, `${NAME}-serviceaccount`);
 const tokens = (run: MockRun): string[] => run.invocations.map((i) => i.token).sort();
-
-const DISCOVER_STATEMENT = {
-  Sid: "DiscoverZonesAndRecords",
+const irsaStatement = (providerArn: string, issuer: string, namespace = "external-dns") => ({
   Effect: "Allow",
-  Action: [
-    "route53:ListHostedZones",
-    "route53:ListResourceRecordSets",
-    "route53:ListTagsForResources",
-  ],
-  Resource: "*",
-};
+  Principal: { Federated: providerArn },
+  Action: "sts:AssumeRoleWithWebIdentity",
+  Condition: {
+    StringEquals: {
+      [`${issuer}:sub`]: `system:serviceaccount:${namespace}:external-dns`,
+      [`${issuer}:aud`]: "sts.amazonaws.com",
+    },
+  },
+});
 
-describe("the Route53 permission policy", () => {
-  it("allows record changes in exactly the configured zones, and listing everywhere", async () => {
+describe("the IAM role", () => {
+  it("gets the Route53 policy for the given zones, inline, and warns of nothing", async () => {
     const { run, warn } = await build({ hostedZoneIds: ZONES });
-    expect(routePolicyOf(run)).toEqual({
-      Version: "2012-10-17",
-      Statement: [
-        {
-          Sid: "ChangeRecordsInManagedZones",
-          Effect: "Allow",
-          Action: "route53:ChangeResourceRecordSets",
-          Resource: [
-            "arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ",
-            "arn:aws:route53:::hostedzone/Z0SECOND0ZONE0000001",
-          ],
-        },
-        DISCOVER_STATEMENT,
-      ],
-    });
-    expect(warn).not.toHaveBeenCalled();
-  });
-
-  it("attaches the policy inline to the component's role", async () => {
-    const { run } = await build();
+    expect(routePolicyOf(run)).toEqual(route53Policy(ZONES));
     const rolePolicy = run.one(TYPES.rolePolicy, `${NAME}-route53`);
     expect(rolePolicy.inputs["role"]).toBe(ROLE_NAME);
     expect(rolePolicy.dependencies).toEqual([run.one(TYPES.role, `${NAME}-role`).urn]);
     expect(run.ofType(TYPES.rolePolicy)).toHaveLength(1);
+    expect(warn).not.toHaveBeenCalled();
   });
 
-  it("falls back to every hosted zone when none is configured, and warns on the component", async () => {
+  it("may change every zone when none is given, and warns so on the component", async () => {
     const { run, dns, warn } = await build({ hostedZoneIds: [] });
-    expect(routePolicyOf(run)).toEqual({
-      Version: "2012-10-17",
-      Statement: [
-        {
-          Sid: "ChangeRecordsInManagedZones",
-          Effect: "Allow",
-          Action: "route53:ChangeResourceRecordSets",
-          Resource: "arn:aws:route53:::hostedzone/*",
-        },
-        DISCOVER_STATEMENT,
-      ],
-    });
+    expect(routePolicyOf(run)).toEqual(route53Policy([]));
     expect(warn.mock.calls).toEqual([[NO_ZONES_WARNING, dns]]);
   });
 
@@ -175,33 +425,10 @@ describe("the Route53 permission policy", () => {
     for (const partition of ["aws-cn", "aws-us-gov"]) {
       const { run } = await build({ hostedZoneIds: ZONES }, partition);
       expect(run.invocations.filter((i) => i.token === INVOKES.partition)).toHaveLength(1);
-      expect(routePolicyOf(run).Statement).toEqual([
-        {
-          Sid: "ChangeRecordsInManagedZones",
-          Effect: "Allow",
-          Action: "route53:ChangeResourceRecordSets",
-          Resource: [
-            `arn:${partition}:route53:::hostedzone/Z0123456789ABCDEFGHIJ`,
-            `arn:${partition}:route53:::hostedzone/Z0SECOND0ZONE0000001`,
-          ],
-        },
-        DISCOVER_STATEMENT,
-      ]);
+      expect(routePolicyOf(run)).toEqual(route53Policy(ZONES, partition));
     }
   });
 
-  it("uses the partition for the all-zones fallback too", async () => {
-    const { route53Policy } = await import("../components/externalDns");
-    expect(route53Policy([], "aws-cn").Statement[0]?.Resource).toBe(
-      "arn:aws-cn:route53:::hostedzone/*",
-    );
-    expect(route53Policy(["Z1"]).Statement[0]?.Resource).toEqual([
-      "arn:aws:route53:::hostedzone/Z1",
-    ]);
-  });
-});
-
-describe("the IAM role", () => {
   it("is described and tagged with the cluster, and exported as roleArn", async () => {
     const { run, dns } = await build();
     const role = run.one(TYPES.role, `${NAME}-role`);
@@ -214,7 +441,26 @@ describe("the IAM role", () => {
     });
     expect(run.ofType(TYPES.role)).toHaveLength(1);
     expect(await valueOf(dns.roleArn)).toBe(ROLE_ARN);
-    expect(dns.namespace).toBe("external-dns");
+  });
+
+  it("takes the cluster name and zone ids from other resources' outputs", async () => {
+    const { run } = await build({
+      txtOwnerId: pulumi.output("dev-eks-from-output"),
+      hostedZoneIds: [pulumi.output("ZFROMOUTPUT")],
+    });
+    expect(run.one(TYPES.role, `${NAME}-role`).inputs["tags"]["k8s-flux/cluster"]).toBe(
+      "dev-eks-from-output",
+    );
+    expect(routePolicyOf(run)).toEqual(route53Policy(["ZFROMOUTPUT"]));
+    expect(containerOf(run).args).toEqual(
+      externalDnsArgs({
+        txtOwnerId: "dev-eks-from-output",
+        policy: "upsert-only",
+        domainFilters: ["dev.example.com"],
+        hostedZoneIds: ["ZFROMOUTPUT"],
+        legacyAnnotations: false,
+      }),
+    );
   });
 });
 
@@ -223,24 +469,12 @@ describe("identity irsa with a given OIDC provider ARN", () => {
     const { run } = await build({ identity: IRSA_GIVEN });
     expect(trustOf(run)).toEqual({
       Version: "2012-10-17",
-      Statement: [
-        {
-          Effect: "Allow",
-          Principal: { Federated: GIVEN_OIDC_ARN },
-          Action: "sts:AssumeRoleWithWebIdentity",
-          Condition: {
-            StringEquals: {
-              [`${GIVEN_ISSUER}:sub`]: "system:serviceaccount:external-dns:external-dns",
-              [`${GIVEN_ISSUER}:aud`]: "sts.amazonaws.com",
-            },
-          },
-        },
-      ],
+      Statement: [irsaStatement(GIVEN_OIDC_ARN, GIVEN_ISSUER)],
     });
     expect(tokens(run)).toEqual([INVOKES.partition]);
   });
 
-  it("annotates the ServiceAccount with the role, and nothing else carries it", async () => {
+  it("annotates the ServiceAccount with the role, and creates no pod identity association", async () => {
     const { run } = await build({ identity: IRSA_GIVEN });
     expect(serviceAccountOf(run).inputs["metadata"].annotations).toEqual({
       "eks.amazonaws.com/role-arn": ROLE_ARN,
@@ -250,23 +484,15 @@ describe("identity irsa with a given OIDC provider ARN", () => {
   });
 
   it("refuses a malformed provider ARN before creating any child", async () => {
-    const run = await startMockRun("test");
-    const warn = captureWarnings();
-    const { ExternalDns } = await import("../components/externalDns");
-    expect(
-      () =>
-        new ExternalDns(NAME, {
-          txtOwnerId: "dev-eks",
-          domainFilters: [],
-          hostedZoneIds: [],
-          policy: "sync",
-          identity: { mode: "irsa", eksClusterName: "dev-eks", oidcProviderArn: GIVEN_ISSUER },
-        }),
-    ).toThrow(`${JSON.stringify(GIVEN_ISSUER)} is not an IAM OIDC provider ARN`);
-    await run.settle();
+    const { message, run } = await refusal({
+      txtOwnerId: "dev-eks",
+      identity: { mode: "irsa", eksClusterName: "dev-eks", oidcProviderArn: GIVEN_ISSUER },
+    });
+    expect(message).toBe(
+      `ExternalDns ${NAME}: identity.oidcProviderArn "${GIVEN_ISSUER}" is not an IAM OIDC provider ARN; expected arn:aws:iam::<account>:oidc-provider/<issuer host and path>`,
+    );
     expect(run.resources.map((r) => r.type)).toEqual([TYPES.component]);
     expect(run.invocations).toEqual([]);
-    expect(warn).not.toHaveBeenCalled();
   });
 });
 
@@ -287,48 +513,22 @@ describe("identity irsa with the OIDC provider looked up", () => {
     const issuer = FAKE.oidcIssuer.replace("https://", "");
     expect(trustOf(run)).toEqual({
       Version: "2012-10-17",
-      Statement: [
-        {
-          Effect: "Allow",
-          Principal: { Federated: FAKE.oidcProviderArn },
-          Action: "sts:AssumeRoleWithWebIdentity",
-          Condition: {
-            StringEquals: {
-              [`${issuer}:sub`]: "system:serviceaccount:external-dns:external-dns",
-              [`${issuer}:aud`]: "sts.amazonaws.com",
-            },
-          },
-        },
-      ],
-    });
-  });
-
-  it("annotates the ServiceAccount with the role and creates no pod identity association", async () => {
-    const { run } = await build({ identity: IRSA_LOOKUP });
-    expect(serviceAccountOf(run).inputs["metadata"].annotations).toEqual({
-      "eks.amazonaws.com/role-arn": ROLE_ARN,
+      Statement: [irsaStatement(FAKE.oidcProviderArn, issuer)],
     });
     expect(run.ofType(TYPES.podIdentity)).toEqual([]);
   });
 
-  it("reads the issuer from the cluster's identities, and names the cluster when it has none", async () => {
-    const { oidcIssuerOf } = await import("../components/externalDns");
-    expect(
-      oidcIssuerOf("external-dns", "dev-eks", [{ oidcs: [{ issuer: FAKE.oidcIssuer }] }]),
-    ).toBe(FAKE.oidcIssuer);
-    const none = new Error(
-      "external-dns: EKS cluster dev-eks has no OIDC issuer; associate an IAM OIDC provider with it, set k8s-flux:externalDns.oidcProviderArn, or use identity pod-identity",
+  it("refuses irsa with neither a provider ARN nor a cluster to look it up in", async () => {
+    const { message, run } = await refusal({ txtOwnerId: "dev-eks" });
+    expect(message).toBe(
+      `ExternalDns ${NAME}: identity.eksClusterName is required with identity mode irsa unless identity.oidcProviderArn or roleArn is given; expected the EKS cluster's name, to look up its OIDC provider`,
     );
-    expect(() => oidcIssuerOf("external-dns", "dev-eks", [])).toThrow(none);
-    expect(() => oidcIssuerOf("external-dns", "dev-eks", [{ oidcs: [] }])).toThrow(none);
-    expect(() => oidcIssuerOf("external-dns", "dev-eks", [{ oidcs: [{ issuer: "" }] }])).toThrow(
-      none,
-    );
+    expect(run.resources.map((r) => r.type)).toEqual([TYPES.component]);
   });
 });
 
 describe("identity pod-identity", () => {
-  it("trusts the EKS Pod Identity service to assume the role and tag the session", async () => {
+  it("trusts the EKS Pod Identity service, with no lookup", async () => {
     const { run } = await build({ identity: POD_IDENTITY });
     expect(trustOf(run)).toEqual({
       Version: "2012-10-17",
@@ -343,7 +543,7 @@ describe("identity pod-identity", () => {
     expect(tokens(run)).toEqual([INVOKES.partition]);
   });
 
-  it("associates the role with the ServiceAccount on the named cluster", async () => {
+  it("associates the role with the ServiceAccount on the named cluster, before the controller starts", async () => {
     const { run } = await build({ identity: POD_IDENTITY });
     const association = run.one(TYPES.podIdentity, `${NAME}-pod-identity`);
     expect(association.inputs).toEqual({
@@ -353,19 +553,13 @@ describe("identity pod-identity", () => {
       roleArn: ROLE_ARN,
     });
     expect(run.ofType(TYPES.podIdentity)).toHaveLength(1);
+    expect(deploymentOf(run).dependencies).toContain(association.urn);
   });
 
   it("leaves the role off the ServiceAccount and the pod", async () => {
     const { run } = await build({ identity: POD_IDENTITY });
     expect(serviceAccountOf(run).inputs["metadata"].annotations).toEqual({});
     expect(podTemplateOf(run).metadata.annotations).toEqual({});
-  });
-
-  it("starts the controller only after the association exists", async () => {
-    const { run } = await build({ identity: POD_IDENTITY });
-    expect(deploymentOf(run).dependencies).toContain(
-      run.one(TYPES.podIdentity, `${NAME}-pod-identity`).urn,
-    );
   });
 });
 
@@ -374,13 +568,7 @@ describe("identity kube2iam", () => {
     const { run } = await build({ identity: KUBE2IAM });
     expect(trustOf(run)).toEqual({
       Version: "2012-10-17",
-      Statement: [
-        {
-          Effect: "Allow",
-          Principal: { AWS: NODE_ROLE_ARN },
-          Action: "sts:AssumeRole",
-        },
-      ],
+      Statement: [{ Effect: "Allow", Principal: { AWS: NODE_ROLE_ARN }, Action: "sts:AssumeRole" }],
     });
     expect(tokens(run)).toEqual([INVOKES.partition]);
   });
@@ -393,204 +581,96 @@ describe("identity kube2iam", () => {
   });
 
   it("refuses a node role that is not a role ARN before creating any child", async () => {
-    const run = await startMockRun("test");
-    captureWarnings();
-    const { ExternalDns } = await import("../components/externalDns");
-    expect(
-      () =>
-        new ExternalDns(NAME, {
-          txtOwnerId: "dev-eks",
-          domainFilters: [],
-          hostedZoneIds: ZONES,
-          policy: "sync",
-          identity: { mode: "kube2iam", nodeRoleArn: "eks-nodes" },
-        }),
-    ).toThrow(
-      new Error(
-        '"eks-nodes" is not an IAM role ARN; expected arn:aws:iam::<account>:role/<name>, the role kube2iam runs as on the nodes',
-      ),
+    const { message, run } = await refusal({
+      txtOwnerId: "dev-eks",
+      hostedZoneIds: ZONES,
+      identity: { mode: "kube2iam", nodeRoleArn: "eks-nodes" },
+    });
+    expect(message).toBe(
+      `ExternalDns ${NAME}: identity.nodeRoleArn "eks-nodes" is not an IAM role ARN; expected arn:aws:iam::<account>:role/<name>, the role kube2iam runs as on the nodes`,
     );
-    await run.settle();
     expect(run.resources.map((r) => r.type)).toEqual([TYPES.component]);
   });
 });
 
-describe("the cluster side", () => {
-  it("creates the external-dns namespace", async () => {
-    const { run } = await build();
-    expect(run.one(TYPES.namespace, `${NAME}-namespace`).inputs).toEqual({
-      apiVersion: "v1",
-      kind: "Namespace",
-      metadata: { name: "external-dns", labels: LABELS },
+describe("a role managed elsewhere", () => {
+  it("makes no role, policy or lookup, and runs as the given role", async () => {
+    const { run, dns, warn } = await build({
+      identity: { mode: "irsa" },
+      roleArn: MANAGED_ROLE_ARN,
+      hostedZoneIds: [],
+    });
+    expect(run.ofType(TYPES.role)).toEqual([]);
+    expect(run.ofType(TYPES.rolePolicy)).toEqual([]);
+    expect(run.invocations).toEqual([]);
+    expect(warn).not.toHaveBeenCalled();
+    expect(await valueOf(dns.roleArn)).toBe(MANAGED_ROLE_ARN);
+    expect(serviceAccountOf(run).inputs["metadata"].annotations).toEqual({
+      "eks.amazonaws.com/role-arn": MANAGED_ROLE_ARN,
     });
   });
 
-  it("creates the ServiceAccount external-dns in it", async () => {
-    const { run } = await build();
-    expect(serviceAccountOf(run).inputs).toEqual({
+  it("is refused when its ARN is not a role ARN", async () => {
+    const { message } = await refusal({ txtOwnerId: "dev-eks", roleArn: "external-dns" });
+    expect(message).toBe(
+      `ExternalDns ${NAME}: roleArn "external-dns" is not an IAM role ARN; expected arn:aws:iam::<account>:role/<name>`,
+    );
+  });
+});
+
+describe("the cluster side", () => {
+  it("creates the namespace, and exposes it once it exists", async () => {
+    const { run, dns } = await build();
+    expect(run.one(TYPES.namespace, `${NAME}-namespace`).inputs).toEqual({
       apiVersion: "v1",
-      kind: "ServiceAccount",
-      metadata: {
-        name: "external-dns",
-        namespace: "external-dns",
-        labels: LABELS,
-        annotations: { "eks.amazonaws.com/role-arn": ROLE_ARN },
-      },
-      automountServiceAccountToken: true,
+      kind: "Namespace",
+      ...externalDnsNamespace("external-dns"),
     });
+    expect(await valueOf(dns.namespace)).toBe("external-dns");
     expect(serviceAccountOf(run).dependencies).toContain(
       run.one(TYPES.namespace, `${NAME}-namespace`).urn,
     );
   });
 
-  it("grants read access to the sources and nodes, and nothing else", async () => {
-    const { run } = await build();
-    const clusterRole = run.one(TYPES.clusterRole, `${NAME}-clusterrole`);
-    expect(clusterRole.inputs["metadata"]).toEqual({
-      name: "k8s-flux:external-dns",
-      labels: LABELS,
-    });
-    expect(clusterRole.inputs["rules"]).toEqual([
-      {
-        apiGroups: [""],
-        resources: ["services", "endpoints", "pods"],
-        verbs: ["get", "watch", "list"],
-      },
-      {
-        apiGroups: ["discovery.k8s.io"],
-        resources: ["endpointslices"],
-        verbs: ["get", "watch", "list"],
-      },
-      {
-        apiGroups: ["extensions", "networking.k8s.io"],
-        resources: ["ingresses"],
-        verbs: ["get", "watch", "list"],
-      },
-      { apiGroups: [""], resources: ["nodes"], verbs: ["list", "watch"] },
-    ]);
-    expect(run.ofType(TYPES.clusterRole)).toHaveLength(1);
-  });
-
-  it("binds that ClusterRole to the ServiceAccount", async () => {
+  it("binds the ClusterRole it created to the ServiceAccount it created", async () => {
     const { run } = await build();
     const binding = run.one(TYPES.clusterRoleBinding, `${NAME}-clusterrolebinding`);
-    expect(binding.inputs["metadata"]).toEqual({ name: "k8s-flux:external-dns", labels: LABELS });
-    expect(binding.inputs["roleRef"]).toEqual({
-      apiGroup: "rbac.authorization.k8s.io",
-      kind: "ClusterRole",
-      name: "k8s-flux:external-dns",
-    });
     expect(binding.inputs["subjects"]).toEqual([
       { kind: "ServiceAccount", name: "external-dns", namespace: "external-dns" },
     ]);
-    expect(run.ofType(TYPES.clusterRoleBinding)).toHaveLength(1);
+    expect(binding.dependencies).toContain(run.one(TYPES.clusterRole, `${NAME}-clusterrole`).urn);
+    expect(binding.dependencies).toContain(serviceAccountOf(run).urn);
   });
 
-  it("runs the controller with the exact flags, one filter flag per domain and zone", async () => {
-    const { run } = await build({
+  it("runs the controller with the settings given, and the defaults for the rest", async () => {
+    const given = await build({
       txtOwnerId: "prod-eks",
       policy: "sync",
-      domainFilters: ["example.com", "api.example.com"],
+      domainFilters: ["example.com"],
       hostedZoneIds: ZONES,
+      annotationPrefix: "dns.example.com/",
+      legacyAnnotations: true,
     });
-    expect(containerOf(run).args).toEqual([
-      "--provider=aws",
-      "--source=service",
-      "--source=ingress",
-      "--registry=txt",
-      "--txt-owner-id=prod-eks",
-      "--policy=sync",
-      "--domain-filter=example.com",
-      "--domain-filter=api.example.com",
-      "--zone-id-filter=Z0123456789ABCDEFGHIJ",
-      "--zone-id-filter=Z0SECOND0ZONE0000001",
-    ]);
-  });
-
-  it("passes no filter flags when no domain or zone is configured", async () => {
-    const { run } = await build({ domainFilters: [], hostedZoneIds: [] });
-    expect(containerOf(run).args).toEqual([
-      "--provider=aws",
-      "--source=service",
-      "--source=ingress",
-      "--registry=txt",
-      "--txt-owner-id=dev-eks",
-      "--policy=upsert-only",
-    ]);
-  });
-
-  it("adds the annotation prefix last when one is set", async () => {
-    const { run } = await build({ annotationPrefix: "dns.example.com/" });
-    expect(containerOf(run).args).toEqual([
-      "--provider=aws",
-      "--source=service",
-      "--source=ingress",
-      "--registry=txt",
-      "--txt-owner-id=dev-eks",
-      "--policy=upsert-only",
-      "--domain-filter=dev.example.com",
-      "--zone-id-filter=Z0123456789ABCDEFGHIJ",
-      "--annotation-prefix=dns.example.com/",
-    ]);
-  });
-
-  it("also reads the legacy alpha annotations when asked, and not by default", async () => {
-    const withLegacy = await build({ legacyAnnotations: true });
-    expect(containerOf(withLegacy.run).args.slice(-1)).toEqual([
-      "--enable-legacy-annotation-prefix",
-    ]);
-    await withLegacy.run.settle();
-    const { run } = await build();
-    expect(containerOf(run).args).not.toContain("--enable-legacy-annotation-prefix");
-  });
-
-  it("runs the pinned image as the ServiceAccount, one replica, never two at once", async () => {
-    const { run } = await build();
-    const deployment = deploymentOf(run);
-    expect(deployment.inputs["metadata"]).toEqual({
-      name: "external-dns",
-      namespace: "external-dns",
-      labels: LABELS,
-    });
-    const spec = deployment.inputs["spec"];
-    expect(spec.replicas).toBe(1);
-    expect(spec.strategy).toEqual({ type: "Recreate" });
-    expect(spec.selector).toEqual({ matchLabels: { "app.kubernetes.io/name": "external-dns" } });
-    expect(spec.template.metadata.labels).toEqual(LABELS);
-    expect(spec.template.spec.serviceAccountName).toBe("external-dns");
-    expect(spec.template.spec.containers).toHaveLength(1);
-    const container = containerOf(run);
-    expect(container.name).toBe("external-dns");
-    expect(container.image).toBe(versions.externalDnsImage);
-    expect(container.ports).toEqual([{ name: "http", containerPort: 7979, protocol: "TCP" }]);
-    expect(container.livenessProbe).toEqual({ httpGet: { path: "/healthz", port: "http" } });
-    expect(container.readinessProbe).toEqual({ httpGet: { path: "/healthz", port: "http" } });
-  });
-
-  it("runs non-root with a read-only root filesystem, no escalation and no capabilities", async () => {
-    const { run } = await build();
-    expect(podTemplateOf(run).spec.securityContext).toEqual({
-      runAsNonRoot: true,
-      fsGroup: 65534,
-      seccompProfile: { type: "RuntimeDefault" },
-    });
-    expect(containerOf(run).securityContext).toEqual({
-      allowPrivilegeEscalation: false,
-      readOnlyRootFilesystem: true,
-      runAsNonRoot: true,
-      runAsUser: 65532,
-      runAsGroup: 65532,
-      capabilities: { drop: ["ALL"] },
-      seccompProfile: { type: "RuntimeDefault" },
-    });
-  });
-
-  it("sets resource requests and limits", async () => {
-    const { run } = await build();
-    expect(containerOf(run).resources).toEqual({
-      requests: { cpu: "50m", memory: "64Mi" },
-      limits: { cpu: "200m", memory: "128Mi" },
-    });
+    expect(containerOf(given.run).args).toEqual(
+      externalDnsArgs({
+        txtOwnerId: "prod-eks",
+        policy: "sync",
+        domainFilters: ["example.com"],
+        hostedZoneIds: ZONES,
+        annotationPrefix: "dns.example.com/",
+        legacyAnnotations: true,
+      }),
+    );
+    const defaults = await build({ domainFilters: undefined, hostedZoneIds: undefined });
+    expect(containerOf(defaults.run).args).toEqual(
+      externalDnsArgs({
+        txtOwnerId: "dev-eks",
+        policy: "upsert-only",
+        domainFilters: [],
+        hostedZoneIds: [],
+        legacyAnnotations: false,
+      }),
+    );
   });
 
   it("starts the controller after its RBAC binding and its Route53 policy", async () => {
@@ -603,9 +683,17 @@ describe("the cluster side", () => {
     expect(dependencies).toContain(serviceAccountOf(run).urn);
   });
 
+  it("waits for the controller by default, and not when told not to", async () => {
+    expect(deploymentOf((await build()).run).inputs["metadata"].annotations).toBeUndefined();
+    const { run } = await build({ waitForReadiness: false });
+    expect(deploymentOf(run).inputs["metadata"].annotations).toEqual({
+      "pulumi.com/skipAwait": "true",
+    });
+  });
+
   it("puts every namespaced object and the trust subject in a namespace given in args", async () => {
     const { run, dns } = await build({ namespace: "dns-system" });
-    expect(dns.namespace).toBe("dns-system");
+    expect(await valueOf(dns.namespace)).toBe("dns-system");
     expect(run.one(TYPES.namespace, `${NAME}-namespace`).inputs["metadata"].name).toBe(
       "dns-system",
     );
@@ -614,9 +702,9 @@ describe("the cluster side", () => {
     expect(
       run.one(TYPES.clusterRoleBinding, `${NAME}-clusterrolebinding`).inputs["subjects"],
     ).toEqual([{ kind: "ServiceAccount", name: "external-dns", namespace: "dns-system" }]);
-    expect(trustOf(run).Statement[0].Condition.StringEquals[`${GIVEN_ISSUER}:sub`]).toBe(
-      "system:serviceaccount:dns-system:external-dns",
-    );
+    expect(trustOf(run).Statement).toEqual([
+      irsaStatement(GIVEN_OIDC_ARN, GIVEN_ISSUER, "dns-system"),
+    ]);
   });
 });
 

@@ -7,7 +7,10 @@ import {
   irsaTrustPolicy,
   issuerFromOidcProviderArn,
   kube2iamTrustPolicy,
+  nodeRoleArnProblem,
+  oidcProviderArnProblem,
   podIdentityTrustPolicy,
+  roleArnProblem,
 } from "../components/shared/iamTrust";
 
 const ISSUER = "oidc.eks.eu-west-1.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF";
@@ -153,6 +156,28 @@ describe("kube2iamTrustPolicy", () => {
       new Error(
         `${JSON.stringify(arn)} is not an IAM role ARN; expected arn:aws:iam::<account>:role/<name>, the role kube2iam runs as on the nodes`,
       ),
+    );
+  });
+});
+
+describe("the ARN checks components run on their arguments first", () => {
+  it("find nothing wrong with well-formed ARNs", () => {
+    expect(oidcProviderArnProblem(OIDC_PROVIDER_ARN)).toBeUndefined();
+    expect(roleArnProblem(NODE_ROLE_ARN)).toBeUndefined();
+    expect(
+      nodeRoleArnProblem("arn:aws-us-gov:iam::123456789012:role/k8s/eks-nodes"),
+    ).toBeUndefined();
+  });
+
+  it("say what a malformed ARN is not, and what was expected", () => {
+    expect(oidcProviderArnProblem(NODE_ROLE_ARN)).toBe(
+      `"${NODE_ROLE_ARN}" is not an IAM OIDC provider ARN; expected arn:aws:iam::<account>:oidc-provider/<issuer host and path>`,
+    );
+    expect(roleArnProblem(OIDC_PROVIDER_ARN)).toBe(
+      `"${OIDC_PROVIDER_ARN}" is not an IAM role ARN; expected arn:aws:iam::<account>:role/<name>`,
+    );
+    expect(nodeRoleArnProblem("eks-nodes")).toBe(
+      '"eks-nodes" is not an IAM role ARN; expected arn:aws:iam::<account>:role/<name>, the role kube2iam runs as on the nodes',
     );
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Proof against the real tool: kubeseal, built from the pinned module by `npm run tools:kubeseal`,
+ * Proof against the real tool: kubeseal, built from the pinned module by `npm run tools:build`,
  * opens what the seal command writes (with the controller's own unsealing code, through
  * --recovery-unseal), and the test's reader opens what kubeseal writes, in every scope and with
  * binary values. Without a built kubeseal (no Go on this machine) the round trip is skipped and
@@ -11,16 +11,19 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KUBESEAL_BINARY, KUBESEAL_VERSION, WRAPPER_DIR } from "../tools/kubeseal/paths";
-import { wrapperProblems } from "../tools/kubeseal/wrapper";
+import { binaryPath } from "../tools/go/cache";
+import { wrapperProblems } from "../tools/go/goMod";
+import { kubesealTool } from "../tools/go/kubeseal/tool";
 import { runSeal } from "../tools/seal/command";
 import { encryptionLabel, SCOPES, type Scope } from "../tools/seal/scope";
 import { makeKeyPair } from "./fixtures/seal/certificates";
 import { openSealedSecret, openSealedValue, parseSealedSecret } from "./fixtures/seal/unseal";
 
+const KUBESEAL_VERSION = kubesealTool.version;
+const KUBESEAL_BINARY = binaryPath(kubesealTool);
 const built = existsSync(KUBESEAL_BINARY);
 const hasGo = !spawnSync("go", ["version"]).error;
-const notBuilt = `kubeseal not built: ${hasGo ? "run `npm run tools:kubeseal`" : "no Go toolchain on PATH"}`;
+const notBuilt = `kubeseal not built: ${hasGo ? "run `npm run tools:build -- kubeseal`" : "no Go toolchain on PATH"}`;
 const roundTripTitle = `round trip with kubeseal ${KUBESEAL_VERSION}${built ? "" : ` skipped: ${notBuilt}`}`;
 
 /** Every byte value, twice, so anything that treats values as text shows up. */
@@ -29,13 +32,12 @@ const NAMESPACE = "payments";
 const NAME = "db-credentials";
 
 describe("the pinned kubeseal", () => {
-  it("builds the kubeseal version components/versions.ts pins", () => {
-    const goMod = readFileSync(join(WRAPPER_DIR, "go.mod"), "utf8");
-    expect(wrapperProblems(goMod, KUBESEAL_VERSION)).toEqual([]);
-    expect(wrapperProblems(goMod, "v0.0.1")).toEqual([
-      "requires github.com/bitnami/sealed-secrets " + KUBESEAL_VERSION,
-      "replaces it with github.com/bitnami-labs/sealed-secrets " + KUBESEAL_VERSION,
-    ]);
+  it("builds the kubeseal version tools/go/versions.ts pins", () => {
+    const goMod = readFileSync(join(kubesealTool.wrapperDir, "go.mod"), "utf8");
+    expect(wrapperProblems(kubesealTool, goMod)).toEqual([]);
+    expect(goMod).toContain(
+      `replace github.com/bitnami/sealed-secrets => github.com/bitnami-labs/sealed-secrets ${KUBESEAL_VERSION}`,
+    );
   });
 
   // Reporters show a skip note (verbose: `[kubeseal not built: ...]`); a skipped describe has none.

@@ -1,12 +1,12 @@
 /**
- * NewRelic under mocks: the license key goes from secret config into a Secret and nowhere else
- * in the clear; the pinned nri-bundle chart reads it from that Secret.
+ * NewRelic: the chart values as a pure builder, and under mocks the license key going into a
+ * Secret and nowhere else in the clear, with the pinned nri-bundle chart reading it from there.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { newRelicBundleValues } from "../components/newRelic";
+import { newRelicBundleValues } from "../components/newRelic/values";
 import { versions } from "../components/versions";
-import { type MockRun, plainInputs, startMockRun, TEST_LICENSE_KEY } from "./harness";
+import { type MockRun, plainInputs, startMockRun, TEST_LICENSE_KEY, valueOf } from "./harness";
 
 const TYPES = {
   component: "k8s-flux:newRelic:NewRelic",
@@ -21,11 +21,14 @@ const LABELS = {
   "app.kubernetes.io/component": "newrelic",
 };
 
-async function build(namespace?: string): Promise<MockRun> {
+async function build(
+  namespace?: string,
+  clusterName: pulumi.Input<string> = "prod-eks",
+): Promise<MockRun> {
   const run = await startMockRun("test");
   const { NewRelic } = await import("../components/newRelic");
   new NewRelic("newrelic", {
-    clusterName: "prod-eks",
+    clusterName,
     licenseKey: pulumi.secret(TEST_LICENSE_KEY),
     ...(namespace === undefined ? {} : { namespace }),
   });
@@ -52,13 +55,20 @@ describe("newRelicBundleValues", () => {
 });
 
 describe("NewRelic", () => {
-  it("creates the newrelic namespace", async () => {
-    const run = await build();
+  it("creates the newrelic namespace, and exposes it once it exists", async () => {
+    const run = await startMockRun("test");
+    const { NewRelic } = await import("../components/newRelic");
+    const newRelic = new NewRelic("newrelic", { clusterName: "prod-eks", licenseKey: "" });
+    await run.settle();
     expect(run.one(TYPES.namespace, "newrelic-namespace").inputs).toEqual({
       apiVersion: "v1",
       kind: "Namespace",
       metadata: { name: "newrelic", labels: LABELS },
     });
+    expect(await valueOf(newRelic.namespace)).toBe("newrelic");
+    expect(run.one(TYPES.secret, "newrelic-license").dependencies).toContain(
+      run.one(TYPES.namespace, "newrelic-namespace").urn,
+    );
   });
 
   it("stores the license key in a Secret, sent to the engine as a secret", async () => {
@@ -129,6 +139,13 @@ describe("NewRelic", () => {
     );
     expect(run.k8s("Secret", "newrelic-license", "observability").name).toBe("newrelic-license");
     expect(run.one(TYPES.chart, "newrelic-bundle").inputs["namespace"]).toBe("observability");
+  });
+
+  it("takes the cluster's name from another resource's output", async () => {
+    const run = await build(undefined, pulumi.output("prod-eks-from-output"));
+    expect(run.one(TYPES.chart, "newrelic-bundle").inputs["values"].global.cluster).toBe(
+      "prod-eks-from-output",
+    );
   });
 
   it("parents every child to the component, whose type token is k8s-flux:newRelic:NewRelic", async () => {

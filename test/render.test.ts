@@ -7,8 +7,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { parse } from "yaml";
+import { isBuiltInGroup } from "../tools/kube/manifest";
 import { manifestFileName, writeManifests } from "../tools/render/files";
-import { applyOrder, CUSTOM_RESOURCE_STEP, isBuiltInGroup } from "../tools/render/order";
+import { applyOrder, CUSTOM_RESOURCE_STEP } from "../tools/render/order";
 import {
   assertFakeKeyMaterial,
   type RenderedObject,
@@ -164,8 +165,8 @@ describe("rendering the prod stack", () => {
   it("renders the license Secret with the fake license, and leaves the nri-bundle chart out", async () => {
     const rendering = await renderStack("prod");
     expect(rendering.skipped.map((s) => s.resourceName)).toEqual([
-      "system-flux-operator",
       "newrelic-bundle",
+      "system-flux-operator",
     ]);
     const license = rendering.objects.find((o) => o.manifest.metadata.name === "newrelic-license");
     expect(license?.manifest["stringData"]).toEqual({ licenseKey: TEST_LICENSE_KEY });

@@ -3,7 +3,8 @@
  * owner and name deploy keys are registered on, and what is refused and why.
  */
 import { describe, expect, it } from "vitest";
-import { parseRepositoryUrl } from "../stacks/repositoryUrl";
+import { gitSourceDefaults, resolveGitSource } from "../components/shared/gitSource";
+import { parseRepositoryUrl } from "../components/shared/repositoryUrl";
 
 const EXPECTED_FORMS =
   "expected an SSH URL such as git@github.com:owner/repo.git or ssh://git@github.com/owner/repo.git";
@@ -195,5 +196,39 @@ describe("parseRepositoryUrl refuses", () => {
     expect(reasonFor("alice@github.com:acme/x.git")).toBe(
       '"alice@github.com:acme/x.git" uses SSH user "alice"; github.com only accepts "git"',
     );
+  });
+});
+
+describe("resolveGitSource, as components take a source", () => {
+  it("parses a URL and follows main at the repository root every minute by default", () => {
+    expect(resolveGitSource({ repository: "git@github.com:acme/x.git" })).toEqual({
+      source: {
+        repository: {
+          original: "git@github.com:acme/x.git",
+          sshUrl: "ssh://git@github.com/acme/x.git",
+          host: "github.com",
+          github: { owner: "acme", name: "x" },
+        },
+        branch: "main",
+        path: "./",
+        interval: "1m",
+      },
+    });
+    expect(gitSourceDefaults).toEqual({ branch: "main", path: "./", interval: "1m" });
+  });
+
+  it("keeps a parsed location and every setting given", () => {
+    const parsed = parseRepositoryUrl("ssh://git@git.example.org:2222/a/b.git");
+    if (!parsed.ok) throw new Error(parsed.reason);
+    const given = { branch: "release", path: "./prod", interval: "5m" };
+    expect(resolveGitSource({ repository: parsed.location, ...given })).toEqual({
+      source: { repository: parsed.location, ...given },
+    });
+  });
+
+  it("says why a URL is unusable, as the parser does", () => {
+    expect(resolveGitSource({ repository: "https://github.com/acme/x" })).toEqual({
+      problem: `"https://github.com/acme/x" is not an SSH URL; ${EXPECTED_FORMS}`,
+    });
   });
 });

@@ -6,16 +6,16 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { X509Certificate } from "node:crypto";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   type Inputs,
+  mockStack,
   type MockRun,
   type Recorded,
   REPO_ROOT,
   runIndex,
-  startMockRun,
-  stackFileConfig,
-  TEST_GITHUB_TOKEN,
+  runStack,
+  type StackRun,
   valueOf,
   thrownMessage,
 } from "./harness";
@@ -46,30 +46,12 @@ function providerState(type: string, name: string): Inputs | undefined {
   return { certPem: pem, validityStartTime: validFrom(pem) };
 }
 
-interface Update {
-  run: MockRun;
-  outputs: Record<string, unknown>;
-}
-
 /** One `pulumi up` of the dev stack with `settings` changed, after an update that left `last`. */
-async function up(settings: Record<string, unknown>, last: Inputs = {}): Promise<Update> {
-  const secrets = { "github:token": TEST_GITHUB_TOKEN };
-  const config: Record<string, string> = { ...stackFileConfig("dev"), ...secrets };
-  for (const [key, value] of Object.entries(settings)) {
-    config[`k8s-flux:${key}`] = JSON.stringify(value);
-  }
-  const run = await startMockRun("dev", config, Object.keys(secrets), {
-    lastOutputs: last,
-    providerState,
-  });
-  vi.resetModules();
-  const outputs = await runIndex();
-  await run.settle();
-  return { run, outputs };
-}
+const up = (settings: Record<string, unknown>, last: Inputs = {}): Promise<StackRun> =>
+  runStack("dev", { settings, lastOutputs: last, providerState });
 
 /** What the engine would read back as the stack's outputs after the update. */
-async function outputsOf(update: Update): Promise<Inputs> {
+async function outputsOf(update: StackRun): Promise<Inputs> {
   const entries = await Promise.all(
     Object.entries(update.outputs).map(async ([key, value]) => [key, await valueOf(value)]),
   );
@@ -150,7 +132,7 @@ describe("sealing keys", () => {
     });
 
     // The controller reads keys only at start-up: the new key must restart it.
-    const hash = (update: Update) =>
+    const hash = (update: StackRun) =>
       named(update.run, TYPES.deployment, "sealed-secrets-deployment").inputs["spec"].template
         .metadata.annotations["k8s-flux/sealing-certificate-sha256"];
     expect(hash(second)).not.toBe(hash(first));
@@ -172,8 +154,6 @@ describe("sealing keys", () => {
     const last = await outputsOf(
       await up({ sealedSecrets: { keys: ["sealed-secrets-key", "key-2027-05"] } }),
     );
-    const run = await startMockRun("dev", {}, [], {});
-    await run.settle();
     const message = await thrownMessage(() =>
       up({ sealedSecrets: { keys: ["key-2027-05"] } }, last),
     );
@@ -189,18 +169,10 @@ describe("sealing keys", () => {
 
   it("registers nothing when a removal is refused", async () => {
     const last = { sealedSecretsCert: CERTIFICATES["sealed-secrets-key"] };
-    const secrets = { "github:token": TEST_GITHUB_TOKEN };
-    const run = await startMockRun(
-      "dev",
-      {
-        ...stackFileConfig("dev"),
-        ...secrets,
-        "k8s-flux:sealedSecrets": JSON.stringify({ keys: ["key-2027-05"] }),
-      },
-      Object.keys(secrets),
-      { lastOutputs: last },
-    );
-    vi.resetModules();
+    const run = await mockStack("dev", {
+      settings: { sealedSecrets: { keys: ["key-2027-05"] } },
+      lastOutputs: last,
+    });
     // A stack deployed before keys had names has only its certificate output: the default key.
     const message = await thrownMessage(() => runIndex());
     await run.settle();

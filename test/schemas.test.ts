@@ -16,17 +16,9 @@ import {
   RoleBinding,
 } from "kubernetes-models/rbac.authorization.k8s.io/v1";
 import { Namespace, Secret, Service, ServiceAccount } from "kubernetes-models/v1";
-import { describe, expect, it, vi } from "vitest";
-import {
-  type Inputs,
-  type MockRun,
-  startMockRun,
-  stackFileConfig,
-  TEST_GITHUB_TOKEN,
-  TEST_LICENSE_KEY,
-  runIndex,
-} from "./harness";
-import { toManifest } from "./manifest";
+import { describe, expect, it } from "vitest";
+import { toManifest } from "../tools/render/manifest";
+import { type Inputs, type MockRun, runStack } from "./harness";
 
 interface Validatable {
   validate(): void;
@@ -138,20 +130,9 @@ const fluxInstanceFixtureSchema = {
 const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
 const validateFluxInstance = ajv.compile(fluxInstanceFixtureSchema);
 
-async function objectsOf(stack: string, extra: Record<string, string> = {}): Promise<MockRun> {
-  const secrets = {
-    "github:token": TEST_GITHUB_TOKEN,
-    "k8s-flux:newrelicLicenseKey": TEST_LICENSE_KEY,
-  };
-  const run = await startMockRun(
-    stack,
-    { ...stackFileConfig(stack), ...secrets, ...extra },
-    Object.keys(secrets),
-  );
-  vi.resetModules();
-  await runIndex();
-  await run.settle();
-  return run;
+/** The stack's registrations, with `settings` replaced and the fake secrets set. */
+async function objectsOf(stack: string, settings: Record<string, unknown> = {}): Promise<MockRun> {
+  return (await runStack(stack, { settings })).run;
 }
 
 /** Validates every object; returns `kind/name: problem` lines (empty when all pass). */
@@ -197,12 +178,9 @@ describe("every Kubernetes object validates against the upstream schemas", () =>
       },
     ]) {
       const run = await objectsOf("dev", {
-        "k8s-flux:externalDns": JSON.stringify(externalDns),
-        "k8s-flux:systemFlux": JSON.stringify({
-          repository: "ssh://git@github.com/acme/k8s-flux.git",
-          imageAutomation: true,
-        }),
-        "k8s-flux:newrelic": JSON.stringify({ enabled: true }),
+        externalDns,
+        systemFlux: { repository: "ssh://git@github.com/acme/k8s-flux.git", imageAutomation: true },
+        newrelic: { enabled: true },
       });
       expect(rejections(run)).toEqual([]);
     }
@@ -233,7 +211,7 @@ describe("the SealedSecret CRD we install", () => {
   };
 
   it("accepts what the upstream SealedSecret model accepts, and rejects what it rejects", async () => {
-    const { sealedSecretCrdSpec } = await import("../components/sealedSecretsCrd");
+    const { sealedSecretCrdSpec } = await import("../components/sealedSecrets/crd");
     const version = toManifest(sealedSecretCrdSpec as Inputs)["versions"][0];
     const crdSchema = ajv.compile(version.schema.openAPIV3Schema);
 

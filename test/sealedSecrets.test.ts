@@ -1,13 +1,34 @@
 /**
- * SealedSecrets under mocks: a controller that kubeseal finds by its defaults, a sealing key
+ * SealedSecrets: the controller's objects as pure builders (upstream's RBAC, Services and
+ * Deployment), and under mocks a controller that kubeseal finds by its defaults, a sealing key
  * Pulumi owns and never loses, renewal off, and only the public certificate in the clear.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { SealedSecrets as SealedSecretsClass } from "../components/sealedSecrets";
+import {
+  controllerDeployment,
+  controllerServiceAccount,
+  controllerServices,
+  controllerSubject,
+  keyAdminBinding,
+  keyAdminRole,
+  serviceProxierBinding,
+  serviceProxierRole,
+  unsealerBinding,
+  unsealerRole,
+} from "../components/sealedSecrets/manifests";
 import { versions } from "../components/versions";
-import { FAKE, type MockRun, plainInputs, type Recorded, startMockRun, valueOf } from "./harness";
+import {
+  FAKE,
+  type MockRun,
+  plainInputs,
+  type Recorded,
+  startMockRun,
+  thrownMessage,
+  valueOf,
+} from "./harness";
 
 const TYPES = {
   component: "k8s-flux:sealedSecrets:SealedSecrets",
@@ -31,27 +52,193 @@ const LABELS = {
   "app.kubernetes.io/component": "sealed-secrets",
   "app.kubernetes.io/name": CONTROLLER,
 };
+const IN_KUBE_SYSTEM = { namespace: "kube-system", labels: LABELS };
 const CONTROLLER_SUBJECT = { kind: "ServiceAccount", name: CONTROLLER, namespace: "kube-system" };
+const roleRef = (kind: string, name: string) => ({
+  apiGroup: "rbac.authorization.k8s.io",
+  kind,
+  name,
+});
+
+describe("the controller's RBAC", () => {
+  it("is the upstream secrets-unsealer ClusterRole, bound cluster-wide to the controller", () => {
+    expect(unsealerRole()).toEqual({
+      metadata: { name: "secrets-unsealer", labels: LABELS },
+      rules: [
+        {
+          apiGroups: ["bitnami.com"],
+          resources: ["sealedsecrets"],
+          verbs: ["get", "list", "watch"],
+        },
+        { apiGroups: ["bitnami.com"], resources: ["sealedsecrets/status"], verbs: ["update"] },
+        {
+          apiGroups: [""],
+          resources: ["secrets"],
+          verbs: ["get", "list", "create", "update", "delete", "watch"],
+        },
+        { apiGroups: [""], resources: ["events"], verbs: ["create", "patch"] },
+        { apiGroups: [""], resources: ["namespaces"], verbs: ["get"] },
+      ],
+    });
+    expect(unsealerBinding(CONTROLLER_SUBJECT, "secrets-unsealer")).toEqual({
+      metadata: { name: CONTROLLER, labels: LABELS },
+      roleRef: roleRef("ClusterRole", "secrets-unsealer"),
+      subjects: [CONTROLLER_SUBJECT],
+    });
+  });
+
+  it("lets the controller create and list key Secrets in kube-system only", () => {
+    expect(keyAdminRole()).toEqual({
+      metadata: { name: "sealed-secrets-key-admin", ...IN_KUBE_SYSTEM },
+      rules: [{ apiGroups: [""], resources: ["secrets"], verbs: ["create", "list"] }],
+    });
+    expect(keyAdminBinding(CONTROLLER_SUBJECT, "sealed-secrets-key-admin")).toEqual({
+      metadata: { name: "sealed-secrets-key-admin", ...IN_KUBE_SYSTEM },
+      roleRef: roleRef("Role", "sealed-secrets-key-admin"),
+      subjects: [CONTROLLER_SUBJECT],
+    });
+  });
+
+  it("lets every signed-in user fetch the certificate through the service proxy", () => {
+    expect(serviceProxierRole()).toEqual({
+      metadata: { name: "sealed-secrets-service-proxier", ...IN_KUBE_SYSTEM },
+      rules: [
+        { apiGroups: [""], resources: ["services"], resourceNames: [CONTROLLER], verbs: ["get"] },
+        {
+          apiGroups: [""],
+          resources: ["services/proxy"],
+          resourceNames: [`http:${CONTROLLER}:`, `http:${CONTROLLER}:http`, CONTROLLER],
+          verbs: ["create", "get"],
+        },
+      ],
+    });
+    expect(serviceProxierBinding("sealed-secrets-service-proxier")).toEqual({
+      metadata: { name: "sealed-secrets-service-proxier", ...IN_KUBE_SYSTEM },
+      roleRef: roleRef("Role", "sealed-secrets-service-proxier"),
+      subjects: [
+        { apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "system:authenticated" },
+      ],
+    });
+  });
+
+  it("names the controller's ServiceAccount as kubeseal expects it, in kube-system", () => {
+    expect(controllerServiceAccount()).toEqual({
+      metadata: { name: CONTROLLER, ...IN_KUBE_SYSTEM },
+    });
+    expect(controllerSubject(CONTROLLER)).toEqual(CONTROLLER_SUBJECT);
+  });
+});
+
+describe("the controller's workload", () => {
+  const deployment = (waitForReadiness = true) =>
+    controllerDeployment({
+      serviceAccountName: CONTROLLER,
+      certificatesHash: "0123abcd",
+      waitForReadiness,
+    });
+
+  it("has a Service named sealed-secrets-controller on 8080 and a metrics Service on 8081", () => {
+    const selector = { "app.kubernetes.io/name": CONTROLLER };
+    expect(controllerServices(true)).toEqual([
+      {
+        role: "service",
+        args: {
+          metadata: { name: CONTROLLER, ...IN_KUBE_SYSTEM },
+          spec: {
+            type: "ClusterIP",
+            selector,
+            ports: [{ name: "http", port: 8080, targetPort: "http", protocol: "TCP" }],
+          },
+        },
+      },
+      {
+        role: "metrics-service",
+        args: {
+          metadata: { name: `${CONTROLLER}-metrics`, ...IN_KUBE_SYSTEM },
+          spec: {
+            type: "ClusterIP",
+            selector,
+            ports: [{ name: "metrics", port: 8081, targetPort: "metrics", protocol: "TCP" }],
+          },
+        },
+      },
+    ]);
+    expect(deployment().spec.selector).toEqual({ matchLabels: selector });
+  });
+
+  it("runs the pinned image as the controller's ServiceAccount, one replica, never renewing keys", () => {
+    const { metadata, spec } = deployment();
+    expect(metadata).toEqual({ name: CONTROLLER, ...IN_KUBE_SYSTEM });
+    expect(spec.replicas).toBe(1);
+    expect(spec.template.spec.serviceAccountName).toBe(CONTROLLER);
+    const [container] = spec.template.spec.containers;
+    expect(container?.image).toBe(versions.sealedSecretsImage);
+    expect(container?.command).toEqual(["controller"]);
+    expect(container?.args).toEqual(["--key-renew-period=0"]);
+    expect(container?.livenessProbe).toEqual({ httpGet: { path: "/healthz", port: "http" } });
+    expect(container?.readinessProbe).toEqual({ httpGet: { path: "/healthz", port: "http" } });
+    expect(container?.resources).toEqual({
+      requests: { cpu: "50m", memory: "64Mi" },
+      limits: { cpu: "500m", memory: "256Mi" },
+    });
+  });
+
+  it("restarts when the keys change: the pod template carries the certificates' hash", () => {
+    expect(deployment().spec.template.metadata).toEqual({
+      labels: LABELS,
+      annotations: { "k8s-flux/sealing-certificate-sha256": "0123abcd" },
+    });
+  });
+
+  it("runs non-root with a read-only root filesystem, as user 1001", () => {
+    const pod = deployment().spec.template.spec;
+    expect(pod.securityContext).toEqual({
+      runAsNonRoot: true,
+      fsGroup: 65534,
+      seccompProfile: { type: "RuntimeDefault" },
+    });
+    expect(pod.containers[0]?.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      runAsUser: 1001,
+      runAsGroup: 1001,
+      capabilities: { drop: ["ALL"] },
+      seccompProfile: { type: "RuntimeDefault" },
+    });
+    expect(pod.containers[0]?.ports).toEqual([
+      { name: "http", containerPort: 8080, protocol: "TCP" },
+      { name: "metrics", containerPort: 8081, protocol: "TCP" },
+    ]);
+    expect(pod.containers[0]?.volumeMounts).toEqual([{ name: "tmp", mountPath: "/tmp" }]);
+    expect(pod.volumes).toEqual([{ name: "tmp", emptyDir: {} }]);
+  });
+
+  it("tells Pulumi not to wait for the Services and Deployment only when asked", () => {
+    const skip = { "pulumi.com/skipAwait": "true" };
+    expect(deployment(false).metadata.annotations).toEqual(skip);
+    expect(controllerServices(false).map((s) => s.args.metadata.annotations)).toEqual([skip, skip]);
+    expect("annotations" in deployment(true).metadata).toBe(false);
+  });
+});
 
 interface Built {
   run: MockRun;
   sealedSecrets: SealedSecretsClass;
 }
 
-async function build(): Promise<Built> {
+async function build(keys?: readonly string[]): Promise<Built> {
   const run = await startMockRun("test");
   const { SealedSecrets } = await import("../components/sealedSecrets");
-  const sealedSecrets = new SealedSecrets("sealed-secrets");
+  const sealedSecrets = new SealedSecrets("sealed-secrets", keys === undefined ? {} : { keys });
   await run.settle();
   return { run, sealedSecrets };
 }
 
 const keySecretOf = (run: MockRun): Recorded =>
   run.k8s("Secret", "sealed-secrets-key", "kube-system");
-const deploymentOf = (run: MockRun): Recorded => run.k8s("Deployment", CONTROLLER, "kube-system");
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const controllerContainer = (run: MockRun): any =>
-  deploymentOf(run).inputs["spec"].template.spec.containers[0];
+const deploymentOf = (run: MockRun): Recorded =>
+  run.one(TYPES.deployment, "sealed-secrets-deployment");
 
 describe("the sealing key", () => {
   it("is an RSA 4096 key, protected in Pulumi state", async () => {
@@ -98,215 +285,94 @@ describe("the sealing key", () => {
     expect(secret.retainOnDelete).toBe(true);
   });
 
-  it("exists before the controller starts", async () => {
-    const { run } = await build();
-    expect(deploymentOf(run).dependencies).toContain(keySecretOf(run).urn);
-  });
-});
-
-describe("the controller", () => {
-  it("runs the pinned image as a Deployment named sealed-secrets-controller in kube-system", async () => {
-    const { run } = await build();
-    const deployment = deploymentOf(run);
-    expect(deployment.name).toBe("sealed-secrets-deployment");
-    expect(deployment.inputs["metadata"]).toEqual({
-      name: CONTROLLER,
-      namespace: "kube-system",
-      labels: LABELS,
-    });
-    expect(deployment.inputs["spec"].template.spec.serviceAccountName).toBe(CONTROLLER);
-    const container = controllerContainer(run);
-    expect(container.image).toBe(versions.sealedSecretsImage);
-    expect(container.command).toEqual(["controller"]);
-  });
-
-  it("never renews the key itself", async () => {
-    const { run } = await build();
-    expect(controllerContainer(run).args).toEqual(["--key-renew-period=0"]);
-  });
-
-  it("restarts when the certificate changes: the pod template carries its sha256", async () => {
-    const { run } = await build();
-    const expected = createHash("sha256").update(FAKE.certPem).digest("hex");
-    expect(deploymentOf(run).inputs["spec"].template.metadata.annotations).toEqual({
-      "k8s-flux/sealing-certificate-sha256": expected,
-    });
-  });
-
-  it("runs non-root with a read-only root filesystem, as user 1001", async () => {
-    const { run } = await build();
-    expect(controllerContainer(run).securityContext).toEqual({
-      allowPrivilegeEscalation: false,
-      readOnlyRootFilesystem: true,
-      runAsNonRoot: true,
-      runAsUser: 1001,
-      runAsGroup: 1001,
-      capabilities: { drop: ["ALL"] },
-      seccompProfile: { type: "RuntimeDefault" },
-    });
-    expect(controllerContainer(run).ports).toEqual([
-      { name: "http", containerPort: 8080, protocol: "TCP" },
-      { name: "metrics", containerPort: 8081, protocol: "TCP" },
+  it("takes key names alone as keys in use, one protected key and Secret each", async () => {
+    const { run, sealedSecrets } = await build(["key-2026-11", "key-2027-05"]);
+    expect(
+      run
+        .ofType(TYPES.secret)
+        .map((r) => [r.name, r.inputs["metadata"].name, r.protect, r.retainOnDelete])
+        .sort(),
+    ).toEqual([
+      ["sealed-secrets-keys-key-2026-11-secret", "key-2026-11", false, true],
+      ["sealed-secrets-keys-key-2027-05-secret", "key-2027-05", false, true],
     ]);
+    expect(run.ofType(TYPES.privateKey).every((key) => key.protect)).toBe(true);
+    expect(sealedSecrets.retiringKeys).toEqual([]);
   });
 
-  it("has a Service named sealed-secrets-controller on 8080 and a metrics Service on 8081", async () => {
-    const { run } = await build();
-    const selector = { "app.kubernetes.io/name": CONTROLLER };
-    expect(run.k8s("Service", CONTROLLER, "kube-system").inputs["spec"]).toEqual({
-      type: "ClusterIP",
-      selector,
-      ports: [{ name: "http", port: 8080, targetPort: "http", protocol: "TCP" }],
-    });
-    expect(run.k8s("Service", `${CONTROLLER}-metrics`, "kube-system").inputs["spec"]).toEqual({
-      type: "ClusterIP",
-      selector,
-      ports: [{ name: "metrics", port: 8081, targetPort: "metrics", protocol: "TCP" }],
-    });
-    expect(deploymentOf(run).inputs["spec"].selector).toEqual({ matchLabels: selector });
-  });
-
-  it("runs as the sealed-secrets-controller ServiceAccount in kube-system", async () => {
-    const { run } = await build();
-    expect(run.k8s("ServiceAccount", CONTROLLER, "kube-system").inputs["metadata"]).toEqual({
-      name: CONTROLLER,
-      namespace: "kube-system",
-      labels: LABELS,
-    });
+  it("refuses a list with no key that stays, before creating any key", async () => {
+    const run = await startMockRun("test");
+    const { SealedSecrets } = await import("../components/sealedSecrets");
+    expect(
+      await thrownMessage(
+        () =>
+          new SealedSecrets("sealed-secrets", {
+            keys: [{ name: "sealed-secrets-key", retiring: true }],
+          }),
+      ),
+    ).toBe(
+      "SealedSecrets sealed-secrets: keys has no key that stays (all are retiring); expected at least one key that is not retiring",
+    );
+    expect(await thrownMessage(() => new SealedSecrets("empty", { keys: [] }))).toBe(
+      "SealedSecrets empty: keys has no key that stays (it is empty); expected at least one key that is not retiring",
+    );
+    await run.settle();
+    expect(run.resources.map((r) => r.type)).toEqual([TYPES.component, TYPES.component]);
   });
 });
 
-describe("the SealedSecret CRD", () => {
-  it("is kept in the cluster when the stack lets go of it, so no SealedSecret's Secret goes", async () => {
+describe("SealedSecrets", () => {
+  it("starts the controller after its keys, the CRD, every RBAC object and both Services", async () => {
     const { run } = await build();
-    expect(run.one(TYPES.crd, "sealed-secrets-crd").retainOnDelete).toBe(true);
+    const dependencies = deploymentOf(run).dependencies;
+    const before = [
+      keySecretOf(run),
+      run.one(TYPES.crd, "sealed-secrets-crd"),
+      ...run.ofType(TYPES.clusterRole),
+      ...run.ofType(TYPES.clusterRoleBinding),
+      ...run.ofType(TYPES.role),
+      ...run.ofType(TYPES.roleBinding),
+      ...run.ofType(TYPES.service),
+    ];
+    expect(before).toHaveLength(10);
+    for (const resource of before) expect(dependencies).toContain(resource.urn);
   });
 
-  it("defines bitnami.com SealedSecret, v1alpha1 served and stored, with a status subresource", async () => {
+  it("binds the ServiceAccount it created to the roles it created, by their names", async () => {
+    const { run } = await build();
+    const serviceAccount = run.one(TYPES.serviceAccount, "sealed-secrets-serviceaccount");
+    for (const [binding, role] of [
+      [
+        run.one(TYPES.clusterRoleBinding, "sealed-secrets-unsealer-binding"),
+        run.one(TYPES.clusterRole, "sealed-secrets-unsealer"),
+      ],
+      [
+        run.one(TYPES.roleBinding, "sealed-secrets-key-admin-binding"),
+        run.one(TYPES.role, "sealed-secrets-key-admin"),
+      ],
+    ] as const) {
+      expect(binding.inputs["subjects"]).toEqual([CONTROLLER_SUBJECT]);
+      expect(binding.dependencies).toContain(serviceAccount.urn);
+      expect(binding.dependencies).toContain(role.urn);
+    }
+    expect(deploymentOf(run).inputs["spec"].template.spec.serviceAccountName).toBe(CONTROLLER);
+  });
+
+  it("hashes the sealing certificate into the pod template", async () => {
+    const { run } = await build();
+    expect(deploymentOf(run).inputs["spec"].template.metadata.annotations).toEqual({
+      "k8s-flux/sealing-certificate-sha256": createHash("sha256")
+        .update(FAKE.certPem)
+        .digest("hex"),
+    });
+  });
+
+  it("keeps the SealedSecret CRD in the cluster when the stack lets go of it", async () => {
     const { run } = await build();
     const crd = run.one(TYPES.crd, "sealed-secrets-crd");
-    expect(crd.inputs["metadata"].name).toBe("sealedsecrets.bitnami.com");
-    const spec = crd.inputs["spec"];
-    expect(spec.group).toBe("bitnami.com");
-    expect(spec.scope).toBe("Namespaced");
-    expect(spec.names).toEqual({
-      kind: "SealedSecret",
-      listKind: "SealedSecretList",
-      plural: "sealedsecrets",
-      singular: "sealedsecret",
-    });
-    expect(spec.versions).toHaveLength(1);
-    const [version] = spec.versions;
-    expect(version.name).toBe("v1alpha1");
-    expect(version.served).toBe(true);
-    expect(version.storage).toBe(true);
-    expect(version.subresources).toEqual({ status: {} });
-    expect(version.schema.openAPIV3Schema.properties.spec.required).toEqual(["encryptedData"]);
-    expect(deploymentOf(run).dependencies).toContain(crd.urn);
-  });
-});
-
-describe("RBAC", () => {
-  it("gives the controller the upstream secrets-unsealer ClusterRole, bound cluster-wide", async () => {
-    const { run } = await build();
-    const role = run.k8s("ClusterRole", "secrets-unsealer");
-    expect(role.inputs["rules"]).toEqual([
-      { apiGroups: ["bitnami.com"], resources: ["sealedsecrets"], verbs: ["get", "list", "watch"] },
-      { apiGroups: ["bitnami.com"], resources: ["sealedsecrets/status"], verbs: ["update"] },
-      {
-        apiGroups: [""],
-        resources: ["secrets"],
-        verbs: ["get", "list", "create", "update", "delete", "watch"],
-      },
-      { apiGroups: [""], resources: ["events"], verbs: ["create", "patch"] },
-      { apiGroups: [""], resources: ["namespaces"], verbs: ["get"] },
-    ]);
-    const binding = run.k8s("ClusterRoleBinding", CONTROLLER);
-    expect(binding.inputs["roleRef"]).toEqual({
-      apiGroup: "rbac.authorization.k8s.io",
-      kind: "ClusterRole",
-      name: "secrets-unsealer",
-    });
-    expect(binding.inputs["subjects"]).toEqual([CONTROLLER_SUBJECT]);
-  });
-
-  it("lets the controller create and list key Secrets in kube-system only", async () => {
-    const { run } = await build();
-    expect(run.k8s("Role", "sealed-secrets-key-admin", "kube-system").inputs["rules"]).toEqual([
-      { apiGroups: [""], resources: ["secrets"], verbs: ["create", "list"] },
-    ]);
-    const binding = run.k8s("RoleBinding", "sealed-secrets-key-admin", "kube-system");
-    expect(binding.inputs["roleRef"]).toEqual({
-      apiGroup: "rbac.authorization.k8s.io",
-      kind: "Role",
-      name: "sealed-secrets-key-admin",
-    });
-    expect(binding.inputs["subjects"]).toEqual([CONTROLLER_SUBJECT]);
-  });
-
-  it("lets every signed-in user fetch the certificate through the service proxy", async () => {
-    const { run } = await build();
-    const role = run.k8s("Role", "sealed-secrets-service-proxier", "kube-system");
-    expect(role.inputs["rules"]).toEqual([
-      { apiGroups: [""], resources: ["services"], resourceNames: [CONTROLLER], verbs: ["get"] },
-      {
-        apiGroups: [""],
-        resources: ["services/proxy"],
-        resourceNames: [`http:${CONTROLLER}:`, `http:${CONTROLLER}:http`, CONTROLLER],
-        verbs: ["create", "get"],
-      },
-    ]);
-    const binding = run.k8s("RoleBinding", "sealed-secrets-service-proxier", "kube-system");
-    expect(binding.inputs["roleRef"]).toEqual({
-      apiGroup: "rbac.authorization.k8s.io",
-      kind: "Role",
-      name: "sealed-secrets-service-proxier",
-    });
-    expect(binding.inputs["subjects"]).toEqual([
-      { apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "system:authenticated" },
-    ]);
-  });
-
-  it("creates exactly these RBAC objects, and the controller after all of them", async () => {
-    const { run } = await build();
-    const rbacTypes: string[] = [
-      TYPES.clusterRole,
-      TYPES.clusterRoleBinding,
-      TYPES.role,
-      TYPES.roleBinding,
-    ];
-    const rbac = run.resources.filter((r) => rbacTypes.includes(r.type));
-    expect(rbac.map((r) => `${r.inputs["kind"]} ${r.inputs["metadata"].name}`).sort()).toEqual([
-      "ClusterRole secrets-unsealer",
-      `ClusterRoleBinding ${CONTROLLER}`,
-      "Role sealed-secrets-key-admin",
-      "Role sealed-secrets-service-proxier",
-      "RoleBinding sealed-secrets-key-admin",
-      "RoleBinding sealed-secrets-service-proxier",
-    ]);
-    for (const resource of rbac) {
-      if (resource.inputs["kind"].startsWith("Cluster")) continue;
-      expect(resource.inputs["metadata"].namespace).toBe("kube-system");
-    }
-    const dependencies = deploymentOf(run).dependencies;
-    for (const resource of rbac) expect(dependencies).toContain(resource.urn);
-  });
-});
-
-describe("outputs and secrecy", () => {
-  it("exposes the certificate PEM in the clear", async () => {
-    const { sealedSecrets } = await build();
-    expect(await valueOf(sealedSecrets.certificate)).toBe(FAKE.certPem);
-    expect(await pulumi.isSecret(sealedSecrets.certificate)).toBe(false);
-  });
-
-  it("keeps the private key secret wherever it goes", async () => {
-    const { run, sealedSecrets } = await build();
-    expect(await pulumi.isSecret(sealedSecrets.privateKeys)).toBe(true);
-    const privateKeys = await valueOf(sealedSecrets.privateKeys);
-    expect(privateKeys["sealed-secrets-key"] === FAKE.privateKeyPem).toBe(true);
-    const leaks = run.resources.filter((r) => plainInputs(r).includes(FAKE.privateKeyPem.trim()));
-    expect(leaks.map((r) => r.name)).toEqual([]);
+    expect(crd.retainOnDelete).toBe(true);
+    expect(crd.inputs["metadata"]).toEqual({ name: "sealedsecrets.bitnami.com", labels: LABELS });
+    expect(crd.inputs["spec"].names.kind).toBe("SealedSecret");
   });
 
   it("puts everything namespaced in kube-system", async () => {
@@ -317,6 +383,24 @@ describe("outputs and secrecy", () => {
       .map((r) => r.inputs["metadata"].namespace);
     expect(namespaces).toHaveLength(9);
     expect(new Set(namespaces)).toEqual(new Set(["kube-system"]));
+  });
+
+  it("exposes the certificate PEM in the clear", async () => {
+    const { sealedSecrets } = await build();
+    expect(await valueOf(sealedSecrets.certificate)).toBe(FAKE.certPem);
+    expect(await pulumi.isSecret(sealedSecrets.certificate)).toBe(false);
+    expect(await valueOf(sealedSecrets.certificates)).toEqual({
+      "sealed-secrets-key": FAKE.certPem,
+    });
+  });
+
+  it("keeps the private key secret wherever it goes", async () => {
+    const { run, sealedSecrets } = await build();
+    expect(await pulumi.isSecret(sealedSecrets.privateKeys)).toBe(true);
+    const privateKeys = await valueOf(sealedSecrets.privateKeys);
+    expect(privateKeys["sealed-secrets-key"] === FAKE.privateKeyPem).toBe(true);
+    const leaks = run.resources.filter((r) => plainInputs(r).includes(FAKE.privateKeyPem.trim()));
+    expect(leaks.map((r) => r.name)).toEqual([]);
   });
 
   it("parents every child to the component, whose type token is k8s-flux:sealedSecrets:SealedSecrets", async () => {

@@ -6,41 +6,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   FAKE,
+  FAKE_SECRETS,
   type MockRun,
   plainInputs,
-  startMockRun,
-  stackFileConfig,
+  runStack,
   TEST_GITHUB_TOKEN,
   TEST_GITHUB_TOKEN_FROM_ENV,
   TEST_LICENSE_KEY,
   valueOf,
-  runIndex,
 } from "./harness";
-
-type ProgramOutputs = Record<string, unknown>;
-
-const TEST_SECRETS: Record<string, string> = {
-  "github:token": TEST_GITHUB_TOKEN,
-  "k8s-flux:newrelicLicenseKey": TEST_LICENSE_KEY,
-};
-
-/** Runs index.ts the way `pulumi up` would, with the stack file's config plus test secrets. */
-async function runProgram(
-  stack: string,
-  extraConfig: Record<string, string> = {},
-  secrets: Record<string, string> = TEST_SECRETS,
-): Promise<{ run: MockRun; outputs: ProgramOutputs }> {
-  const run = await startMockRun(
-    stack,
-    { ...stackFileConfig(stack), ...secrets, ...extraConfig },
-    Object.keys(secrets),
-  );
-  // A fresh copy of the program each time, as each `pulumi up` loads it anew.
-  vi.resetModules();
-  const outputs = await runIndex();
-  await run.settle();
-  return { run, outputs };
-}
 
 const componentTypes = (run: MockRun) =>
   run.resources
@@ -50,7 +24,7 @@ const componentTypes = (run: MockRun) =>
 
 describe("the dev stack (Pulumi.dev.yaml)", () => {
   it("creates every enabled component and one tenant, without New Relic", async () => {
-    const { run } = await runProgram("dev");
+    const { run } = await runStack("dev");
     expect(componentTypes(run)).toEqual([
       "k8s-flux:applicationFlux:ApplicationFlux app-sample-dev",
       "k8s-flux:deployKey:DeployKey app-sample-dev-deploy-key",
@@ -69,7 +43,7 @@ describe("the dev stack (Pulumi.dev.yaml)", () => {
   });
 
   it("syncs the system repository the old setup used: master, path system, every 2m", async () => {
-    const { run } = await runProgram("dev");
+    const { run } = await runStack("dev");
     const instance = run.k8s("FluxInstance", "flux", "flux-system");
     expect(instance.inputs["spec"].sync).toEqual({
       kind: "GitRepository",
@@ -83,7 +57,7 @@ describe("the dev stack (Pulumi.dev.yaml)", () => {
   });
 
   it("gives sample-dev its own locked-down tenant syncing dev-app every 1m", async () => {
-    const { run } = await runProgram("dev");
+    const { run } = await runStack("dev");
     const kustomization = run.k8s("Kustomization", "sample-dev", "sample-dev-flux");
     expect(kustomization.inputs["spec"]).toMatchObject({
       path: "./dev-app",
@@ -97,7 +71,7 @@ describe("the dev stack (Pulumi.dev.yaml)", () => {
   });
 
   it("scopes External DNS to the dev zone and domain, owned by the cluster's name", async () => {
-    const { run } = await runProgram("dev");
+    const { run } = await runStack("dev");
     const args: string[] = run.k8s("Deployment", "external-dns", "external-dns").inputs["spec"]
       .template.spec.containers[0].args;
     expect(args).toContain("--txt-owner-id=dev-eks");
@@ -119,7 +93,7 @@ describe("the dev stack (Pulumi.dev.yaml)", () => {
   });
 
   it("exports the public certificate and public keys, and nothing private", async () => {
-    const { outputs } = await runProgram("dev");
+    const { outputs } = await runStack("dev");
     expect(await valueOf(outputs["sealedSecretsCert"] as pulumi.Output<string>)).toBe(FAKE.certPem);
     expect(await pulumi.isSecret(outputs["sealedSecretsCert"] as pulumi.Output<string>)).toBe(
       false,
@@ -140,7 +114,7 @@ describe("the dev stack (Pulumi.dev.yaml)", () => {
 
 describe("the prod stack (Pulumi.prod.yaml)", () => {
   it("creates one tenant per application, each with its own key on its own repository", async () => {
-    const { run } = await runProgram("prod");
+    const { run } = await runStack("prod");
     const tenants = run.ofType("k8s-flux:applicationFlux:ApplicationFlux").map((r) => r.name);
     expect(tenants).toEqual(["app-storefront", "app-payments", "app-reporting"]);
     const registrations = run
@@ -159,7 +133,7 @@ describe("the prod stack (Pulumi.prod.yaml)", () => {
   });
 
   it("holds payments to the restricted Pod Security Standard and the others to baseline", async () => {
-    const { run } = await runProgram("prod");
+    const { run } = await runStack("prod");
     const enforced = Object.fromEntries(
       run
         .ofType("kubernetes:core/v1:Namespace")
@@ -188,7 +162,7 @@ describe("the prod stack (Pulumi.prod.yaml)", () => {
   });
 
   it("installs New Relic with the cluster name and the license only in a secret", async () => {
-    const { run } = await runProgram("prod");
+    const { run } = await runStack("prod");
     const chart = run.one("kubernetes:helm.sh/v4:Chart", "newrelic-bundle");
     expect(chart.inputs["values"].global.cluster).toBe("prod-eks");
     const license = run.k8s("Secret", "newrelic-license", "newrelic");
@@ -198,7 +172,7 @@ describe("the prod stack (Pulumi.prod.yaml)", () => {
   });
 
   it("sends every private key to the engine as a secret, so state holds it encrypted", async () => {
-    const { run } = await runProgram("prod");
+    const { run } = await runStack("prod");
     const leaks = run.resources.filter((r) => plainInputs(r).includes(FAKE.privateKeyPem.trim()));
     expect(leaks.map((r) => r.name)).toEqual([]);
     const fluxSecrets = run
@@ -216,7 +190,7 @@ describe("the prod stack (Pulumi.prod.yaml)", () => {
   });
 
   it("uses the given OIDC provider ARN instead of looking one up", async () => {
-    const { run } = await runProgram("prod");
+    const { run } = await runStack("prod");
     expect(run.invocations.map((i) => i.token)).not.toContain("aws:eks/getCluster:getCluster");
     const trust = JSON.parse(
       run.one("aws:iam/role:Role", "external-dns-role").inputs["assumeRolePolicy"],
@@ -228,7 +202,7 @@ describe("the prod stack (Pulumi.prod.yaml)", () => {
   });
 
   it("protects the sealing key and certificate, and keeps the key Secret on delete", async () => {
-    const { run } = await runProgram("prod");
+    const { run } = await runStack("prod");
     const protectedNames = run.resources
       .filter((r) => r.protect)
       .map((r) => r.name)
@@ -240,12 +214,9 @@ describe("the prod stack (Pulumi.prod.yaml)", () => {
 
 describe("switching parts off", () => {
   it("creates nothing of a disabled part, and exports nothing for it", async () => {
-    const off = JSON.stringify({ enabled: false });
-    const { run, outputs } = await runProgram("prod", {
-      "k8s-flux:externalDns": off,
-      "k8s-flux:sealedSecrets": off,
-      "k8s-flux:metricsServer": off,
-      "k8s-flux:newrelic": off,
+    const off = { enabled: false };
+    const { run, outputs } = await runStack("prod", {
+      settings: { externalDns: off, sealedSecrets: off, metricsServer: off, newrelic: off },
     });
     expect(componentTypes(run).filter((entry) => !entry.includes(":deployKey:"))).toEqual([
       "k8s-flux:applicationFlux:ApplicationFlux app-payments",
@@ -269,7 +240,7 @@ describe("the GitHub token", () => {
   });
 
   it.each([
-    ["github:token", TEST_SECRETS, undefined],
+    ["github:token", FAKE_SECRETS, undefined],
     [
       "GITHUB_TOKEN",
       { "k8s-flux:newrelicLicenseKey": TEST_LICENSE_KEY },
@@ -278,7 +249,7 @@ describe("the GitHub token", () => {
   ])("from %s reaches every GitHub provider only as a secret", async (_, secrets, fromEnv) => {
     vi.stubEnv("GITHUB_TOKEN", fromEnv ?? "");
     const token = fromEnv ?? TEST_GITHUB_TOKEN;
-    const { run } = await runProgram("prod", {}, secrets);
+    const { run } = await runStack("prod", { secrets });
     const providers = run.ofType("pulumi:providers:github");
     expect(providers.map((p) => [p.inputs["owner"], p.inputs["token"]]).sort()).toEqual([
       ["acme", token],

@@ -1,15 +1,16 @@
 /**
- * SystemFlux under mocks: the Flux Operator chart, the one FluxInstance that installs Flux and
- * syncs the system repository with tenants locked down, and its deploy key.
+ * SystemFlux: the FluxInstance as a pure builder (the pinned distribution, the controllers, the
+ * tenant lockdown and the sync), and under mocks how the component wires the Flux Operator
+ * chart, that instance and its deploy key together.
  */
-import type * as github from "@pulumi/github";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import type { GitRepositoryLocation, GitSource } from "../components/shared/gitSource";
-import type { SystemFlux as SystemFluxClass } from "../components/systemFlux";
+import { parseRepositoryUrl } from "../components/shared/repositoryUrl";
+import type { GitSource, GitSourceArgs } from "../components/shared/gitSource";
+import type { SystemFlux as SystemFluxClass, SystemFluxArgs } from "../components/systemFlux";
+import { fluxInstance, fluxInstanceSpec } from "../components/systemFlux/fluxInstance";
 import { versions } from "../components/versions";
-import { parseRepositoryUrl } from "../stacks/repositoryUrl";
-import { FAKE, type MockRun, type Recorded, startMockRun, valueOf } from "./harness";
+import { FAKE, type MockRun, type Recorded, startMockRun, thrownMessage, valueOf } from "./harness";
 
 const TYPES = {
   component: "k8s-flux:systemFlux:SystemFlux",
@@ -33,66 +34,150 @@ const KNOWN_HOSTS = "github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITESTHOSTKEY
 const OTHER_KNOWN_HOSTS =
   "[git.example.org]:2222 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOTHERHOSTKEY";
 
-/** Parsed the way stack config is, so the scp-like URL reaches the component normalised. */
-function location(url: string): GitRepositoryLocation {
-  const parsed = parseRepositoryUrl(url);
-  if (!parsed.ok) throw new Error(parsed.reason);
-  return parsed.location;
-}
-
-const ON_GITHUB: GitSource = {
-  repository: location("git@github.com:acme/k8s-flux.git"),
+const ON_GITHUB: GitSourceArgs = {
+  repository: "git@github.com:acme/k8s-flux.git",
   branch: "master",
   path: "./system",
   interval: "2m",
 };
-const OUTSIDE_GITHUB: GitSource = {
-  repository: location("ssh://git@git.example.org:2222/platform/k8s-flux.git"),
+const OUTSIDE_GITHUB: GitSourceArgs = {
+  repository: "ssh://git@git.example.org:2222/platform/k8s-flux.git",
   branch: "main",
   path: "./clusters/prod",
   interval: "5m",
 };
 
+/** A source as the builders get it: parsed, every setting given. */
+function parsed(source: GitSourceArgs): GitSource {
+  const location = parseRepositoryUrl(source.repository as string);
+  if (!location.ok) throw new Error(location.reason);
+  return {
+    repository: location.location,
+    branch: source.branch ?? "",
+    path: source.path ?? "",
+    interval: source.interval ?? "",
+  };
+}
+
+const SPEC_ARGS = {
+  source: parsed(ON_GITHUB),
+  imageAutomation: false,
+  pullSecretName: "flux-system",
+  readyMeansSynced: true,
+};
+
+describe("the FluxInstance", () => {
+  it("installs the pinned distribution's four default controllers", () => {
+    const spec = fluxInstanceSpec(SPEC_ARGS);
+    expect(spec.distribution).toEqual(versions.fluxDistribution);
+    expect(spec.components).toEqual([
+      "source-controller",
+      "kustomize-controller",
+      "helm-controller",
+      "notification-controller",
+    ]);
+  });
+
+  it("adds the image reflector and automation controllers after them for image automation", () => {
+    expect(fluxInstanceSpec({ ...SPEC_ARGS, imageAutomation: true }).components).toEqual([
+      "source-controller",
+      "kustomize-controller",
+      "helm-controller",
+      "notification-controller",
+      "image-reflector-controller",
+      "image-automation-controller",
+    ]);
+  });
+
+  it("locks tenants down: multitenant, network policies, no tenant default ServiceAccount", () => {
+    // Without tenantDefaultServiceAccount the operator uses each namespace's `default`, which
+    // has no rights; every tenant Kustomization names its own ServiceAccount.
+    expect(fluxInstanceSpec(SPEC_ARGS).cluster).toEqual({
+      type: "kubernetes",
+      multitenant: true,
+      networkPolicy: true,
+      domain: "cluster.local",
+    });
+  });
+
+  it("syncs the repository over ssh://, by full branch ref, with the pull Secret", () => {
+    expect(fluxInstanceSpec(SPEC_ARGS).sync).toEqual({
+      kind: "GitRepository",
+      url: "ssh://git@github.com/acme/k8s-flux.git",
+      ref: "refs/heads/master",
+      path: "./system",
+      interval: "2m",
+      pullSecret: "flux-system",
+    });
+    expect(fluxInstanceSpec({ ...SPEC_ARGS, source: parsed(OUTSIDE_GITHUB) }).sync.url).toBe(
+      "ssh://git@git.example.org:2222/platform/k8s-flux.git",
+    );
+  });
+
+  it("is Ready only once synced, unless its key is added by hand after the update", () => {
+    expect(fluxInstanceSpec(SPEC_ARGS).wait).toBe(true);
+    expect(fluxInstanceSpec({ ...SPEC_ARGS, readyMeansSynced: false }).wait).toBe(false);
+  });
+
+  it("is named flux, waited for until Ready, or not waited for at all", () => {
+    const spec = fluxInstanceSpec(SPEC_ARGS);
+    expect(fluxInstance({ namespace: "flux-system", waitForReadiness: true, spec })).toEqual({
+      apiVersion: "fluxcd.controlplane.io/v1",
+      kind: "FluxInstance",
+      metadata: {
+        name: "flux",
+        namespace: "flux-system",
+        labels: LABELS,
+        annotations: { "pulumi.com/waitFor": "condition=Ready" },
+      },
+      spec,
+    });
+    expect(
+      fluxInstance({ namespace: "flux-system", waitForReadiness: false, spec }).metadata
+        .annotations,
+    ).toEqual({ "pulumi.com/skipAwait": "true" });
+  });
+});
+
 interface Built {
   run: MockRun;
   systemFlux: SystemFluxClass;
-  provider?: github.Provider;
 }
 
-/** Fresh mocks, then a SystemFlux for `source`; a GitHub provider only for a GitHub repository. */
-async function build(source: GitSource = ON_GITHUB, imageAutomation = false): Promise<Built> {
+/** Fresh mocks, then a SystemFlux; a GitHub provider for acme in opts.providers when asked. */
+async function build(overrides: Partial<SystemFluxArgs> = {}, withProvider = true): Promise<Built> {
   const run = await startMockRun("test");
   const githubSdk = await import("@pulumi/github");
   const { SystemFlux } = await import("../components/systemFlux");
-  const provider = source.repository.github
-    ? new githubSdk.Provider("github-acme", { owner: source.repository.github.owner })
+  const provider = withProvider
+    ? new githubSdk.Provider("github-acme", { owner: "acme" })
     : undefined;
-  const systemFlux = new SystemFlux("system-flux", {
-    source,
-    imageAutomation,
-    knownHosts: source.repository.github ? KNOWN_HOSTS : OTHER_KNOWN_HOSTS,
-    clusterName: "prod-eks",
-    ...(provider ? { githubProvider: provider } : {}),
-  });
+  const systemFlux = new SystemFlux(
+    "system-flux",
+    { source: ON_GITHUB, knownHosts: KNOWN_HOSTS, clusterName: "prod-eks", ...overrides },
+    provider ? { providers: [provider] } : {},
+  );
   await run.settle();
-  return { run, systemFlux, ...(provider ? { provider } : {}) };
+  return { run, systemFlux };
 }
 
-const instanceOf = (run: MockRun): Recorded => run.k8s("FluxInstance", "flux", "flux-system");
+const outsideGitHub = (): Promise<Built> =>
+  build({ source: OUTSIDE_GITHUB, knownHosts: OTHER_KNOWN_HOSTS }, false);
+
+const instanceOf = (run: MockRun): Recorded => run.one(TYPES.fluxInstance, "system-flux-instance");
 
 /** The provider reference the engine gets is `<provider urn>::<provider id>`. */
 const providerUrn = (reference: string): string => reference.slice(0, reference.lastIndexOf("::"));
 
 describe("SystemFlux on a GitHub repository", () => {
-  it("creates the flux-system namespace", async () => {
+  it("creates the flux-system namespace, and exposes it once it exists", async () => {
     const { run, systemFlux } = await build();
-    const namespace = run.one(TYPES.namespace, "system-flux-namespace");
-    expect(namespace.inputs).toEqual({
+    expect(run.one(TYPES.namespace, "system-flux-namespace").inputs).toEqual({
       apiVersion: "v1",
       kind: "Namespace",
       metadata: { name: "flux-system", labels: LABELS },
     });
-    expect(systemFlux.namespace).toBe("flux-system");
+    expect(await valueOf(systemFlux.namespace)).toBe("flux-system");
   });
 
   it("installs the Flux Operator from its pinned chart as release flux-operator in flux-system", async () => {
@@ -105,58 +190,19 @@ describe("SystemFlux on a GitHub repository", () => {
     expect(chart.dependencies).toContain(run.one(TYPES.namespace, "system-flux-namespace").urn);
   });
 
-  it("creates one FluxInstance named flux in flux-system, with the pinned distribution", async () => {
-    const { run } = await build();
+  it("creates one FluxInstance from the builder, in the namespace it created", async () => {
+    const { run, systemFlux } = await build();
     expect(run.ofType(TYPES.fluxInstance)).toHaveLength(1);
     const instance = instanceOf(run);
-    expect(instance.name).toBe("system-flux-instance");
-    expect(instance.inputs["apiVersion"]).toBe("fluxcd.controlplane.io/v1");
     expect(instance.inputs["metadata"]).toEqual({
       name: "flux",
       namespace: "flux-system",
       labels: LABELS,
       annotations: { "pulumi.com/waitFor": "condition=Ready" },
     });
-    expect(instance.inputs["spec"].distribution).toEqual(versions.fluxDistribution);
-    // Ready then also proves the deploy key and the sync work.
-    expect(instance.inputs["spec"].wait).toBe(true);
-  });
-
-  it("locks tenants down: multitenant, no tenant default ServiceAccount override", async () => {
-    const { run } = await build();
-    // Without tenantDefaultServiceAccount the operator uses each namespace's `default`, which
-    // has no rights; every tenant Kustomization names its own ServiceAccount.
-    expect(instanceOf(run).inputs["spec"].cluster).toEqual({
-      type: "kubernetes",
-      multitenant: true,
-      networkPolicy: true,
-      domain: "cluster.local",
-    });
-  });
-
-  it("installs exactly the four default controllers without image automation", async () => {
-    const { run } = await build();
-    expect(instanceOf(run).inputs["spec"].components).toEqual([
-      "source-controller",
-      "kustomize-controller",
-      "helm-controller",
-      "notification-controller",
-    ]);
-  });
-
-  it("syncs the system repository over ssh://, by full branch ref, with the deploy-key Secret", async () => {
-    const { run } = await build();
-    expect(instanceOf(run).inputs["spec"].sync).toEqual({
-      kind: "GitRepository",
-      url: "ssh://git@github.com/acme/k8s-flux.git",
-      ref: "refs/heads/master",
-      path: "./system",
-      interval: "2m",
-      pullSecret: "flux-system",
-    });
-    expect(run.one(TYPES.secret, "system-flux-deploy-key-secret").inputs["metadata"].name).toBe(
-      "flux-system",
-    );
+    expect(instance.inputs["spec"]).toEqual(fluxInstanceSpec(SPEC_ARGS));
+    expect(instance.dependencies).toContain(run.one(TYPES.namespace, "system-flux-namespace").urn);
+    expect(await valueOf(systemFlux.fluxInstance.urn)).toBe(instance.urn);
   });
 
   it("creates the FluxInstance after the operator chart and the key Secret", async () => {
@@ -166,7 +212,7 @@ describe("SystemFlux on a GitHub repository", () => {
     expect(dependencies).toContain(run.one(TYPES.secret, "system-flux-deploy-key-secret").urn);
   });
 
-  it("registers the deploy key read-only on acme/k8s-flux with the owner's provider", async () => {
+  it("registers the deploy key read-only on acme/k8s-flux with the provider in opts.providers", async () => {
     const { run, systemFlux } = await build();
     const registration = run.one(TYPES.githubDeployKey, "system-flux-deploy-key-github");
     expect(registration.inputs).toEqual({
@@ -176,25 +222,23 @@ describe("SystemFlux on a GitHub repository", () => {
       readOnly: true,
     });
     const provider = run.one(TYPES.githubProvider, "github-acme");
-    expect(provider.inputs["owner"]).toBe("acme");
     expect(providerUrn(registration.provider)).toBe(provider.urn);
     expect(systemFlux.deployKey.registeredOnGitHub).toBe(true);
   });
 
-  it("stores the key in flux-system/flux-system with identity, identity.pub and known_hosts", async () => {
+  it("stores the key in flux-system/flux-system, the Secret the sync names", async () => {
     const { run } = await build();
     const secret = run.k8s("Secret", "flux-system", "flux-system");
     expect(secret.name).toBe("system-flux-deploy-key-secret");
-    expect(secret.inputs["type"]).toBe("Opaque");
-    const stringData = secret.inputs["stringData"] as Record<string, string>;
-    expect(Object.keys(stringData).sort()).toEqual(["identity", "identity.pub", "known_hosts"]);
-    // Compared as a boolean so a failure never prints key material.
-    expect(stringData["identity"] === FAKE.privateKeyPem).toBe(true);
-    expect(stringData["identity.pub"]).toBe(
-      FAKE.publicKeyOpenssh("system-flux-deploy-key-key").trim(),
-    );
-    expect(stringData["known_hosts"]).toBe(KNOWN_HOSTS);
+    expect(Object.keys(secret.inputs["stringData"]).sort()).toEqual([
+      "identity",
+      "identity.pub",
+      "known_hosts",
+    ]);
+    expect(secret.inputs["stringData"]["known_hosts"]).toBe(KNOWN_HOSTS);
     expect(secret.secretPaths).toEqual(["stringData"]);
+    expect(instanceOf(run).inputs["spec"].sync.pullSecret).toBe(secret.inputs["metadata"].name);
+    expect(secret.dependencies).toContain(run.one(TYPES.namespace, "system-flux-namespace").urn);
   });
 
   it("exposes the public key in the clear and keeps the private key secret", async () => {
@@ -229,34 +273,53 @@ describe("SystemFlux on a GitHub repository", () => {
       "system-flux-deploy-key-secret",
     ]);
   });
+
+  it("follows main at the repository root every minute, with github.com's host keys, by default", async () => {
+    const { run } = await build({
+      source: { repository: "git@github.com:acme/k8s-flux.git" },
+      knownHosts: undefined,
+    });
+    expect(instanceOf(run).inputs["spec"].sync).toMatchObject({
+      ref: "refs/heads/main",
+      path: "./",
+      interval: "1m",
+    });
+    const { GITHUB_KNOWN_HOSTS } = await import("../components/shared/knownHosts");
+    expect(run.k8s("Secret", "flux-system", "flux-system").inputs["stringData"]).toMatchObject({
+      known_hosts: GITHUB_KNOWN_HOSTS,
+    });
+  });
 });
 
 describe("SystemFlux with image automation", () => {
-  it("adds the image reflector and automation controllers after the four defaults", async () => {
-    const { run } = await build(ON_GITHUB, true);
-    expect(instanceOf(run).inputs["spec"].components).toEqual([
-      "source-controller",
-      "kustomize-controller",
-      "helm-controller",
-      "notification-controller",
-      "image-reflector-controller",
-      "image-automation-controller",
-    ]);
-  });
-
-  it("registers the deploy key with write access, so Flux can push image updates", async () => {
-    const { run } = await build(ON_GITHUB, true);
+  it("installs the image controllers and registers the key with write access", async () => {
+    const { run } = await build({ imageAutomation: true });
+    expect(instanceOf(run).inputs["spec"].components).toEqual(
+      fluxInstanceSpec({ ...SPEC_ARGS, imageAutomation: true }).components,
+    );
     expect(run.one(TYPES.githubDeployKey, "system-flux-deploy-key-github").inputs["readOnly"]).toBe(
       false,
     );
   });
 });
 
+describe("SystemFlux with the operator installed elsewhere", () => {
+  it("creates no namespace or chart, and puts the key and instance in flux-system", async () => {
+    const { run, systemFlux } = await build({ installOperator: false });
+    expect(run.ofType(TYPES.namespace)).toEqual([]);
+    expect(run.ofType(TYPES.chart)).toEqual([]);
+    expect(run.k8s("Secret", "flux-system", "flux-system").name).toBe(
+      "system-flux-deploy-key-secret",
+    );
+    expect(instanceOf(run).inputs["metadata"].namespace).toBe("flux-system");
+    expect(await valueOf(systemFlux.namespace)).toBe("flux-system");
+  });
+});
+
 describe("SystemFlux on a repository outside GitHub", () => {
   it("registers nothing on GitHub and exposes the public key to add by hand", async () => {
-    const { run, systemFlux } = await build(OUTSIDE_GITHUB);
+    const { run, systemFlux } = await outsideGitHub();
     expect(run.ofType(TYPES.githubDeployKey)).toEqual([]);
-    expect(run.ofType(TYPES.githubProvider)).toEqual([]);
     expect(systemFlux.deployKey.registeredOnGitHub).toBe(false);
     expect(await valueOf(systemFlux.deployKey.publicKey)).toBe(
       FAKE.publicKeyOpenssh("system-flux-deploy-key-key").trim(),
@@ -265,7 +328,7 @@ describe("SystemFlux on a repository outside GitHub", () => {
   });
 
   it("waits only for Flux to be installed, since the sync cannot work before the key is added by hand", async () => {
-    const { run } = await build(OUTSIDE_GITHUB);
+    const { run } = await outsideGitHub();
     const instance = instanceOf(run);
     expect(instance.inputs["metadata"].annotations).toEqual({
       "pulumi.com/waitFor": "condition=Ready",
@@ -274,7 +337,7 @@ describe("SystemFlux on a repository outside GitHub", () => {
   });
 
   it("syncs the ssh:// URL with its port, and writes the host's known_hosts", async () => {
-    const { run } = await build(OUTSIDE_GITHUB);
+    const { run } = await outsideGitHub();
     expect(instanceOf(run).inputs["spec"].sync).toEqual({
       kind: "GitRepository",
       url: "ssh://git@git.example.org:2222/platform/k8s-flux.git",
@@ -285,6 +348,48 @@ describe("SystemFlux on a repository outside GitHub", () => {
     });
     const secret = run.k8s("Secret", "flux-system", "flux-system");
     expect(secret.inputs["stringData"]["known_hosts"]).toBe(OTHER_KNOWN_HOSTS);
-    expect(instanceOf(run).dependencies).toContain(secret.urn);
+  });
+});
+
+describe("SystemFlux refuses, before creating anything,", () => {
+  async function refusal(overrides: Partial<SystemFluxArgs>, withProvider = true) {
+    const run = await startMockRun("test");
+    const githubSdk = await import("@pulumi/github");
+    const { SystemFlux } = await import("../components/systemFlux");
+    const provider = new githubSdk.Provider("github-acme", { owner: "acme" });
+    const message = await thrownMessage(
+      () =>
+        new SystemFlux(
+          "system-flux",
+          { source: ON_GITHUB, clusterName: "prod-eks", ...overrides },
+          withProvider ? { providers: [provider] } : {},
+        ),
+    );
+    await run.settle();
+    expect(run.resources.map((r) => r.type).sort()).toEqual(
+      [TYPES.component, TYPES.githubProvider].sort(),
+    );
+    return message;
+  }
+
+  it("a repository URL it cannot read, naming source.repository", async () => {
+    expect(await refusal({ source: { repository: "github.com/acme/k8s-flux" } })).toBe(
+      'SystemFlux system-flux: source.repository "github.com/acme/k8s-flux" is not an SSH URL; expected an SSH URL such as git@github.com:owner/repo.git or ssh://git@github.com/owner/repo.git',
+    );
+  });
+
+  it("a repository on GitHub without a GitHub provider, naming opts.providers", async () => {
+    expect(await refusal({}, false)).toBe(
+      "SystemFlux system-flux: opts.providers has no GitHub provider; git@github.com:acme/k8s-flux.git is on GitHub, so its deploy key is registered with a provider for acme; expected one in opts.providers, or registerDeployKey set to false",
+    );
+  });
+
+  it("a host with no host keys, and a key generation below 1", async () => {
+    expect(await refusal({ source: OUTSIDE_GITHUB })).toBe(
+      "SystemFlux system-flux: knownHosts is required for ssh://git@git.example.org:2222/platform/k8s-flux.git: no host keys are built in for git.example.org port 2222; expected its known_hosts lines, as printed by ssh-keyscan and checked out of band",
+    );
+    expect(await refusal({ keyGeneration: 0 })).toBe(
+      "SystemFlux system-flux: keyGeneration must be a whole number from 1, not 0",
+    );
   });
 });

@@ -1,14 +1,14 @@
 /**
  * `npm run render -- <stack> [--out DIR]`: writes every Kubernetes object the stack would create
- * as YAML files in apply order (default rendered/<stack>/), evaluated offline under the unit
- * tests' mocks. Secrets in the output hold fake keys only (see tools/render/render.ts).
+ * as YAML files in apply order (default rendered/<stack>/), evaluated offline under Pulumi's
+ * mocks (tools/mocks). Secrets in the output hold fake keys only (see tools/render/render.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { relative } from "node:path";
 import { parseArgs } from "node:util";
-import { REPO_ROOT } from "../test/harness";
+import { REPO_ROOT, UnknownStackError } from "./mocks/stack";
 import { writeManifests } from "./render/files";
-import { renderStack, UnknownStackError } from "./render/render";
+import { renderStack } from "./render/render";
 
 const USAGE = "usage: npm run render -- <stack> [--out DIR]";
 

@@ -1,6 +1,8 @@
-/** Where a Git repository lives, parsed once from the URL the user wrote in stack config. */
+import { parseRepositoryUrl } from "./repositoryUrl";
+
+/** Where a Git repository lives, parsed once from the SSH URL the user wrote. */
 export interface GitRepositoryLocation {
-  /** The URL exactly as written in stack config, for messages. */
+  /** The URL exactly as written, for messages. */
   readonly original: string;
   /** The form Flux accepts: `ssh://<user>@<host>[:<port>]/<path>`. */
   readonly sshUrl: string;
@@ -12,12 +14,62 @@ export interface GitRepositoryLocation {
   readonly github?: { readonly owner: string; readonly name: string };
 }
 
-/** What a Flux sync reads: a repository, a branch, a path in it and how often to look. */
+/**
+ * A repository as components take it: an SSH URL in either spelling people paste
+ * (`git@github.com:acme/app.git`, `ssh://git@git.example.org:2222/team/app.git`), or a location
+ * parsed already by parseRepositoryUrl.
+ */
+export type GitRepository = string | GitRepositoryLocation;
+
+/** What a Flux sync reads, as components take it: only the repository is required. */
+export interface GitSourceArgs {
+  readonly repository: GitRepository;
+  /** The branch to follow, without `refs/heads/`. Defaults to `main`. */
+  readonly branch?: string;
+  /** A folder in the repository, such as `./clusters/prod`. Defaults to `./`, its root. */
+  readonly path?: string;
+  /** How often Flux looks for changes, in Flux's units ms, s, m and h. Defaults to `1m`. */
+  readonly interval?: string;
+}
+
+/** A Git source with its URL parsed and every default applied. */
 export interface GitSource {
   readonly repository: GitRepositoryLocation;
   readonly branch: string;
-  /** Relative to the repository root, always starting with `./`. */
+  /** Relative to the repository root; the config layer always writes it as `./<path>`. */
   readonly path: string;
   /** A duration in Flux's units ms, s, m and h (`1m`, `90s`, `1h30m`). */
   readonly interval: string;
+}
+
+/** What a Git source follows when its arguments leave it open. */
+export const gitSourceDefaults = {
+  branch: "main",
+  path: "./",
+  interval: "1m",
+} as const satisfies Omit<GitSource, "repository">;
+
+/** A repository's location, parsing a URL; or why the URL is unusable. */
+export function repositoryLocation(
+  repository: GitRepository,
+): { readonly location: GitRepositoryLocation } | { readonly problem: string } {
+  if (typeof repository !== "string") return { location: repository };
+  const parsed = parseRepositoryUrl(repository);
+  return parsed.ok ? { location: parsed.location } : { problem: parsed.reason };
+}
+
+/** A Git source with its URL parsed and defaults applied; or why its repository is unusable. */
+export function resolveGitSource(
+  source: GitSourceArgs,
+): { readonly source: GitSource } | { readonly problem: string } {
+  const resolved = repositoryLocation(source.repository);
+  if ("problem" in resolved) return resolved;
+  return {
+    source: {
+      repository: resolved.location,
+      branch: source.branch ?? gitSourceDefaults.branch,
+      path: source.path ?? gitSourceDefaults.path,
+      interval: source.interval ?? gitSourceDefaults.interval,
+    },
+  };
 }

@@ -18,14 +18,36 @@ export interface PolicyDocument {
   readonly Statement: readonly PolicyStatement[];
 }
 
+/** The issuer part of an OIDC provider ARN (`oidc.eks.<region>.amazonaws.com/id/<id>`), if any. */
+function issuerOf(oidcProviderArn: string): string | undefined {
+  const issuer = OIDC_PROVIDER_ARN.exec(oidcProviderArn)?.[1];
+  return issuer === undefined || issuer.startsWith("https://") ? undefined : issuer;
+}
+
+/** Why a text is not an IAM OIDC provider ARN, or undefined when it is one. */
+export function oidcProviderArnProblem(oidcProviderArn: string): string | undefined {
+  return issuerOf(oidcProviderArn) === undefined
+    ? `${JSON.stringify(oidcProviderArn)} is not an IAM OIDC provider ARN; expected arn:aws:iam::<account>:oidc-provider/<issuer host and path>`
+    : undefined;
+}
+
+/** Why a text is not an IAM role ARN, or undefined when it is one. */
+export function roleArnProblem(roleArn: string): string | undefined {
+  return IAM_ROLE_ARN.test(roleArn)
+    ? undefined
+    : `${JSON.stringify(roleArn)} is not an IAM role ARN; expected arn:aws:iam::<account>:role/<name>`;
+}
+
+/** Why a text cannot be the role kube2iam runs as on the nodes, or undefined when it can. */
+export function nodeRoleArnProblem(nodeRoleArn: string): string | undefined {
+  const problem = roleArnProblem(nodeRoleArn);
+  return problem === undefined ? undefined : `${problem}, the role kube2iam runs as on the nodes`;
+}
+
 /** The issuer part of an OIDC provider ARN: `oidc.eks.<region>.amazonaws.com/id/<id>`. */
 export function issuerFromOidcProviderArn(oidcProviderArn: string): string {
-  const issuer = OIDC_PROVIDER_ARN.exec(oidcProviderArn)?.[1];
-  if (issuer === undefined || issuer.startsWith("https://")) {
-    throw new Error(
-      `${JSON.stringify(oidcProviderArn)} is not an IAM OIDC provider ARN; expected arn:aws:iam::<account>:oidc-provider/<issuer host and path>`,
-    );
-  }
+  const issuer = issuerOf(oidcProviderArn);
+  if (issuer === undefined) throw new Error(oidcProviderArnProblem(oidcProviderArn));
   return issuer;
 }
 
@@ -70,11 +92,8 @@ export function podIdentityTrustPolicy(): PolicyDocument {
 
 /** kube2iam: the node role assumes the pod's role on the pod's behalf. */
 export function kube2iamTrustPolicy(nodeRoleArn: string): PolicyDocument {
-  if (!IAM_ROLE_ARN.test(nodeRoleArn)) {
-    throw new Error(
-      `${JSON.stringify(nodeRoleArn)} is not an IAM role ARN; expected arn:aws:iam::<account>:role/<name>, the role kube2iam runs as on the nodes`,
-    );
-  }
+  const problem = nodeRoleArnProblem(nodeRoleArn);
+  if (problem !== undefined) throw new Error(problem);
   return {
     Version: "2012-10-17",
     Statement: [

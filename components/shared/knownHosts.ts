@@ -13,34 +13,12 @@ export const GITHUB_KNOWN_HOSTS = [
 ].join("\n");
 
 /** The RSA host key GitHub revoked in March 2023 after it was exposed; never trust it again. */
-const REVOKED_GITHUB_RSA_KEY_PREFIX = "AAAAB3NzaC1yc2EAAAABIwAAAQEAq2A7hR";
+export const REVOKED_GITHUB_RSA_KEY_PREFIX = "AAAAB3NzaC1yc2EAAAABIwAAAQEAq2A7hR";
 
 /** Built-in known_hosts entries, by host. Stack config may add hosts or replace these. */
 export const DEFAULT_KNOWN_HOSTS: Readonly<Record<string, string>> = {
   "github.com": GITHUB_KNOWN_HOSTS,
 };
-
-const KNOWN_HOSTS_LINE =
-  /^(?:@[a-z-]+ )?\S+ (?:ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(?:256|384|521)|sk-\S+) [A-Za-z0-9+/]+={0,2}(?: .*)?$/;
-
-/** Returns why a known_hosts text is unusable, or undefined when every line is well formed. */
-export function knownHostsProblem(text: string): string | undefined {
-  const lines = text
-    .split("\n")
-    .map((line) => line.trim())
-    .filter((line) => line !== "" && !line.startsWith("#"));
-  if (lines.length === 0) {
-    return "has no host key lines";
-  }
-  const malformed = lines.find((line) => !KNOWN_HOSTS_LINE.test(line));
-  if (malformed !== undefined) {
-    return `has a line that is not "<host> <key-type> <base64-key>": ${JSON.stringify(malformed.slice(0, 60))}`;
-  }
-  if (lines.some((line) => line.includes(REVOKED_GITHUB_RSA_KEY_PREFIX))) {
-    return "contains the github.com RSA host key revoked in March 2023";
-  }
-  return undefined;
-}
 
 /**
  * The host field ssh (and Flux) looks a repository's host key up by: the bare host on port 22,

@@ -3,14 +3,19 @@
  * plain verb checks, and real requests sent as the ServiceAccount where the answer depends on
  * more than one verb (RBAC's escalation check on bindings and roles).
  */
-import {
-  type KubeApi,
-  type KubeResponse,
-  serviceAccountGroups,
-  serviceAccountUser,
-  statusMessage,
-} from "./kubeApi";
+import { type KubeApi, type KubeResponse, statusMessage } from "../../tools/kube/api";
 import { type Cell, CLUSTER_WIDE } from "./matrix";
+
+/** A ServiceAccount's user name, as the API server authenticates it. */
+export const serviceAccountUser = (namespace: string, name: string): string =>
+  `system:serviceaccount:${namespace}:${name}`;
+
+/** The groups the API server gives every token of a ServiceAccount in `namespace`. */
+export const serviceAccountGroups = (namespace: string): string[] => [
+  "system:serviceaccounts",
+  `system:serviceaccounts:${namespace}`,
+  "system:authenticated",
+];
 
 export interface ServiceAccountRef {
   readonly namespace: string;

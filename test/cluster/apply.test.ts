@@ -4,17 +4,18 @@
  * before prod is applied, and each is checked against an empty cluster.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { type Manifest, renderStack } from "../../tools/render/render";
+import { FIELD_MANAGER, KubeApi } from "../../tools/kube/api";
 import {
   type ApplyResult,
   applyInOrder,
   deleteAndWait,
-  describeObject,
   formatRejection,
-  installStandInCrds,
-} from "./applyObjects";
+} from "../../tools/kube/apply";
+import { describeObject, type Manifest } from "../../tools/kube/manifest";
+import { waitFor, within } from "../../tools/kube/waitFor";
+import { installStandInCrds } from "../../tools/local/cluster";
+import { renderStack } from "../../tools/render/render";
 import { reviewAccess } from "./access";
-import { FIELD_MANAGER, KubeApi, waitFor } from "./kubeApi";
 
 const admin = new KubeApi(inject("kubeAccess"));
 
@@ -116,10 +117,16 @@ describe.each([
     expect(granted).toEqual([true, true, true, true]);
 
     // The aggregation labels fold metrics reading into the built-in `view` role.
-    await waitFor("the view ClusterRole to include metrics.k8s.io", async () => {
-      const view = await admin.get("/apis/rbac.authorization.k8s.io/v1/clusterroles/view");
-      const rules = (view.body as { rules?: { apiGroups?: string[] }[] }).rules ?? [];
-      return rules.some((rule) => rule.apiGroups?.includes("metrics.k8s.io")) ? true : undefined;
-    });
+    await waitFor(
+      async () => {
+        const view = await admin.get("/apis/rbac.authorization.k8s.io/v1/clusterroles/view");
+        const rules = (view.body as { rules?: { apiGroups?: string[] }[] }).rules ?? [];
+        return (
+          rules.some((rule) => rule.apiGroups?.includes("metrics.k8s.io")) ||
+          "the view ClusterRole does not include metrics.k8s.io yet"
+        );
+      },
+      { deadline: within(60_000) },
+    );
   });
 });

@@ -6,7 +6,13 @@
  */
 import type { TestProject } from "vitest/node";
 import { startControlPlane } from "../../tools/control-plane/controlPlane";
-import type { KubeAccess } from "./kubeApi";
+import type { KubeAccess } from "../../tools/kube/api";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    kubeAccess: KubeAccess;
+  }
+}
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const controlPlane = await startControlPlane();

@@ -6,10 +6,13 @@
  * The whole matrix is printed as a table at the end.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { type Manifest, renderStack } from "../../tools/render/render";
+import { KubeApi, statusMessage } from "../../tools/kube/api";
+import { applyInOrder, formatRejection } from "../../tools/kube/apply";
+import type { Manifest } from "../../tools/kube/manifest";
+import { waitFor, within } from "../../tools/kube/waitFor";
+import { installStandInCrds } from "../../tools/local/cluster";
+import { renderStack } from "../../tools/render/render";
 import { actingAs, questions, requestCell, reviewCells, type ServiceAccountRef } from "./access";
-import { applyInOrder, formatRejection, installStandInCrds } from "./applyObjects";
-import { KubeApi, statusMessage, waitFor } from "./kubeApi";
 import { Matrix } from "./matrix";
 
 const admin = new KubeApi(inject("kubeAccess"));
@@ -78,11 +81,17 @@ beforeAll(async () => {
     throw new Error(`prod was not accepted: ${result.rejections.map(formatRejection).join("; ")}`);
   }
   // `admin`, `edit` and `view` get their rules from the controller manager's aggregation.
-  await waitFor("the admin ClusterRole to be aggregated", async () => {
-    const role = await admin.get(`/apis/${RBAC}/v1/clusterroles/admin`);
-    const rules = (role.body as { rules?: { resources?: string[] }[] }).rules ?? [];
-    return rules.some((rule) => rule.resources?.includes("deployments")) ? true : undefined;
-  });
+  await waitFor(
+    async () => {
+      const role = await admin.get(`/apis/${RBAC}/v1/clusterroles/admin`);
+      const rules = (role.body as { rules?: { resources?: string[] }[] }).rules ?? [];
+      return (
+        rules.some((rule) => rule.resources?.includes("deployments")) ||
+        "the admin ClusterRole is not aggregated yet: no rule covers deployments"
+      );
+    },
+    { deadline: within(60_000) },
+  );
 });
 
 afterAll(() => {

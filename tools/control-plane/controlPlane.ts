@@ -1,7 +1,7 @@
 /**
  * A real Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager) on 127.0.0.1,
  * for the cluster tests' globalSetup and for `npm run cluster:up`. The binaries come from
- * `npm run cluster:build`; nothing here builds.
+ * `npm run tools:build -- control-plane`; nothing here builds.
  *
  * Whatever happens, nothing is left running: a failed start stops what it started, stop() and
  * stopControlPlane() wait for the processes to exit and check that their ports are free, and an
@@ -20,7 +20,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { toolVersions } from "../../components/versions";
+import { toolVersions } from "../go/versions";
 import { apiserverArgs, apiserverUrl, controllerManagerArgs, etcdArgs, etcdUrl } from "./args";
 import { ControlPlaneError, describeExit, startFailureError } from "./errors";
 import { kubeconfigYaml } from "./kubeconfig";
@@ -28,15 +28,14 @@ import { layout, logPath, type Layout } from "./layout";
 import { createPki, readPem } from "./pki";
 import { allocatePorts, HOST, portsStillInUse, type ControlPlanePorts } from "./ports";
 import { isRunning, killGroupNow, launch, runsBinary, stopGroup, type Launched } from "./processes";
+import { get, type TlsIdentity } from "../kube/http";
 import {
   ExitedError,
   expectStatus,
-  get,
   NotReadyError,
   waitFor,
   type ProbeResult,
-  type TlsIdentity,
-} from "./readiness";
+} from "../kube/waitFor";
 import { readState, writeState, type ControlPlaneState } from "./state";
 import { binaries, REPO_ROOT } from "./tools";
 
@@ -130,7 +129,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         });
       } catch (error) {
         throw new ControlPlaneError(
-          `could not start ${component} (${binary}): ${(error as Error).message}; run \`npm run cluster:build\` and try again`,
+          `could not start ${component} (${binary}): ${(error as Error).message}; run \`npm run tools:build -- control-plane\` and try again`,
         );
       }
       processes.add(launched);
@@ -244,7 +243,7 @@ function requireBinaries(): void {
       accessSync(path, constants.X_OK);
     } catch {
       throw new ControlPlaneError(
-        `${name} ${version} is not built (no ${relative(REPO_ROOT, path)}); run \`npm run cluster:build\` first`,
+        `${name} ${version} is not built (no ${relative(REPO_ROOT, path)}); run \`npm run tools:build -- control-plane\` first`,
       );
     }
   }

@@ -7,9 +7,10 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { startControlPlane } from "../control-plane/controlPlane";
-import { applyInOrder } from "../../test/cluster/applyObjects";
+import { KubeApi } from "../kube/api";
+import { applyInOrder } from "../kube/apply";
 import { renderStack } from "../render/render";
-import { adminApi, prepareForLocalStack } from "./cluster";
+import { prepareForLocalStack } from "./cluster";
 import { LOCAL_STACK, prepareProjectCopy, REPO_ROOT } from "./project";
 import { pulumiOk } from "./pulumi";
 
@@ -40,7 +41,7 @@ async function measure(label: string, appCount: number): Promise<Figures> {
   let upFromEmpty: number;
   let upNoChange: number;
   try {
-    await prepareForLocalStack(adminApi(cluster));
+    await prepareForLocalStack(new KubeApi(cluster));
     const context = {
       cwd: prepareProjectCopy(join(dir, "project"), cluster.kubeconfigPath, settings),
       backendDir: join(dir, "state"),
@@ -59,7 +60,7 @@ async function measure(label: string, appCount: number): Promise<Figures> {
   const rendering = await renderStack(LOCAL_STACK, settings);
   cluster = await startControlPlane({ dir: join(dir, "cluster") });
   try {
-    const api = adminApi(cluster);
+    const api = new KubeApi(cluster);
     await prepareForLocalStack(api);
     const started = Date.now();
     const result = await applyInOrder(

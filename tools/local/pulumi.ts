@@ -1,8 +1,18 @@
-/** Runs the locally built `pulumi` with no network, in a project copy, against one backend. */
+/**
+ * Runs the locally built `pulumi` with no network, in a project copy, against one backend.
+ *
+ * Whatever goes wrong (a failed assertion, a timeout, an interrupt) no process is left behind.
+ * Each command leads its own process group, so a terminal's Ctrl-C reaches only us and is
+ * passed on once (pulumi then cancels, as in a terminal). Every process a command starts,
+ * plugins included, carries this process's pid in PULUMI_STARTED_BY, so stopPulumiCommands()
+ * and an exit of this process can find and stop each of them by pid.
+ */
 import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { pathToFileURL } from "node:url";
+import { isRunning } from "../control-plane/processes";
 import { pulumiEnvironment } from "../pulumi/environment";
+import { killNow, processesMarked } from "./markedProcesses";
 
 export interface PulumiResult {
   readonly code: number;
@@ -21,6 +31,80 @@ export interface PulumiContext {
   readonly extraEnv?: Record<string, string>;
 }
 
+/** The environment variable that marks every process our pulumi commands start. */
+const MARK = "PULUMI_STARTED_BY";
+const mark = String(process.pid);
+
+/** Pids of the commands still running. */
+const running = new Set<number>();
+
+/** Every process our pulumi commands started that still runs, at any depth. */
+export function pulumiProcessesLeft(): number[] {
+  return processesMarked(MARK, mark);
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** How long a command gets to cancel and stop its plugins before everything is killed. */
+const CANCEL_GRACE_MS = 30_000;
+
+/**
+ * Stops every command still running: SIGINT, so pulumi cancels and stops its plugins; after a
+ * grace period, SIGKILL to every process still carrying our mark. Resolves once none is left.
+ */
+export async function stopPulumiCommands(): Promise<void> {
+  const commands = [...running];
+  interrupt(commands);
+  const deadline = Date.now() + CANCEL_GRACE_MS;
+  while (commands.some(isRunning) && Date.now() < deadline) await sleep(100);
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const left = pulumiProcessesLeft();
+    if (left.length === 0) return;
+    killNow(left);
+    await sleep(100);
+  }
+  throw new Error(`pulumi processes ${pulumiProcessesLeft().join(", ")} survived SIGKILL`);
+}
+
+function interrupt(pids: readonly number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, "SIGINT");
+    } catch {
+      // ESRCH: it has just exited.
+    }
+  }
+}
+
+const onInterrupt = (): void => interrupt([...running]);
+/** A request to end: the commands go, then this process dies of the signal unless others listen. */
+const onTerminate = (signal: NodeJS.Signals): void => {
+  void stopPulumiCommands()
+    .catch(killAllNow)
+    .finally(() => {
+      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    });
+};
+/** For an exiting process, which can't wait. */
+const killAllNow = (): void => killNow(pulumiProcessesLeft());
+const TERMINATING: NodeJS.Signals[] = ["SIGTERM", "SIGHUP"];
+
+function track(pid: number): void {
+  if (running.size === 0) {
+    process.on("SIGINT", onInterrupt);
+    for (const signal of TERMINATING) process.on(signal, onTerminate);
+    process.on("exit", killAllNow);
+  }
+  running.add(pid);
+}
+
+function untrack(pid: number): void {
+  if (!running.delete(pid) || running.size > 0) return;
+  process.off("SIGINT", onInterrupt);
+  for (const signal of TERMINATING) process.off(signal, onTerminate);
+  process.off("exit", killAllNow);
+}
+
 export function runPulumi(args: readonly string[], context: PulumiContext): Promise<PulumiResult> {
   mkdirSync(context.backendDir, { recursive: true });
   const env = {
@@ -28,10 +112,18 @@ export function runPulumi(args: readonly string[], context: PulumiContext): Prom
     ...pulumiEnvironment(),
     PULUMI_BACKEND_URL: pathToFileURL(context.backendDir).href,
     ...context.extraEnv,
+    [MARK]: mark,
   };
-  const started = process.hrtime.bigint();
+  const begun = process.hrtime.bigint();
   return new Promise((resolve, reject) => {
-    const child = spawn("pulumi", [...args, "--non-interactive"], { cwd: context.cwd, env });
+    const child = spawn("pulumi", [...args, "--non-interactive"], {
+      cwd: context.cwd,
+      env,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const pid = child.pid;
+    if (pid !== undefined) track(pid);
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => {
@@ -42,21 +134,23 @@ export function runPulumi(args: readonly string[], context: PulumiContext): Prom
       stderr += chunk.toString();
       if (context.echo) process.stderr.write(chunk);
     });
-    child.on("error", (error) =>
+    child.on("error", (error) => {
+      if (pid !== undefined) untrack(pid);
       reject(
         new Error(
-          `could not run pulumi (${error.message}); build it with \`npx tsx tools/pulumi/build.ts\``,
+          `could not run pulumi (${error.message}); build it with \`npm run tools:build -- pulumi-engine\``,
         ),
-      ),
-    );
-    child.on("close", (code) =>
+      );
+    });
+    child.on("close", (code) => {
+      if (pid !== undefined) untrack(pid);
       resolve({
         code: code ?? 1,
         stdout,
         stderr,
-        seconds: Number(process.hrtime.bigint() - started) / 1e9,
-      }),
-    );
+        seconds: Number(process.hrtime.bigint() - begun) / 1e9,
+      });
+    });
   });
 }
 

@@ -6,7 +6,8 @@
 import { join } from "node:path";
 import { runningControlPlane, startControlPlane } from "../control-plane/controlPlane";
 import { CLI_STATE_DIR } from "../control-plane/tools";
-import { adminApi, prepareForLocalStack } from "./cluster";
+import { KubeApi } from "../kube/api";
+import { prepareForLocalStack } from "./cluster";
 import { LOCAL_STACK, prepareProjectCopy, REPO_ROOT } from "./project";
 import { pulumiOk, runPulumi } from "./pulumi";
 
@@ -21,7 +22,7 @@ async function main(): Promise<void> {
   const kubeconfigPath = running?.kubeconfigPath ?? cluster?.kubeconfigPath ?? "";
   if (cluster) {
     console.log(`up:local: started kube-apiserver ${cluster.version} at ${cluster.server}`);
-    await prepareForLocalStack(adminApi(cluster));
+    await prepareForLocalStack(new KubeApi(cluster));
   } else {
     console.log(`up:local: using the control plane already running at ${running?.server}`);
   }

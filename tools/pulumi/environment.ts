@@ -9,7 +9,8 @@ import { existsSync, mkdirSync } from "node:fs";
 import { delimiter } from "node:path";
 import { pathToFileURL } from "node:url";
 import { LOCAL_BACKEND_DIR, PULUMI_HOME } from "./layout";
-import { binaryPath, cliTool, toolDir } from "./tools";
+import { binaryPath, toolDir } from "../go/cache";
+import { pulumiCliTool as cliTool } from "../go/pulumi/tool";
 
 /**
  * The local stack's passphrase when the caller sets none. It protects nothing real: the local
@@ -48,7 +49,7 @@ export function pulumiCliPath(): string {
   const cli = binaryPath(cliTool);
   if (!existsSync(cli)) {
     throw new Error(
-      `the Pulumi CLI ${cliTool.version} is not built (${cli} is missing); run \`npx tsx tools/pulumi/build.ts\``,
+      `the Pulumi CLI ${cliTool.version} is not built (${cli} is missing); run \`npm run tools:build -- pulumi-engine\``,
     );
   }
   return cli;

@@ -9,7 +9,9 @@ import { join, relative } from "node:path";
 import { promisify } from "node:util";
 import { pulumiEnvironment } from "./environment";
 import { PULUMI_HOME, REPO_ROOT } from "./layout";
-import { binaryPath, cliTool, type GoTool } from "./tools";
+import { binaryPath } from "../go/cache";
+import type { GoTool } from "../go/goTool";
+import { pulumiCliTool as cliTool } from "../go/pulumi/tool";
 
 const run = promisify(execFile);
 

@@ -3,6 +3,7 @@
  * refer to comes first, custom resources come after every CRD. Within a step, an object follows
  * the objects the program made it depend on, then kind, namespace and name keep it stable.
  */
+import { apiGroupOf, isBuiltInGroup } from "../kube/manifest";
 
 /** Apply steps, in order. Each built-in kind the program makes must appear in exactly one. */
 const STEPS: readonly (readonly string[])[] = [
@@ -17,21 +18,6 @@ const STEPS: readonly (readonly string[])[] = [
 
 /** The step of objects served by a CRD rather than by Kubernetes itself. */
 export const CUSTOM_RESOURCE_STEP = STEPS.length;
-
-/** The API group of an apiVersion: `""` for the core group (`v1`). */
-export function apiGroupOf(apiVersion: string): string {
-  const slash = apiVersion.indexOf("/");
-  return slash === -1 ? "" : apiVersion.slice(0, slash);
-}
-
-/**
- * Whether Kubernetes serves this group itself. Built-in groups are the core group, single words
- * (`apps`, `batch`, `policy`) and `*.k8s.io`; anything else (`bitnami.com`, `*.fluxcd.io`) comes
- * from a CRD.
- */
-export function isBuiltInGroup(group: string): boolean {
-  return group === "" || !group.includes(".") || group.endsWith(".k8s.io");
-}
 
 /** The apply step of an object, or an error for a built-in kind no step lists. */
 export function applyStep(apiVersion: string, kind: string): number {
@@ -105,7 +91,8 @@ export function applyOrder<T extends Orderable>(objects: readonly T[]): T[] {
     .map(({ object }) => object);
 }
 
-const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+/** Plain code-unit order, the same in every locale. */
+export const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 function describe(object: Orderable): string {
   return `${object.kind} ${object.namespace ? `${object.namespace}/` : ""}${object.name}`;

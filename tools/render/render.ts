@@ -1,40 +1,20 @@
 /**
- * Renders a stack offline: runs the program under the unit tests' Pulumi mocks and collects
+ * Renders a stack offline: runs the program under Pulumi's mocks (tools/mocks) and collects
  * every Kubernetes object it would create, as the plain manifests the API server would get, in
  * apply order.
  *
  * Nothing real can appear in the output. Config comes from Pulumi.<stack>.yaml without its
- * `secure:` values, plus the harness's fake GitHub token and New Relic license; `github:token`
- * is always set, so a GITHUB_TOKEN in the environment is never read. Keys and certificates come
- * from the mocked tls provider (FAKE in test/harness.ts), and assertFakeKeyMaterial refuses any
+ * `secure:` values, plus the fake GitHub token and New Relic license (FAKE_SECRETS);
+ * `github:token` is always set, so a GITHUB_TOKEN in the environment is never read. Keys and
+ * certificates come from the mocked tls provider (FAKE), and assertFakeKeyMaterial refuses any
  * other PEM block, in case a new resource ever produced one.
  */
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import {
-  FAKE,
-  type Recorded,
-  REPO_ROOT,
-  runIndex,
-  stackFileConfig,
-  startMockRun,
-  TEST_GITHUB_TOKEN,
-  TEST_LICENSE_KEY,
-} from "../../test/harness";
-import { toManifest } from "../../test/manifest";
-import { applyOrder, applyStep } from "./order";
-
-/** A Kubernetes object as the API server gets it. */
-export interface Manifest {
-  readonly apiVersion: string;
-  readonly kind: string;
-  readonly metadata: {
-    readonly name: string;
-    readonly namespace?: string;
-    readonly [field: string]: unknown;
-  };
-  readonly [field: string]: unknown;
-}
+import type { Manifest } from "../kube/manifest";
+import { FAKE, FAKE_SECRETS } from "../mocks/fakes";
+import type { Recorded } from "../mocks/runtime";
+import { runStack } from "../mocks/stack";
+import { toManifest } from "./manifest";
+import { applyOrder, applyStep, compareText } from "./order";
 
 export interface RenderedObject {
   readonly manifest: Manifest;
@@ -58,54 +38,19 @@ export interface Rendering {
   readonly skipped: SkippedResource[];
 }
 
-/** Stack config values that are secrets in a real stack; here, fakes from the harness. */
-const FAKE_SECRET_CONFIG: Record<string, string> = {
-  "github:token": TEST_GITHUB_TOKEN,
-  "k8s-flux:newrelicLicenseKey": TEST_LICENSE_KEY,
-};
-
 /** Key material the mocks hand out; the only PEM blocks a rendering may hold. */
 const FAKE_PEM_BLOCKS = new Set([FAKE.privateKeyPem.trim(), FAKE.certPem.trim()]);
-
-/** Thrown for a stack this checkout has no Pulumi.<stack>.yaml for. */
-export class UnknownStackError extends Error {}
-
-// Pulumi's mock runtime is one per process, so renderings take turns.
-let previous: Promise<unknown> = Promise.resolve();
 
 /**
  * Evaluates index.ts's program for a stack under mocks and returns its Kubernetes objects.
  * `settings` replaces whole `k8s-flux:` settings of the stack file (for generated stacks).
  */
-export function renderStack(
+export async function renderStack(
   stack: string,
   settings: Record<string, unknown> = {},
 ): Promise<Rendering> {
-  const next = previous.then(
-    () => renderNow(stack, settings),
-    () => renderNow(stack, settings),
-  );
-  previous = next;
-  return next;
-}
-
-async function renderNow(stack: string, settings: Record<string, unknown>): Promise<Rendering> {
-  if (!/^[A-Za-z0-9_.-]+$/.test(stack) || !existsSync(join(REPO_ROOT, `Pulumi.${stack}.yaml`))) {
-    throw new UnknownStackError(
-      `no stack file Pulumi.${stack}.yaml in ${REPO_ROOT}; name a stack that has one (dev, prod)`,
-    );
-  }
-  const overrides = Object.fromEntries(
-    Object.entries(settings).map(([key, value]) => [`k8s-flux:${key}`, JSON.stringify(value)]),
-  );
-  const run = await startMockRun(
-    stack,
-    { ...stackFileConfig(stack), ...overrides, ...FAKE_SECRET_CONFIG },
-    Object.keys(FAKE_SECRET_CONFIG),
-  );
   // index.ts itself, run the way `pulumi up` runs it, so the rendering is the real program's.
-  await runIndex();
-  await run.settle();
+  const { run } = await runStack(stack, { settings, secrets: FAKE_SECRETS });
   if (run.k8sObjects().length === 0) {
     throw new Error(`stack ${stack}: the program registered no Kubernetes objects under mocks`);
   }
@@ -140,11 +85,13 @@ function toOrderable(resource: Recorded) {
 
 /**
  * Kubernetes resources that are not objects: Helm charts and releases, whose objects come from
- * an upstream chart that is fetched and rendered only at deploy time.
+ * an upstream chart that is fetched and rendered only at deploy time. By name, so the list does
+ * not depend on the order in which the program happened to register them.
  */
 function skippedResources(resources: readonly Recorded[]): SkippedResource[] {
   return resources
     .filter((r) => r.type.startsWith("kubernetes:") && !r.inputs["kind"])
+    .sort((a, b) => compareText(a.name, b.name))
     .map((r) => ({
       type: r.type,
       resourceName: r.name,

@@ -7,9 +7,10 @@ import { spawnSync } from "node:child_process";
 import { X509Certificate, type KeyObject } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { STACK_OUTPUTS } from "../../stacks/names";
 import { InputError, fileProblem } from "./errors";
 
-export const STACK_OUTPUT = "sealedSecretsCert";
+export const STACK_OUTPUT = STACK_OUTPUTS.sealedSecretsCert;
 
 /** The Pulumi project whose stacks --stack names. */
 const PROJECT_DIR = join(__dirname, "..", "..");

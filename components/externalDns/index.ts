@@ -1,0 +1,251 @@
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { argumentError } from "../shared/errors";
+import {
+  irsaTrustPolicy,
+  kube2iamTrustPolicy,
+  type PolicyDocument,
+  podIdentityTrustPolicy,
+} from "../shared/iamTrust";
+import { externalDnsDefaults, type ExternalDnsPolicy } from "./defaults";
+import { oidcIssuerOf, route53Policy } from "./iam";
+import { type ExternalDnsIdentity, type RoleTrust, roleTrust } from "./identity";
+
+/** The trust of a role this component creates; a role managed elsewhere brings its own. */
+type TrustToWrite = Exclude<RoleTrust, { readonly principal: "managed elsewhere" }>;
+import {
+  EXTERNAL_DNS_SERVICE_ACCOUNT,
+  externalDnsArgs,
+  externalDnsClusterRole,
+  externalDnsClusterRoleBinding,
+  externalDnsDeployment,
+  externalDnsNamespace,
+  externalDnsServiceAccount,
+} from "./manifests";
+
+export interface ExternalDnsArgs {
+  /** Written into every TXT ownership record; use the cluster's name so clusters never fight. */
+  readonly txtOwnerId: pulumi.Input<string>;
+  /** Domains External DNS may manage. Defaults to none listed: every domain the zones hold. */
+  readonly domainFilters?: readonly pulumi.Input<string>[];
+  /**
+   * Route53 zone ids External DNS may change. Defaults to none listed: every zone in the
+   * account, with a warning.
+   */
+  readonly hostedZoneIds?: readonly pulumi.Input<string>[];
+  /** `upsert-only` (the default) never deletes records; `sync` also deletes the ones it owns. */
+  readonly policy?: ExternalDnsPolicy;
+  /** Defaults to `{ mode: "irsa" }`. */
+  readonly identity?: ExternalDnsIdentity;
+  /** Annotation prefix to read hostnames from. Defaults to the upstream default. */
+  readonly annotationPrefix?: string;
+  /** Also read the `external-dns.alpha.kubernetes.io/` annotations older releases used. */
+  readonly legacyAnnotations?: boolean;
+  /** Defaults to `external-dns`, created by this component. */
+  readonly namespace?: string;
+  /**
+   * An IAM role managed elsewhere (its trust and Route53 policy included). Given, no IAM role,
+   * policy or OIDC lookup is made; the identity mode still decides how the pod assumes it.
+   */
+  readonly roleArn?: pulumi.Input<string>;
+  /** Whether `pulumi up` waits for the controller to roll out. Defaults to true. */
+  readonly waitForReadiness?: boolean;
+}
+
+/**
+ * External DNS for Route53: its IAM role (scoped to the configured zones), the identity wiring
+ * for IRSA, EKS Pod Identity or kube2iam, and the controller with read-only cluster access.
+ */
+export class ExternalDns extends pulumi.ComponentResource {
+  /** The IAM role the controller runs as: created here unless `roleArn` was given. */
+  public readonly roleArn: pulumi.Output<string>;
+  /** The namespace the controller runs in, once it exists. */
+  public readonly namespace: pulumi.Output<string>;
+
+  constructor(name: string, args: ExternalDnsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("k8s-flux:externalDns:ExternalDns", name, {}, opts);
+    const label = `ExternalDns ${name}`;
+    const identity: ExternalDnsIdentity = args.identity ?? { mode: externalDnsDefaults.identity };
+    const settled = roleTrust(identity, args.roleArn);
+    if (!("trust" in settled)) {
+      throw argumentError(this, label, settled.argument, settled.problem);
+    }
+
+    const namespaceName = args.namespace ?? externalDnsDefaults.namespace;
+    const hostedZoneIds = args.hostedZoneIds ?? externalDnsDefaults.hostedZoneIds;
+    const trust = settled.trust;
+    const roleAccess =
+      trust.principal === "managed elsewhere"
+        ? { roleArn: pulumi.output(trust.roleArn), dependencies: [] }
+        : this.createRole(name, { ...args, hostedZoneIds }, trust, namespaceName);
+    this.roleArn = roleAccess.roleArn;
+
+    // EKS injects Pod Identity credentials only into pods created after the association exists.
+    const podIdentityAssociation =
+      identity.mode === "pod-identity"
+        ? new aws.eks.PodIdentityAssociation(
+            `${name}-pod-identity`,
+            {
+              clusterName: identity.eksClusterName,
+              namespace: namespaceName,
+              serviceAccount: EXTERNAL_DNS_SERVICE_ACCOUNT,
+              roleArn: this.roleArn,
+            },
+            { parent: this },
+          )
+        : undefined;
+
+    const namespace = new k8s.core.v1.Namespace(
+      `${name}-namespace`,
+      externalDnsNamespace(namespaceName),
+      { parent: this },
+    );
+    this.namespace = namespace.metadata.name;
+    const serviceAccount = new k8s.core.v1.ServiceAccount(
+      `${name}-serviceaccount`,
+      externalDnsServiceAccount({
+        namespace: this.namespace,
+        identity: identity.mode,
+        roleArn: this.roleArn,
+      }),
+      { parent: this },
+    );
+    const clusterRole = new k8s.rbac.v1.ClusterRole(
+      `${name}-clusterrole`,
+      externalDnsClusterRole(),
+      { parent: this },
+    );
+    const binding = new k8s.rbac.v1.ClusterRoleBinding(
+      `${name}-clusterrolebinding`,
+      externalDnsClusterRoleBinding({
+        roleName: clusterRole.metadata.name,
+        serviceAccount: { name: serviceAccount.metadata.name, namespace: namespaceName },
+      }),
+      { parent: this },
+    );
+
+    const controllerArgs = pulumi
+      .all([
+        pulumi.output(args.txtOwnerId),
+        pulumi.all([...(args.domainFilters ?? externalDnsDefaults.domainFilters)]),
+        pulumi.all([...hostedZoneIds]),
+      ])
+      .apply(([txtOwnerId, domainFilters, zones]) =>
+        externalDnsArgs({
+          txtOwnerId,
+          policy: args.policy ?? externalDnsDefaults.policy,
+          domainFilters,
+          hostedZoneIds: zones,
+          ...(args.annotationPrefix ? { annotationPrefix: args.annotationPrefix } : {}),
+          legacyAnnotations: args.legacyAnnotations ?? externalDnsDefaults.legacyAnnotations,
+        }),
+      );
+    new k8s.apps.v1.Deployment(
+      `${name}-deployment`,
+      externalDnsDeployment({
+        namespace: namespaceName,
+        serviceAccountName: serviceAccount.metadata.name,
+        identity: identity.mode,
+        roleArn: this.roleArn,
+        args: controllerArgs,
+        waitForReadiness: args.waitForReadiness ?? externalDnsDefaults.waitForReadiness,
+      }),
+      {
+        parent: this,
+        // Start the controller only once it can read the cluster and its role can act on Route53.
+        dependsOn: [
+          binding,
+          ...roleAccess.dependencies,
+          ...(podIdentityAssociation ? [podIdentityAssociation] : []),
+        ],
+      },
+    );
+
+    this.registerOutputs({ roleArn: this.roleArn, namespace: this.namespace });
+  }
+
+  /** The role and its Route53 policy, trusted by the identity mode's principal. */
+  private createRole(
+    name: string,
+    args: ExternalDnsArgs & { readonly hostedZoneIds: readonly pulumi.Input<string>[] },
+    trust: TrustToWrite,
+    namespace: string,
+  ): { roleArn: pulumi.Output<string>; dependencies: pulumi.Resource[] } {
+    const trustPolicy = this.trustPolicy(name, trust, namespace);
+    if (args.hostedZoneIds.length === 0) {
+      pulumi.log.warn(
+        "External DNS may change records in every Route53 hosted zone of the account, because hostedZoneIds is empty; list the zones to scope it.",
+        this,
+      );
+    }
+
+    const partition = aws.getPartitionOutput({}, { parent: this }).partition;
+    const role = new aws.iam.Role(
+      `${name}-role`,
+      {
+        description: pulumi.interpolate`External DNS for cluster ${args.txtOwnerId} (managed by k8s-flux)`,
+        assumeRolePolicy: trustPolicy.apply((document) => JSON.stringify(document)),
+        tags: { "k8s-flux/cluster": args.txtOwnerId, "k8s-flux/component": "external-dns" },
+      },
+      { parent: this },
+    );
+    const rolePolicy = new aws.iam.RolePolicy(
+      `${name}-route53`,
+      {
+        role: role.name,
+        policy: pulumi
+          .all([partition, pulumi.all([...args.hostedZoneIds])])
+          .apply(([p, zones]) => JSON.stringify(route53Policy(zones, p))),
+      },
+      { parent: this },
+    );
+    return { roleArn: role.arn, dependencies: [rolePolicy] };
+  }
+
+  /** The role's trust policy; ARNs known only once other resources exist are checked then. */
+  private trustPolicy(
+    name: string,
+    trust: TrustToWrite,
+    namespace: string,
+  ): pulumi.Output<PolicyDocument> {
+    const irsa = (oidcProviderArn: string) =>
+      irsaTrustPolicy({
+        oidcProviderArn,
+        namespace,
+        serviceAccountName: EXTERNAL_DNS_SERVICE_ACCOUNT,
+      });
+    switch (trust.principal) {
+      case "pod identity":
+        return pulumi.output(podIdentityTrustPolicy());
+      case "node role":
+        return pulumi.output(trust.nodeRoleArn).apply(kube2iamTrustPolicy);
+      case "OIDC provider":
+        return pulumi.output(trust.oidcProviderArn).apply(irsa);
+      case "OIDC provider of the cluster":
+        return this.lookUpOidcProviderArn(name, trust.eksClusterName).apply(irsa);
+    }
+  }
+
+  /** Finds the IAM OIDC provider registered for an EKS cluster's issuer. */
+  private lookUpOidcProviderArn(
+    name: string,
+    eksClusterName: pulumi.Input<string>,
+  ): pulumi.Output<string> {
+    const cluster = aws.eks.getClusterOutput({ name: eksClusterName }, { parent: this });
+    const issuer = pulumi
+      .all([pulumi.output(eksClusterName), cluster.identities])
+      .apply(([clusterName, identities]) => {
+        const url = oidcIssuerOf(identities);
+        if (url === undefined) {
+          throw new pulumi.ResourceError(
+            `ExternalDns ${name}: EKS cluster ${clusterName} has no OIDC issuer; associate an IAM OIDC provider with it, give identity.oidcProviderArn, or use identity mode pod-identity`,
+            this,
+            true,
+          );
+        }
+        return url;
+      });
+    return aws.iam.getOpenIdConnectProviderOutput({ url: issuer }, { parent: this }).arn;
+  }
+}

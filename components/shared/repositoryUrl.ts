@@ -1,0 +1,99 @@
+import type { GitRepositoryLocation } from "./gitSource";
+
+const GITHUB_HOST = "github.com";
+const SCP_LIKE = /^(?<user>[A-Za-z0-9._-]+)@(?<host>[A-Za-z0-9.-]+):(?<path>[^/].*)$/;
+const SSH_URL =
+  /^ssh:\/\/(?:(?<user>[A-Za-z0-9._-]+)@)?(?<host>[A-Za-z0-9.-]+)(?::(?<port>[0-9]{1,5}))?\/(?<path>.+)$/;
+/** GitHub account (user and organization) names: at most 39 characters. */
+// Looser than GitHub's sign-up rule (single inner hyphens): older accounts keep names that
+// rule would now refuse, and refusing a real owner would leave its stack with no way forward.
+const GITHUB_OWNER = /^(?=.{1,39}$)[A-Za-z0-9][A-Za-z0-9-]*$/;
+const GITHUB_REPOSITORY = /^[A-Za-z0-9._-]{1,100}$/;
+const GITHUB_FORM =
+  "expected git@github.com:<owner>/<repo>.git, such as git@github.com:acme/k8s-flux.git";
+
+export type ParsedRepositoryUrl =
+  | { readonly ok: true; readonly location: GitRepositoryLocation }
+  | { readonly ok: false; readonly reason: string };
+
+/** The two accepted spellings, for messages. */
+export const SSH_URL_EXAMPLES =
+  "git@github.com:owner/repo.git or ssh://git@github.com/owner/repo.git";
+const EXPECTED_FORMS = `expected an SSH URL such as ${SSH_URL_EXAMPLES}`;
+
+/**
+ * Accepts the two SSH spellings people paste (`git@host:owner/repo.git` and
+ * `ssh://git@host[:port]/owner/repo.git`) and returns the `ssh://` form Flux requires.
+ */
+export function parseRepositoryUrl(url: string): ParsedRepositoryUrl {
+  const trimmed = url.trim();
+  const match = SSH_URL.exec(trimmed) ?? (trimmed.includes("://") ? null : SCP_LIKE.exec(trimmed));
+  if (!match?.groups) {
+    return { ok: false, reason: `${JSON.stringify(url)} is not an SSH URL; ${EXPECTED_FORMS}` };
+  }
+  const { user = "git", host: rawHost = "", port: rawPort, path: rawPath = "" } = match.groups;
+  const host = rawHost.toLowerCase();
+  const port = rawPort === undefined ? undefined : Number(rawPort);
+  if (port !== undefined && (port < 1 || port > 65535)) {
+    return {
+      ok: false,
+      reason: `${JSON.stringify(url)} has port ${rawPort}; expected a port from 1 to 65535`,
+    };
+  }
+  const path = rawPath.replace(/\/+$/, "");
+  if (path === "" || path.split("/").some((segment) => segment === "" || segment === "..")) {
+    return {
+      ok: false,
+      reason: `${JSON.stringify(url)} has no usable repository path; ${EXPECTED_FORMS}`,
+    };
+  }
+  const hostAndPort = port === undefined || port === 22 ? host : `${host}:${port}`;
+  const sshUrl = `ssh://${user}@${hostAndPort}/${path}`;
+  const base = { original: url, sshUrl, host, ...(port && port !== 22 ? { port } : {}) };
+
+  if (host !== GITHUB_HOST) {
+    return { ok: true, location: base };
+  }
+  const segments = path.split("/");
+  const owner = segments[0] ?? "";
+  const name = (segments[1] ?? "").replace(/\.git$/, "");
+  const problem = gitHubPathProblem(segments, owner, name);
+  if (problem !== undefined) {
+    return { ok: false, reason: `${JSON.stringify(url)} ${problem}` };
+  }
+  if (user !== "git") {
+    return {
+      ok: false,
+      reason: `${JSON.stringify(url)} uses SSH user "${user}"; github.com only accepts "git"`,
+    };
+  }
+  return {
+    ok: true,
+    location: {
+      ...base,
+      sshUrl: `ssh://git@${hostAndPort}/${owner}/${name}.git`,
+      github: { owner, name },
+    },
+  };
+}
+
+/** Why a github.com path cannot name a repository, or undefined when it can. */
+function gitHubPathProblem(
+  segments: readonly string[],
+  owner: string,
+  name: string,
+): string | undefined {
+  if (segments.length !== 2) {
+    return `has path ${JSON.stringify(segments.join("/"))}, but GitHub repository paths are exactly <owner>/<repo>; ${GITHUB_FORM}`;
+  }
+  if (!GITHUB_OWNER.test(owner)) {
+    return `has owner ${JSON.stringify(owner)}, which is not a GitHub account name; expected up to 39 letters, digits and hyphens, starting with a letter or digit, such as acme-corp`;
+  }
+  if (name === "") {
+    return `has an empty repository name; ${GITHUB_FORM}`;
+  }
+  if (!GITHUB_REPOSITORY.test(name) || name === "." || name === "..") {
+    return `has repository name ${JSON.stringify(name)}, which is not a GitHub repository name; expected letters, digits, ".", "_" and "-", such as k8s-flux`;
+  }
+  return undefined;
+}

@@ -1,0 +1,196 @@
+/**
+ * The Flux Operator built from the proxy, run by the process runner from the Deployment its chart
+ * would make, against a real control plane: it starts with the chart's args and env plus the
+ * listed substitutions, and installs Flux from the manifests bundled in its module. Needs the
+ * control plane's binaries and the operator's (`npm run tools:build -- control-plane gitops`).
+ */
+import { accessSync, constants, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseAllDocuments } from "yaml";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startControlPlane, type ControlPlane } from "../../tools/control-plane/controlPlane";
+import {
+  fluxOperatorDeployment,
+  fluxOperatorModuleDir,
+  fluxOperatorWorkload,
+  OPERATOR_NAME,
+  OPERATOR_NAMESPACE,
+} from "../../tools/gitops/fluxOperator/runConfig";
+import { ProcessRunner } from "../../tools/gitops/runner/runner";
+import { KubeApi } from "../../tools/kube/api";
+import { applyInOrder, formatRejection } from "../../tools/kube/apply";
+import type { Manifest } from "../../tools/kube/manifest";
+import { get } from "../../tools/kube/http";
+
+let controlPlane: ControlPlane;
+let api: KubeApi;
+let runner: ProcessRunner;
+let root: string;
+let moduleDir: string;
+
+async function applyAll(manifests: readonly Manifest[]): Promise<void> {
+  const result = await applyInOrder(api, manifests);
+  expect(result.rejections.map(formatRejection)).toEqual([]);
+}
+
+async function poll<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  timeoutMs = 120_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await runner.sync();
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+beforeAll(async () => {
+  moduleDir = await fluxOperatorModuleDir();
+  const workload = fluxOperatorWorkload(moduleDir);
+  try {
+    accessSync(workload.binary, constants.X_OK);
+  } catch {
+    throw new Error(`${workload.binary} is not built; run \`npm run tools:build -- gitops\``);
+  }
+  controlPlane = await startControlPlane();
+  api = new KubeApi(controlPlane);
+  root = mkdtempSync(join(tmpdir(), "flux-operator-spec-"));
+
+  const crdDir = join(moduleDir, "config", "crd", "bases");
+  const crds = readdirSync(crdDir).flatMap((file) =>
+    parseAllDocuments(readFileSync(join(crdDir, file), "utf8")).map(
+      (document) => document.toJSON() as Manifest,
+    ),
+  );
+  await applyAll([
+    ...crds,
+    { apiVersion: "v1", kind: "Namespace", metadata: { name: OPERATOR_NAMESPACE } },
+    {
+      apiVersion: "v1",
+      kind: "ServiceAccount",
+      metadata: { name: OPERATOR_NAME, namespace: OPERATOR_NAMESPACE },
+    },
+    // The chart's templates/admin-clusterrole.yaml: the operator's account is cluster-admin.
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRoleBinding",
+      metadata: { name: OPERATOR_NAME },
+      roleRef: {
+        apiGroup: "rbac.authorization.k8s.io",
+        kind: "ClusterRole",
+        name: "cluster-admin",
+      },
+      subjects: [{ kind: "ServiceAccount", name: OPERATOR_NAME, namespace: OPERATOR_NAMESPACE }],
+    },
+    { ...fluxOperatorDeployment({ multitenancy: { enabled: true }, webEnabled: false }) },
+  ]);
+  runner = await ProcessRunner.start({
+    kubeconfigPath: controlPlane.kubeconfigPath,
+    stateDir: join(root, "runner"),
+    workloads: [workload],
+    intervalMs: 60_000,
+  });
+}, 300_000);
+
+afterAll(async () => {
+  await runner?.stop();
+  await controlPlane?.stop();
+  if (root) rmSync(root, { recursive: true, force: true });
+});
+
+const operatorReport = () =>
+  runner
+    .report()
+    .find((report) => report.namespace === OPERATOR_NAMESPACE && report.name === OPERATOR_NAME);
+
+describe("the Flux Operator run by the process runner", () => {
+  it("starts with the chart's args and env plus the local substitutions, and becomes ready", async () => {
+    const report = operatorReport();
+    expect(report, JSON.stringify(runner.report())).toMatchObject({ state: "running" });
+    const pid = report?.pid as number;
+    const args = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").slice(1, -1);
+    const stateDir = join(root, "runner", OPERATOR_NAMESPACE, OPERATOR_NAME);
+    expect(args).toEqual([
+      "--log-level=info",
+      "--default-service-account=flux-operator",
+      "--enable-leader-election=false",
+      expect.stringMatching(/^--metrics-addr=127\.0\.0\.1:\d+$/),
+      expect.stringMatching(/^--health-addr=127\.0\.0\.1:\d+$/),
+      `--storage-path=${stateDir}/image/data`,
+    ]);
+    const env = Object.fromEntries(
+      readFileSync(`/proc/${pid}/environ`, "utf8")
+        .split("\0")
+        .filter(Boolean)
+        .map((entry) => [entry.slice(0, entry.indexOf("=")), entry.slice(entry.indexOf("=") + 1)]),
+    );
+    expect(env).toMatchObject({
+      RUNTIME_NAMESPACE: OPERATOR_NAMESPACE,
+      REPORTING_INTERVAL: "5m",
+      WEB_SERVER_PORT: "0",
+      GODEBUG: "fips140=on",
+      KUBECONFIG: `${stateDir}/kubeconfig`,
+    });
+    const health = (args.find((arg) => arg.startsWith("--health-addr=")) ?? "").split("=")[1];
+    await poll("the operator's /readyz", async () => {
+      const response = await get(`http://${health}/readyz`).catch(() => undefined);
+      return response?.status === 200 ? true : undefined;
+    });
+  });
+
+  it("installs Flux for a multitenant FluxInstance from the manifests in its module", async () => {
+    await applyAll([
+      {
+        apiVersion: "fluxcd.controlplane.io/v1",
+        kind: "FluxInstance",
+        metadata: { name: "flux", namespace: OPERATOR_NAMESPACE },
+        spec: {
+          distribution: { version: "2.9.x", registry: "ghcr.io/fluxcd" },
+          components: ["source-controller", "kustomize-controller"],
+          cluster: { multitenant: true, networkPolicy: false },
+          wait: false,
+        },
+      },
+    ]);
+    const ready = await poll("FluxInstance flux to be Ready", async () => {
+      const response = await api.get(
+        `/apis/fluxcd.controlplane.io/v1/namespaces/${OPERATOR_NAMESPACE}/fluxinstances/flux`,
+      );
+      const conditions =
+        (
+          response.body as {
+            status?: { conditions?: { type: string; status: string; message: string }[] };
+          }
+        ).status?.conditions ?? [];
+      return conditions.find(
+        (condition) => condition.type === "Ready" && condition.status === "True",
+      );
+    });
+    expect(ready.message).toMatch(/Reconciliation finished/);
+
+    const kustomize = await api.get(
+      `/apis/apps/v1/namespaces/${OPERATOR_NAMESPACE}/deployments/kustomize-controller`,
+    );
+    const args = (
+      kustomize.body as { spec: { template: { spec: { containers: { args: string[] }[] } } } }
+    ).spec.template.spec.containers[0]?.args;
+    expect(args).toEqual(
+      expect.arrayContaining(["--no-cross-namespace-refs=true", "--no-remote-bases=true"]),
+    );
+
+    await runner.sync();
+    expect(
+      runner
+        .report()
+        .find(
+          (report) =>
+            report.namespace === OPERATOR_NAMESPACE && report.name === "source-controller",
+        ),
+    ).toMatchObject({ state: "not run" });
+  });
+});

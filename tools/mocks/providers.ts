@@ -1,0 +1,54 @@
+/**
+ * What the mocked providers answer: the state a created resource gets beyond its inputs, and
+ * the results of the invokes (data-source lookups) the program makes.
+ */
+import { FAKE } from "./fakes";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Inputs = Record<string, any>;
+
+/** The state the engine would get back for a new resource of this type. */
+export function mockState(type: string, name: string, inputs: Inputs, lastOutputs: Inputs): Inputs {
+  switch (type) {
+    case "pulumi:pulumi:StackReference":
+      return { ...inputs, outputs: lastOutputs, secretOutputNames: [] };
+    case "tls:index/privateKey:PrivateKey":
+      return {
+        ...inputs,
+        privateKeyPem: FAKE.privateKeyPem,
+        privateKeyOpenssh: FAKE.privateKeyPem,
+        publicKeyOpenssh: FAKE.publicKeyOpenssh(name),
+      };
+    case "tls:index/selfSignedCert:SelfSignedCert":
+      return { ...inputs, certPem: FAKE.certPem };
+    case "aws:iam/role:Role":
+      return {
+        ...inputs,
+        name: `${name}-1234567`,
+        arn: `arn:aws:iam::123456789012:role/${name}-1234567`,
+      };
+    default:
+      return inputs;
+  }
+}
+
+/** The answer to an invoke; one the program has no business making is an error. */
+export function mockCall(token: string): Inputs {
+  switch (token) {
+    case "aws:index/getPartition:getPartition":
+      return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
+    case "aws:index/getCallerIdentity:getCallerIdentity":
+      return {
+        accountId: FAKE.accountId,
+        arn: FAKE.callerArn,
+        userId: "AIDAFAKEDEPLOYER",
+        id: FAKE.accountId,
+      };
+    case "aws:eks/getCluster:getCluster":
+      return { identities: [{ oidcs: [{ issuer: FAKE.oidcIssuer }] }] };
+    case "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider":
+      return { arn: FAKE.oidcProviderArn, url: FAKE.oidcIssuer.replace("https://", "") };
+    default:
+      throw new Error(`unexpected invoke ${token} under mocks`);
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * The whole program (index.ts) for one stack under mocks, as `pulumi up` would run it: the
+ * stack file's config, secrets given here instead of its `secure:` values, settings replaced as
+ * asked, and the outputs the last update left. For the unit tests and the offline rendering.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { CONFIG_NAMESPACE } from "../../stacks/names";
+import { FAKE_SECRETS } from "./fakes";
+import { type MockRun, type MockRunOptions, startMockRun } from "./runtime";
+
+/** The project's directory, where index.ts and the Pulumi.<stack>.yaml files are. */
+export const REPO_ROOT = join(__dirname, "..", "..");
+
+/** Thrown for a stack this checkout has no Pulumi.<stack>.yaml for. */
+export class UnknownStackError extends Error {}
+
+/**
+ * Reads Pulumi.<stack>.yaml into the flat map the runtime uses: structured values as JSON,
+ * like the CLI passes them. Values written as `secure:` cannot be decrypted here and are left
+ * out; runs are given the secrets they need explicitly.
+ */
+export function stackFileConfig(stack: string): Record<string, string> {
+  const path = join(REPO_ROOT, `Pulumi.${stack}.yaml`);
+  if (!/^[A-Za-z0-9_.-]+$/.test(stack) || !existsSync(path)) {
+    throw new UnknownStackError(
+      `no stack file Pulumi.${stack}.yaml in ${REPO_ROOT}; name a stack that has one (dev, prod)`,
+    );
+  }
+  const file = parse(readFileSync(path, "utf8")) as { config?: Record<string, unknown> };
+  const config: Record<string, string> = {};
+  for (const [key, value] of Object.entries(file.config ?? {})) {
+    if (value !== null && typeof value === "object" && "secure" in value) continue;
+    config[key] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  return config;
+}
+
+/** Runs index.ts as `pulumi up` does: loads it, then awaits the function it exports. */
+export async function runIndex(): Promise<Record<string, unknown>> {
+  const loaded = (await import("../../index")) as unknown as { default?: unknown };
+  const program = typeof loaded.default === "function" ? loaded.default : loaded;
+  if (typeof program !== "function") throw new Error("index.ts exports no program function");
+  return (await program()) as Record<string, unknown>;
+}
+
+export interface StackOptions extends MockRunOptions {
+  /** Whole `k8s-flux:` settings that replace the stack file's, by key: `{ applications: [...] }`. */
+  readonly settings?: Readonly<Record<string, unknown>>;
+  /** Secret config by full key. Default FAKE_SECRETS; `{}` runs the stack without any. */
+  readonly secrets?: Readonly<Record<string, string>>;
+}
+
+export interface StackRun {
+  readonly run: MockRun;
+  /** What the program returned: the stack's outputs, still as Outputs. */
+  readonly outputs: Record<string, unknown>;
+}
+
+/** Installs mocks with the stack's config; runIndex() then runs the program under them. */
+export function mockStack(stack: string, options: StackOptions = {}): Promise<MockRun> {
+  const secrets = options.secrets ?? FAKE_SECRETS;
+  const settings = Object.fromEntries(
+    Object.entries(options.settings ?? {}).map(([key, value]) => [
+      `${CONFIG_NAMESPACE}:${key}`,
+      JSON.stringify(value),
+    ]),
+  );
+  return startMockRun(
+    stack,
+    { ...stackFileConfig(stack), ...settings, ...secrets },
+    Object.keys(secrets),
+    {
+      ...(options.lastOutputs ? { lastOutputs: options.lastOutputs } : {}),
+      ...(options.providerState ? { providerState: options.providerState } : {}),
+    },
+  );
+}
+
+// Pulumi's mock runtime is one per process, so runs take turns.
+let previous: Promise<unknown> = Promise.resolve();
+
+/**
+ * Runs the whole program for `stack` under fresh mocks and returns every registration and the
+ * outputs, once no registration is in flight. A program that throws (bad config) rejects with
+ * its error.
+ */
+export function runStack(stack: string, options: StackOptions = {}): Promise<StackRun> {
+  const runNow = async (): Promise<StackRun> => {
+    const run = await mockStack(stack, options);
+    const outputs = await runIndex();
+    await run.settle();
+    return { run, outputs };
+  };
+  const next = previous.then(runNow, runNow);
+  previous = next;
+  return next;
+}
