@@ -242,6 +242,8 @@ describe("DeployKey on a GitHub repository", () => {
     for (const overrides of [
       { repository: "https://github.com/acme/payments-flux" },
       { repository: GITLAB_REPOSITORY, knownHosts: undefined },
+      // A host named like an Object property is still a host with no built-in keys.
+      { repository: "ssh://git@constructor/platform/payments-flux.git", knownHosts: undefined },
       { generation: 0 },
     ]) {
       const run = await startMockRun("test");
@@ -266,6 +268,7 @@ describe("DeployKey on a GitHub repository", () => {
     expect(refusals).toEqual([
       'DeployKey payments-deploy-key: repository "https://github.com/acme/payments-flux" is not an SSH URL; expected an SSH URL such as git@github.com:owner/repo.git or ssh://git@github.com/owner/repo.git',
       "DeployKey payments-deploy-key: knownHosts is required for ssh://git@git.example.org:2222/platform/payments-flux.git: no host keys are built in for git.example.org port 2222; expected its known_hosts lines, as printed by ssh-keyscan and checked out of band",
+      "DeployKey payments-deploy-key: knownHosts is required for ssh://git@constructor/platform/payments-flux.git: no host keys are built in for constructor; expected its known_hosts lines, as printed by ssh-keyscan and checked out of band",
       "DeployKey payments-deploy-key: generation must be a whole number from 1, not 0",
     ]);
   });

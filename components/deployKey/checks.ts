@@ -36,7 +36,10 @@ export function knownHostsFor(
   location: GitRepositoryLocation,
   given: pulumi.Input<string> | undefined,
 ): { readonly knownHosts: pulumi.Input<string> } | { readonly problem: string } {
-  const builtIn = location.port === undefined ? DEFAULT_KNOWN_HOSTS[location.host] : undefined;
+  const builtIn =
+    location.port === undefined && Object.hasOwn(DEFAULT_KNOWN_HOSTS, location.host)
+      ? DEFAULT_KNOWN_HOSTS[location.host]
+      : undefined;
   const knownHosts = given ?? builtIn;
   if (knownHosts !== undefined) return { knownHosts };
   return {

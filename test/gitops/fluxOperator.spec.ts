@@ -17,7 +17,8 @@ import {
   OPERATOR_NAME,
   OPERATOR_NAMESPACE,
 } from "../../tools/gitops/fluxOperator/runConfig";
-import { ProcessRunner } from "../../tools/gitops/runner/runner";
+import { fluxControllerWorkloads } from "../../tools/gitops/runner/localWorkloads";
+import { ProcessRunner, type WorkloadReport } from "../../tools/gitops/runner/runner";
 import { KubeApi } from "../../tools/kube/api";
 import { applyInOrder, formatRejection } from "../../tools/kube/apply";
 import type { Manifest } from "../../tools/kube/manifest";
@@ -51,11 +52,13 @@ async function poll<T>(
 
 beforeAll(async () => {
   moduleDir = await fluxOperatorModuleDir();
-  const workload = fluxOperatorWorkload(moduleDir);
-  try {
-    accessSync(workload.binary, constants.X_OK);
-  } catch {
-    throw new Error(`${workload.binary} is not built; run \`npm run tools:build -- gitops\``);
+  const workloads = [fluxOperatorWorkload(moduleDir), ...fluxControllerWorkloads()];
+  for (const workload of workloads) {
+    try {
+      accessSync(workload.binary, constants.X_OK);
+    } catch {
+      throw new Error(`${workload.binary} is not built; run \`npm run tools:build -- gitops\``);
+    }
   }
   controlPlane = await startControlPlane();
   api = new KubeApi(controlPlane);
@@ -92,7 +95,7 @@ beforeAll(async () => {
   runner = await ProcessRunner.start({
     kubeconfigPath: controlPlane.kubeconfigPath,
     stateDir: join(root, "runner"),
-    workloads: [workload],
+    workloads,
     intervalMs: 60_000,
   });
 }, 300_000);
@@ -103,14 +106,18 @@ afterAll(async () => {
   if (root) rmSync(root, { recursive: true, force: true });
 });
 
-const operatorReport = () =>
-  runner
-    .report()
-    .find((report) => report.namespace === OPERATOR_NAMESPACE && report.name === OPERATOR_NAME);
+const reportOf = (name: string): WorkloadReport | undefined =>
+  runner.report().find((report) => report.namespace === OPERATOR_NAMESPACE && report.name === name);
+
+/** The value of `--flag=` in a running process's command line. */
+function flagOf(pid: number, flag: string): string | undefined {
+  const args = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+  return args.find((arg) => arg.startsWith(`${flag}=`))?.slice(flag.length + 1);
+}
 
 describe("the Flux Operator run by the process runner", () => {
   it("starts with the chart's args and env plus the local substitutions, and becomes ready", async () => {
-    const report = operatorReport();
+    const report = reportOf(OPERATOR_NAME);
     expect(report, JSON.stringify(runner.report())).toMatchObject({ state: "running" });
     const pid = report?.pid as number;
     const args = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").slice(1, -1);
@@ -184,13 +191,29 @@ describe("the Flux Operator run by the process runner", () => {
     );
 
     await runner.sync();
-    expect(
-      runner
-        .report()
-        .find(
-          (report) =>
-            report.namespace === OPERATOR_NAMESPACE && report.name === "source-controller",
-        ),
-    ).toMatchObject({ state: "not run" });
+    expect(reportOf("helm-controller")).toBeUndefined();
+  });
+
+  it("runs source-controller and kustomize-controller as the operator applied them, until they are ready", async () => {
+    for (const name of ["source-controller", "kustomize-controller"]) {
+      const running = await poll(`${name} to run`, async () => {
+        const report = reportOf(name);
+        return report?.state === "running" ? report : undefined;
+      });
+      expect(running.reason).toMatch(
+        new RegExp(` as ServiceAccount ${OPERATOR_NAMESPACE}/${name}$`),
+      );
+      const pid = running.pid as number;
+      expect(flagOf(pid, "--no-cross-namespace-refs")).toBe("true");
+      const health = flagOf(pid, "--health-addr") ?? "";
+      await poll(`${name}'s /readyz`, async () => {
+        const response = await get(`http://${health}/readyz`).catch(() => undefined);
+        return response?.status === 200 ? true : undefined;
+      });
+    }
+    const sourcePid = reportOf("source-controller")?.pid as number;
+    const storage = flagOf(sourcePid, "--storage-adv-addr");
+    expect(storage).toBe(flagOf(sourcePid, "--storage-addr"));
+    expect(storage).toMatch(/^127\.0\.0\.1:\d+$/);
   });
 });
