@@ -9,6 +9,8 @@ export interface LastDeployment {
   readonly sealedSecretsKeys?: { active: string[]; retiring: string[] };
   /** Certificate (PEM) by sealing key name. */
   readonly sealedSecretsCertificates?: Record<string, string>;
+  /** The applications it deployed, by name: their namespaces are this stack's. */
+  readonly applications?: string[];
 }
 
 const isStringArray = (value: unknown): value is string[] =>
@@ -17,7 +19,8 @@ const isStringArray = (value: unknown): value is string[] =>
 /** Keeps only well-formed values, so a hand-edited or older state reads as "not known". */
 export function parseLastDeployment(outputs: unknown): LastDeployment {
   if (!isRecord(outputs)) return {};
-  const { sealedSecretsCert, sealedSecretsKeys, sealedSecretsCertificates } = outputs;
+  const { sealedSecretsCert, sealedSecretsKeys, sealedSecretsCertificates, applicationPublicKeys } =
+    outputs;
   const keys =
     isRecord(sealedSecretsKeys) &&
     isStringArray(sealedSecretsKeys["active"]) &&
@@ -29,10 +32,15 @@ export function parseLastDeployment(outputs: unknown): LastDeployment {
     Object.values(sealedSecretsCertificates).every((pem) => typeof pem === "string")
       ? (sealedSecretsCertificates as Record<string, string>)
       : undefined;
+  // Only names are read: each application listed has a public key, whatever form it takes.
+  const applications = isRecord(applicationPublicKeys)
+    ? Object.keys(applicationPublicKeys)
+    : undefined;
   return {
     ...(typeof sealedSecretsCert === "string" ? { sealedSecretsCert } : {}),
     ...(keys ? { sealedSecretsKeys: keys } : {}),
     ...(certificates ? { sealedSecretsCertificates: certificates } : {}),
+    ...(applications ? { applications } : {}),
   };
 }
 
@@ -49,6 +57,7 @@ export async function readLastDeployment(): Promise<LastDeployment> {
     STACK_OUTPUTS.sealedSecretsCert,
     STACK_OUTPUTS.sealedSecretsKeys,
     STACK_OUTPUTS.sealedSecretsCertificates,
+    STACK_OUTPUTS.applicationPublicKeys,
   ] as const;
   const values = await Promise.all(
     names.map(async (name) => [name, (await reference.getOutputDetails(name)).value] as const),

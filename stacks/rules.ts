@@ -15,7 +15,7 @@ import { externalDnsArnProblems } from "./awsAccounts";
 import { isRecord } from "./isRecord";
 import { knownHostsProblem } from "./knownHostsText";
 import type { IssueParams } from "./messages";
-import { GITHUB_TOKEN_KEY, LICENSE_KEY } from "./names";
+import { AWS_REGION_KEY, GITHUB_TOKEN_KEY, LICENSE_KEY } from "./names";
 import { quoted, settingKey } from "./quoting";
 import { CLUSTER_NAME, EKS_CLUSTER_NAME } from "./schema";
 import type { RawStackConfig } from "./settings";
@@ -168,6 +168,14 @@ export function checkAcrossSections(
     };
     for (const { field, message } of externalDnsArnProblems(externalDns, target)) {
       ctx.addIssue({ code: "custom", path: ["externalDns", field], message });
+    }
+    if (externalDns["identity"] === "kube2iam" && raw.awsRegion === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: [],
+        params: { key: AWS_REGION_KEY } satisfies IssueParams,
+        message: `is required when ${settingKey(["externalDns", "identity"])} is kube2iam: kube2iam gives the pod no AWS region, and External DNS has no region flag; expected the cluster's region, set with "pulumi config set ${AWS_REGION_KEY} <region>"`,
+      });
     }
   }
 

@@ -16,11 +16,12 @@ import { DEFAULT_SEALING_KEY, sealedSecretsDefaults } from "../components/sealed
 import { systemFluxDefaults } from "../components/systemFlux/defaults";
 import { parseRepositoryUrl, SSH_URL_EXAMPLES } from "../components/shared/repositoryUrl";
 import { intervalProblem } from "./durations";
+import { evenWithFieldErrors } from "./evenWithFieldErrors";
 import { isRecord } from "./isRecord";
 import { knownHostsProblem } from "./knownHostsText";
 import { LICENSE_KEY } from "./names";
 import { escapedCodePoint, firstInvisibleCharacter, quoted, settingKey } from "./quoting";
-import { repositoryAddressProblem } from "./repositoryAddress";
+import { limitRangeSetting, resourceQuotaSetting } from "./tenantResources";
 import { namespaceOwner } from "./reservedNamespaces";
 
 /**
@@ -54,13 +55,7 @@ const HOST_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])
 /** The longest application name whose `<name>-flux` namespace still fits in 63 characters. */
 const MAX_APPLICATION_NAME_LENGTH = 63 - TENANT_FLUX_NAMESPACE_SUFFIX.length;
 
-/**
- * Runs a section-wide rule even when some of the section's fields failed, on the fields that
- * parsed (failed fields hold their raw input, so rules must read them defensively).
- */
-export const evenWithFieldErrors = {
-  when: (payload: z.core.ParsePayload) => isRecord(payload.value),
-};
+export { evenWithFieldErrors };
 
 /** A custom message for a missing value; a value of the wrong type gets the generic message. */
 const whenMissing =
@@ -120,9 +115,8 @@ const repositoryUrl = z
   })
   .transform((url, ctx) => {
     const parsed = parseRepositoryUrl(url);
-    const problem = parsed.ok ? repositoryAddressProblem(url, parsed.location) : parsed.reason;
-    if (parsed.ok && problem === undefined) return parsed.location;
-    ctx.issues.push({ code: "custom", message: problem ?? "", input: url });
+    if (parsed.ok) return parsed.location;
+    ctx.issues.push({ code: "custom", message: parsed.reason, input: url });
     return z.NEVER;
   });
 
@@ -181,6 +175,8 @@ const externalDnsSchema = z
           ),
       )
       .default([...externalDnsDefaults.hostedZoneIds]),
+    /** The explicit choice to let External DNS change every zone: no hostedZoneIds then. */
+    allZones: z.boolean().default(externalDnsDefaults.allZones),
     policy: z
       .enum(externalDnsPolicies, {
         error: (issue) =>
@@ -223,15 +219,26 @@ const externalDnsSchema = z
   })
   .superRefine((dns, ctx) => {
     // Partially parsed when a field failed: read what the identity rules need as raw values.
-    const { enabled, identity, nodeRoleArn, oidcProviderArn, roleArn } = dns as Record<
-      string,
-      unknown
-    >;
-    if (enabled === false || !(externalDnsIdentities as readonly unknown[]).includes(identity)) {
-      return;
-    }
-    const mode = identity as ExternalDnsIdentityMode;
+    const { enabled, identity, nodeRoleArn, oidcProviderArn, roleArn, hostedZoneIds, allZones } =
+      dns as Record<string, unknown>;
+    if (enabled === false) return;
     const key = settingKey(["externalDns"]);
+    if (Array.isArray(hostedZoneIds) && hostedZoneIds.length === 0 && allZones === false) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["hostedZoneIds"],
+        message: `is empty, which would let External DNS change records in every Route53 hosted zone of the account; expected the ids of the zones it may change, such as [Z0123456789ABCDEFGHIJ], or ${key}.allZones set to true when every zone is intended`,
+      });
+    }
+    if (Array.isArray(hostedZoneIds) && hostedZoneIds.length > 0 && allZones === true) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["allZones"],
+        message: `is true, but ${key}.hostedZoneIds lists zones; expected one or the other`,
+      });
+    }
+    if (!(externalDnsIdentities as readonly unknown[]).includes(identity)) return;
+    const mode = identity as ExternalDnsIdentityMode;
     if (roleArn !== undefined) {
       // The role is managed elsewhere, trust policy included: nothing here would read these.
       for (const [field, value] of [
@@ -299,15 +306,28 @@ const keyGeneration = z
     }
   });
 
-const systemFluxSchema = z.strictObject(
-  {
-    ...gitSourceFields(systemFluxDefaults),
-    imageAutomation: z.boolean().default(systemFluxDefaults.imageAutomation),
-    keyGeneration: keyGeneration.default(systemFluxDefaults.keyGeneration),
-    installOperator: z.boolean().default(systemFluxDefaults.installOperator),
-  },
-  { error: whenMissing("is required; expected an object with at least a repository") },
-);
+const systemFluxSchema = z
+  .strictObject(
+    {
+      ...gitSourceFields(systemFluxDefaults),
+      imageAutomation: z.boolean().default(systemFluxDefaults.imageAutomation),
+      keyGeneration: keyGeneration.default(systemFluxDefaults.keyGeneration),
+      installOperator: z.boolean().default(systemFluxDefaults.installOperator),
+      operatorWebUi: z.boolean().default(systemFluxDefaults.operatorWebUi),
+    },
+    { error: whenMissing("is required; expected an object with at least a repository") },
+  )
+  .superRefine((flux, ctx) => {
+    // The web UI is a setting of the operator this program installs; one managed elsewhere is
+    // configured there.
+    if (flux.operatorWebUi === true && flux.installOperator === false) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["operatorWebUi"],
+        message: `is only used when this program installs the Flux Operator, but ${settingKey(["systemFlux", "installOperator"])} is false; remove it, or turn the UI on where the operator is managed`,
+      });
+    }
+  }, evenWithFieldErrors);
 
 const applicationName = z
   .string({ error: whenMissing("is required; expected a DNS-1123 label such as sample-dev") })
@@ -351,6 +371,9 @@ const applicationSchema = z.strictObject({
   ...gitSourceFields(applicationFluxDefaults),
   podSecurity,
   keyGeneration: keyGeneration.default(applicationFluxDefaults.keyGeneration),
+  resourceQuota: resourceQuotaSetting.optional(),
+  limitRange: limitRangeSetting.optional(),
+  networkPolicy: z.boolean().default(applicationFluxDefaults.networkPolicy),
 });
 
 const applications = z.array(applicationSchema).superRefine(

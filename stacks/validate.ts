@@ -34,15 +34,15 @@ export function validateStackConfig(raw: RawStackConfig): ClusterSettings {
     }),
   ];
   if (problems.length > 0 || !parsed.success) throw new StackConfigError(problems);
-  return toClusterSettings(parsed.data);
+  return toClusterSettings(parsed.data, raw.awsRegion);
 }
 
-/** Shapes validated config into what the components take. */
-function toClusterSettings(stack: ParsedStack): ClusterSettings {
+/** Shapes validated config into what the components take; `awsRegion` is `aws:region`, if set. */
+function toClusterSettings(stack: ParsedStack, awsRegion: string | undefined): ClusterSettings {
   const knownHosts: Record<string, string> = { ...DEFAULT_KNOWN_HOSTS, ...stack.knownHosts };
   return {
     clusterName: stack.clusterName,
-    ...(stack.externalDns.enabled ? { externalDns: externalDnsSettings(stack) } : {}),
+    ...(stack.externalDns.enabled ? { externalDns: externalDnsSettings(stack, awsRegion) } : {}),
     systemFlux: stack.systemFlux,
     applications: stack.applications,
     sealedSecrets: stack.sealedSecrets,
@@ -54,7 +54,7 @@ function toClusterSettings(stack: ParsedStack): ClusterSettings {
   };
 }
 
-function externalDnsSettings(stack: ParsedStack): ExternalDnsSettings {
+function externalDnsSettings(stack: ParsedStack, awsRegion: string | undefined): ExternalDnsSettings {
   const dns = stack.externalDns;
   const eksClusterName = dns.eksClusterName ?? stack.clusterName;
   let identity: ExternalDnsSettings["identity"];
@@ -83,6 +83,9 @@ function externalDnsSettings(stack: ParsedStack): ExternalDnsSettings {
   return {
     domainFilters: dns.domainFilters,
     hostedZoneIds: [...new Set(dns.hostedZoneIds)],
+    ...(dns.allZones ? { allZones: true } : {}),
+    // Required with kube2iam (rules.ts); in the other modes EKS sets it when this is unset.
+    ...(awsRegion === undefined ? {} : { region: awsRegion }),
     policy: dns.policy,
     identity,
     ...(dns.annotationPrefix ? { annotationPrefix: dns.annotationPrefix } : {}),

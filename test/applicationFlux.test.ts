@@ -181,6 +181,11 @@ describe("a tenant's manifests", () => {
       metadata: {
         name: "storefront-flux",
         labels: { ...TENANT_LABELS("storefront"), ...POD_SECURITY_LABELS("baseline") },
+        // kube2iam and kiam on the nodes give the tenant's pods no role.
+        annotations: {
+          "iam.amazonaws.com/allowed-roles": "[]",
+          "iam.amazonaws.com/permitted": "^$",
+        },
       },
     });
     expect(tenantNamespace("billing", "billing", "restricted").metadata.labels).toEqual({

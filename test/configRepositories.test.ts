@@ -4,7 +4,7 @@
  * path, and no repository shared between trust levels or tenants, however it is spelled.
  */
 import { describe, expect, it } from "vitest";
-import { repositoryHostProblem } from "../stacks/repositoryAddress";
+import { repositoryHostProblem } from "../components/shared/repositoryAddress";
 import { app, MINIMAL, problemsOf, validate } from "./configFixtures";
 import { TEST_HOST_KEYS } from "./fixtures/hostKeys";
 

@@ -18,7 +18,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { BuildError, buildTool, checkWrapper } from "../tools/go/build";
 import {
   buildLogPath,
@@ -48,7 +48,7 @@ import {
   stagingReplaces,
   stagingVersion,
 } from "../tools/go/kubernetes/staging";
-import { downloadIn, duration, progressLine } from "../tools/go/progress";
+import { downloadIn, duration, ProgressReporter, progressLine } from "../tools/go/progress";
 import {
   allTools,
   defaultSelection,
@@ -452,6 +452,31 @@ describe("progress lines", () => {
         elapsedMs: 30_000,
       }),
     ).toBe("pulumi v3.248.0: go mod vendor, 30s so far (no earlier build recorded)");
+  });
+
+  it("come every 30 s with the current step, and show a download only while it is fresh", () => {
+    vi.useFakeTimers();
+    try {
+      const lines: string[] = [];
+      const reporter = new ProgressReporter(
+        { tool: "etcd", version: "v3.6.16", last: { version: "v3.6.16", seconds: 100 } },
+        (line) => lines.push(line),
+      );
+      reporter.moveTo("go build etcd");
+      vi.advanceTimersByTime(29_999);
+      expect(lines).toEqual([]);
+      reporter.note("downloading go.etcd.io/bbolt v1.4.3");
+      vi.advanceTimersByTime(1);
+      vi.advanceTimersByTime(30_000);
+      reporter.stop();
+      vi.advanceTimersByTime(60_000);
+      expect(lines).toEqual([
+        "etcd v3.6.16: go build etcd, downloading go.etcd.io/bbolt v1.4.3, 30s so far (last build took 1m 40s)",
+        "etcd v3.6.16: go build etcd, 1m 00s so far (last build took 1m 40s)",
+      ]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("follow go's downloads, and format durations for people", () => {

@@ -9,5 +9,7 @@ export const applicationFluxDefaults = {
   /** The first deploy key; raise the generation to rotate it. */
   keyGeneration: 1,
   registerDeployKey: true,
+  /** No NetworkPolicy: tenants' pods reach each other unless asked. */
+  networkPolicy: false,
   waitForReadiness: true,
 } as const;

@@ -4,6 +4,8 @@ import { gitHubProviderOf, settleFluxSource } from "../deployKey/checks";
 import { DeployKey } from "../deployKey";
 import { argumentError } from "../shared/errors";
 import type { GitSourceArgs } from "../shared/gitSource";
+import { ownedByThisStack } from "../shared/ownership";
+import { tenantExternalIpsPolicy, tenantExternalIpsPolicyBinding } from "./admission";
 import { applicationFluxDefaults } from "./defaults";
 import {
   tenantAdminBinding,
@@ -12,7 +14,14 @@ import {
   tenantNamespace,
   tenantServiceAccount,
 } from "./manifests";
-import { type PodSecurityLevel, tenantNamespaces } from "./tenancy";
+import { tenantNetworkPolicy } from "./networkIsolation";
+import {
+  type ContainerDefaults,
+  containerDefaultsProblems,
+  resourceQuotaProblems,
+} from "./quantities";
+import { type ResourceQuotaHard, tenantLimitRange, tenantResourceQuota } from "./resourceLimits";
+import { type PodSecurityLevel, TENANT_LABEL, tenantNamespaces } from "./tenancy";
 
 export interface ApplicationFluxArgs {
   /**
@@ -45,12 +54,26 @@ export interface ApplicationFluxArgs {
   readonly fluxInstance?: pulumi.Input<pulumi.Resource>;
   /** The Pod Security Standard enforced in both namespaces. Defaults to `baseline`. */
   readonly podSecurity?: PodSecurityLevel;
+  /**
+   * A ResourceQuota's `hard` map for the workload namespace, such as
+   * `{ "requests.cpu": "4", pods: "50" }`. None by default.
+   */
+  readonly resourceQuota?: ResourceQuotaHard;
+  /** Default requests and limits for containers in the workload namespace. None by default. */
+  readonly limitRange?: ContainerDefaults;
+  /**
+   * Refuse ingress into the workload namespace from other tenants' namespaces (a NetworkPolicy;
+   * see networkIsolation.ts for what else it refuses). Defaults to false.
+   */
+  readonly networkPolicy?: boolean;
 }
 
 /**
- * One locked-down Flux tenant: its two namespaces, a ServiceAccount with `admin` in exactly
- * those two, its own deploy key, and a GitRepository and Kustomization that run as that
- * ServiceAccount. Nothing cluster-wide is granted.
+ * One locked-down Flux tenant: its two namespaces, a ServiceAccount with `admin` in the workload
+ * namespace only, its own deploy key, a GitRepository and Kustomization that run as that
+ * ServiceAccount, and an admission policy that refuses Services with externalIPs in its
+ * namespaces. Optionally a ResourceQuota, container defaults and a NetworkPolicy keeping other
+ * tenants out. Nothing cluster-wide is granted.
  */
 export class ApplicationFlux extends pulumi.ComponentResource {
   /** The namespace holding the tenant's Flux objects, once it exists. */
@@ -66,18 +89,20 @@ export class ApplicationFlux extends pulumi.ComponentResource {
     const settled = settleFluxSource(args, applicationFluxDefaults, gitHubProviderOf(this));
     if ("problem" in settled) throw argumentError(this, label, settled.argument, settled.problem);
     const { source, knownHosts, keyGeneration, registerDeployKey } = settled;
+    const limits = resourceLimitsProblem(args);
+    if (limits !== undefined) throw argumentError(this, label, limits.argument, limits.problem);
 
     const tenant = args.name ?? name;
     const namespaces = tenantNamespaces(tenant);
     const podSecurity = args.podSecurity ?? applicationFluxDefaults.podSecurity;
     const fluxNamespace = new k8s.core.v1.Namespace(
       `${name}-flux-namespace`,
-      tenantNamespace(tenant, namespaces.flux, podSecurity),
+      ownedByThisStack(tenantNamespace(tenant, namespaces.flux, podSecurity)),
       { parent: this },
     );
     const workloadNamespace = new k8s.core.v1.Namespace(
       `${name}-namespace`,
-      tenantNamespace(tenant, namespaces.workloads, podSecurity),
+      ownedByThisStack(tenantNamespace(tenant, namespaces.workloads, podSecurity)),
       { parent: this },
     );
     this.fluxNamespace = fluxNamespace.metadata.name;
@@ -88,21 +113,20 @@ export class ApplicationFlux extends pulumi.ComponentResource {
       tenantServiceAccount(tenant, fluxNamespace.metadata.name),
       { parent: this },
     );
-    const bindings = [
-      { role: "flux", namespace: fluxNamespace },
-      { role: "workloads", namespace: workloadNamespace },
-    ].map(
-      ({ role, namespace }) =>
-        new k8s.rbac.v1.RoleBinding(
-          `${name}-${role}-admin`,
-          tenantAdminBinding({
-            tenant,
-            namespace: namespace.metadata.name,
-            serviceAccount: { name: serviceAccount.metadata.name, namespace: namespaces.flux },
-          }),
-          { parent: this },
-        ),
+    // Only the workload namespace: the Kustomization puts every object there (targetNamespace),
+    // and kustomize-controller reads the Flux namespace (sources, decryption and substitution
+    // inputs) as itself, not as the tenant. Nothing the tenant's repository holds, and nothing
+    // the tenant's ServiceAccount does, needs `<name>-flux`.
+    const adminBinding = new k8s.rbac.v1.RoleBinding(
+      `${name}-workloads-admin`,
+      tenantAdminBinding({
+        tenant,
+        namespace: workloadNamespace.metadata.name,
+        serviceAccount: { name: serviceAccount.metadata.name, namespace: namespaces.flux },
+      }),
+      { parent: this },
     );
+    const guardrails = this.guardrails(name, tenant, workloadNamespace.metadata.name, args);
 
     this.deployKey = new DeployKey(
       `${name}-deploy-key`,
@@ -113,7 +137,7 @@ export class ApplicationFlux extends pulumi.ComponentResource {
         knownHosts,
         secretName: `${tenant}-deploy-key`,
         secretNamespace: fluxNamespace.metadata.name,
-        labels: { "toolkit.fluxcd.io/tenant": tenant },
+        labels: { [TENANT_LABEL]: tenant },
         generation: keyGeneration,
         registerOnGitHub: registerDeployKey,
       },
@@ -145,7 +169,8 @@ export class ApplicationFlux extends pulumi.ComponentResource {
         targetNamespace: namespaces.workloads,
         source,
       }),
-      { parent: this, dependsOn: [gitRepository, ...bindings] },
+      // The tenant's first sync finds its RBAC and every guardrail in place.
+      { parent: this, dependsOn: [gitRepository, adminBinding, ...guardrails] },
     );
 
     this.registerOutputs({
@@ -154,4 +179,88 @@ export class ApplicationFlux extends pulumi.ComponentResource {
       deployKey: this.deployKey,
     });
   }
+
+  /**
+   * What holds the tenant in besides RBAC: the admission policy on its namespaces, always, and
+   * the quota, container defaults and network policy of its workload namespace when asked.
+   */
+  private guardrails(
+    name: string,
+    tenant: string,
+    namespace: pulumi.Output<string>,
+    args: ApplicationFluxArgs,
+  ): pulumi.Resource[] {
+    const policy = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
+      `${name}-no-external-ips`,
+      tenantExternalIpsPolicy(tenant),
+      { parent: this },
+    );
+    const guardrails: pulumi.Resource[] = [
+      policy,
+      new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
+        `${name}-no-external-ips-binding`,
+        tenantExternalIpsPolicyBinding(tenant),
+        { parent: this, dependsOn: [policy] },
+      ),
+    ];
+    if (args.resourceQuota !== undefined) {
+      guardrails.push(
+        new k8s.core.v1.ResourceQuota(
+          `${name}-quota`,
+          tenantResourceQuota({ tenant, namespace, hard: args.resourceQuota }),
+          { parent: this },
+        ),
+      );
+    }
+    if (args.limitRange !== undefined) {
+      guardrails.push(
+        new k8s.core.v1.LimitRange(
+          `${name}-container-defaults`,
+          tenantLimitRange({ tenant, namespace, defaults: args.limitRange }),
+          { parent: this },
+        ),
+      );
+    }
+    if (args.networkPolicy ?? applicationFluxDefaults.networkPolicy) {
+      guardrails.push(
+        new k8s.networking.v1.NetworkPolicy(
+          `${name}-network-policy`,
+          tenantNetworkPolicy({ tenant, namespace }),
+          { parent: this },
+        ),
+      );
+    }
+    return guardrails;
+  }
+}
+
+/** The first unusable quota or container default, named as the argument, or undefined. */
+function resourceLimitsProblem(
+  args: ApplicationFluxArgs,
+): { argument: string; problem: string } | undefined {
+  const { resourceQuota, limitRange } = args;
+  if (resourceQuota !== undefined) {
+    if (Object.keys(resourceQuota).length === 0) {
+      return { argument: "resourceQuota", problem: "is empty; expected at least one resource" };
+    }
+    const [first] = resourceQuotaProblems(resourceQuota);
+    if (first !== undefined) {
+      return { argument: `resourceQuota[${JSON.stringify(first.key)}]`, problem: first.problem };
+    }
+  }
+  if (limitRange !== undefined) {
+    const given = Object.keys({ ...limitRange.default, ...limitRange.defaultRequest });
+    if (given.length === 0) {
+      return { argument: "limitRange", problem: "is empty; expected default or defaultRequest" };
+    }
+    const [first] = containerDefaultsProblems(limitRange);
+    if (first !== undefined) {
+      const [field, resource] = first.path;
+      return {
+        argument: `limitRange.${field}[${JSON.stringify(resource)}]`,
+        problem: first.problem,
+      };
+    }
+  }
+  return undefined;
 }

@@ -6,10 +6,11 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { GitSource } from "../shared/gitSource";
+import { NO_ROLE_ANNOTATIONS } from "../shared/kube2iam";
 import { roleRef } from "../shared/rbac";
 import { awaitMetadata, SKIP_AWAIT } from "../shared/readiness";
 import { standardLabels } from "../shared/workloads";
-import { type PodSecurityLevel, podSecurityLabels } from "./tenancy";
+import { type PodSecurityLevel, podSecurityLabels, TENANT_LABEL } from "./tenancy";
 
 /** The ServiceAccount every tenant's Kustomization impersonates. */
 export const TENANT_SERVICE_ACCOUNT = "flux-reconciler";
@@ -19,13 +20,20 @@ const TENANT_CLUSTER_ROLE = "admin";
 
 /** Labels on every object of the tenant, so `kubectl get -l toolkit.fluxcd.io/tenant=` finds them. */
 export function tenantLabels(tenant: string): Record<string, string> {
-  return standardLabels("application-flux", { "toolkit.fluxcd.io/tenant": tenant });
+  return standardLabels("application-flux", { [TENANT_LABEL]: tenant });
 }
 
-/** A namespace of the tenant; both may run pods, since the tenant is admin in each. */
+/**
+ * A namespace of the tenant; both may run pods, since the tenant is admin in each. Their pods
+ * may get no AWS role from kube2iam or kiam on the nodes.
+ */
 export function tenantNamespace(tenant: string, name: string, podSecurity: PodSecurityLevel) {
   return {
-    metadata: { name, labels: { ...tenantLabels(tenant), ...podSecurityLabels(podSecurity) } },
+    metadata: {
+      name,
+      labels: { ...tenantLabels(tenant), ...podSecurityLabels(podSecurity) },
+      annotations: { ...NO_ROLE_ANNOTATIONS },
+    },
   } satisfies k8s.core.v1.NamespaceArgs;
 }
 

@@ -31,6 +31,13 @@ export function podSecurityLabels(level: PodSecurityLevel): Record<string, strin
   };
 }
 
+/**
+ * The label naming the tenant on each of its namespaces (and on every object of the tenant). The
+ * admission policy and the network policy find tenant namespaces by it; a tenant cannot set it on
+ * any namespace, since it can change no Namespace object.
+ */
+export const TENANT_LABEL = "toolkit.fluxcd.io/tenant";
+
 /** Appended to a tenant's name to name the namespace that holds its Flux objects. */
 export const TENANT_FLUX_NAMESPACE_SUFFIX = "-flux";
 

@@ -19,8 +19,10 @@ export const externalDnsDefaults = {
   policy: "upsert-only" satisfies ExternalDnsPolicy,
   /** Every domain the zones hold. */
   domainFilters: [],
-  /** Every zone in the account, with a warning. */
+  /** None: they must be listed, unless allZones is set. */
   hostedZoneIds: [],
+  /** Every zone of the account is only ever an explicit choice. */
+  allZones: false,
   /** ExternalDNS v0.22 stopped reading `external-dns.alpha.kubernetes.io/` annotations. */
   legacyAnnotations: false,
   waitForReadiness: true,

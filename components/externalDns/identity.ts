@@ -29,7 +29,8 @@ export type ExternalDnsIdentity =
 export type RoleTrust =
   /** The role is managed elsewhere, its trust included. */
   | { readonly principal: "managed elsewhere"; readonly roleArn: pulumi.Input<string> }
-  | { readonly principal: "pod identity" }
+  /** The EKS Pod Identity service, for this one cluster (its ARN is looked up by name). */
+  | { readonly principal: "pod identity"; readonly eksClusterName: pulumi.Input<string> }
   | { readonly principal: "node role"; readonly nodeRoleArn: pulumi.Input<string> }
   | { readonly principal: "OIDC provider"; readonly oidcProviderArn: pulumi.Input<string> }
   | {
@@ -63,7 +64,7 @@ export function roleTrust(
   }
   switch (identity.mode) {
     case "pod-identity":
-      return { trust: { principal: "pod identity" } };
+      return { trust: { principal: "pod identity", eksClusterName: identity.eksClusterName } };
     case "kube2iam": {
       const nodeRoleArn = identity.nodeRoleArn;
       if (nodeRoleArn === undefined) {

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { argumentError } from "../shared/errors";
+import { ownedByThisStack } from "../shared/ownership";
 import {
   irsaTrustPolicy,
   kube2iamTrustPolicy,
@@ -9,7 +10,7 @@ import {
   podIdentityTrustPolicy,
 } from "../shared/iamTrust";
 import { externalDnsDefaults, type ExternalDnsPolicy } from "./defaults";
-import { oidcIssuerOf, route53Policy } from "./iam";
+import { oidcIssuerOf, route53Policy, type Route53Zones } from "./iam";
 import { type ExternalDnsIdentity, type RoleTrust, roleTrust } from "./identity";
 
 /** The trust of a role this component creates; a role managed elsewhere brings its own. */
@@ -21,6 +22,7 @@ import {
   externalDnsClusterRoleBinding,
   externalDnsDeployment,
   externalDnsNamespace,
+  externalDnsNamespaceRoles,
   externalDnsServiceAccount,
 } from "./manifests";
 
@@ -30,10 +32,18 @@ export interface ExternalDnsArgs {
   /** Domains External DNS may manage. Defaults to none listed: every domain the zones hold. */
   readonly domainFilters?: readonly pulumi.Input<string>[];
   /**
-   * Route53 zone ids External DNS may change. Defaults to none listed: every zone in the
-   * account, with a warning.
+   * Route53 zone ids External DNS may read and change. Required unless `allZones` is true:
+   * without them, it could change every zone the role reaches.
    */
   readonly hostedZoneIds?: readonly pulumi.Input<string>[];
+  /** Lets External DNS change every zone of the account, with no `hostedZoneIds`. */
+  readonly allZones?: boolean;
+  /**
+   * The AWS region its SDK resolves Route53's endpoint in, set as `AWS_REGION` and
+   * `AWS_DEFAULT_REGION`. Required with kube2iam, which gives the pod no region; with IRSA and
+   * EKS Pod Identity, EKS sets them when this is left out.
+   */
+  readonly region?: pulumi.Input<string>;
   /** `upsert-only` (the default) never deletes records; `sync` also deletes the ones it owns. */
   readonly policy?: ExternalDnsPolicy;
   /** Defaults to `{ mode: "irsa" }`. */
@@ -72,13 +82,32 @@ export class ExternalDns extends pulumi.ComponentResource {
       throw argumentError(this, label, settled.argument, settled.problem);
     }
 
-    const namespaceName = args.namespace ?? externalDnsDefaults.namespace;
     const hostedZoneIds = args.hostedZoneIds ?? externalDnsDefaults.hostedZoneIds;
+    const allZones = args.allZones ?? externalDnsDefaults.allZones;
+    const zonesProblem = zoneArgumentProblem(hostedZoneIds.length, allZones);
+    if (zonesProblem !== undefined) {
+      throw argumentError(this, label, zonesProblem.argument, zonesProblem.problem);
+    }
+    if (identity.mode === "kube2iam" && args.region === undefined) {
+      throw argumentError(
+        this,
+        label,
+        "region",
+        "is required with identity mode kube2iam, which gives the pod no AWS region, and External DNS has no region flag; expected the region of the cluster, such as eu-west-1",
+      );
+    }
+
+    const namespaceName = args.namespace ?? externalDnsDefaults.namespace;
     const trust = settled.trust;
     const roleAccess =
       trust.principal === "managed elsewhere"
         ? { roleArn: pulumi.output(trust.roleArn), dependencies: [] }
-        : this.createRole(name, { ...args, hostedZoneIds }, trust, namespaceName);
+        : this.createRole(
+            name,
+            { ...args, zones: allZones ? "every zone" : hostedZoneIds },
+            trust,
+            namespaceName,
+          );
     this.roleArn = roleAccess.roleArn;
 
     // EKS injects Pod Identity credentials only into pods created after the association exists.
@@ -98,7 +127,14 @@ export class ExternalDns extends pulumi.ComponentResource {
 
     const namespace = new k8s.core.v1.Namespace(
       `${name}-namespace`,
-      externalDnsNamespace(namespaceName),
+      ownedByThisStack(
+        externalDnsNamespace(
+          namespaceName,
+          identity.mode === "kube2iam"
+            ? this.roleArn.apply((arn) => externalDnsNamespaceRoles(identity.mode, arn))
+            : externalDnsNamespaceRoles(identity.mode, ""),
+        ),
+      ),
       { parent: this },
     );
     this.namespace = namespace.metadata.name;
@@ -149,6 +185,7 @@ export class ExternalDns extends pulumi.ComponentResource {
         identity: identity.mode,
         roleArn: this.roleArn,
         args: controllerArgs,
+        ...(args.region === undefined ? {} : { region: args.region }),
         waitForReadiness: args.waitForReadiness ?? externalDnsDefaults.waitForReadiness,
       }),
       {
@@ -168,17 +205,13 @@ export class ExternalDns extends pulumi.ComponentResource {
   /** The role and its Route53 policy, trusted by the identity mode's principal. */
   private createRole(
     name: string,
-    args: ExternalDnsArgs & { readonly hostedZoneIds: readonly pulumi.Input<string>[] },
+    args: ExternalDnsArgs & {
+      readonly zones: readonly pulumi.Input<string>[] | "every zone";
+    },
     trust: TrustToWrite,
     namespace: string,
   ): { roleArn: pulumi.Output<string>; dependencies: pulumi.Resource[] } {
     const trustPolicy = this.trustPolicy(name, trust, namespace);
-    if (args.hostedZoneIds.length === 0) {
-      pulumi.log.warn(
-        "External DNS may change records in every Route53 hosted zone of the account, because hostedZoneIds is empty; list the zones to scope it.",
-        this,
-      );
-    }
 
     const partition = aws.getPartitionOutput({}, { parent: this }).partition;
     const role = new aws.iam.Role(
@@ -195,8 +228,16 @@ export class ExternalDns extends pulumi.ComponentResource {
       {
         role: role.name,
         policy: pulumi
-          .all([partition, pulumi.all([...args.hostedZoneIds])])
-          .apply(([p, zones]) => JSON.stringify(route53Policy(zones, p))),
+          .all([
+            partition,
+            args.zones === "every zone"
+              ? pulumi.output<Route53Zones>(args.zones)
+              : pulumi.all([...args.zones]),
+            pulumi.all([...(args.domainFilters ?? externalDnsDefaults.domainFilters)]),
+          ])
+          .apply(([p, zones, domainFilters]) =>
+            JSON.stringify(route53Policy({ partition: p, zones, domainFilters })),
+          ),
       },
       { parent: this },
     );
@@ -217,7 +258,16 @@ export class ExternalDns extends pulumi.ComponentResource {
       });
     switch (trust.principal) {
       case "pod identity":
-        return pulumi.output(podIdentityTrustPolicy());
+        // The cluster's own ARN, as EKS knows it: partition, region and account included.
+        return aws.eks
+          .getClusterOutput({ name: trust.eksClusterName }, { parent: this })
+          .arn.apply((clusterArn) =>
+            podIdentityTrustPolicy({
+              clusterArn,
+              namespace,
+              serviceAccountName: EXTERNAL_DNS_SERVICE_ACCOUNT,
+            }),
+          );
       case "node role":
         return pulumi.output(trust.nodeRoleArn).apply(kube2iamTrustPolicy);
       case "OIDC provider":
@@ -248,4 +298,25 @@ export class ExternalDns extends pulumi.ComponentResource {
       });
     return aws.iam.getOpenIdConnectProviderOutput({ url: issuer }, { parent: this }).arn;
   }
+}
+
+/** Why the zone arguments cannot work together, naming the argument to change; or undefined. */
+function zoneArgumentProblem(
+  zoneCount: number,
+  allZones: boolean,
+): { readonly argument: string; readonly problem: string } | undefined {
+  if (zoneCount === 0 && !allZones) {
+    return {
+      argument: "hostedZoneIds",
+      problem:
+        "is empty, which would let External DNS change records in every Route53 hosted zone of the account; expected the ids of the zones it may change, or allZones: true when every zone is intended",
+    };
+  }
+  if (zoneCount > 0 && allZones) {
+    return {
+      argument: "allZones",
+      problem: "is true, but hostedZoneIds lists zones; expected one or the other",
+    };
+  }
+  return undefined;
 }

@@ -4,6 +4,7 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
+import { NO_ROLE_ANNOTATIONS, onlyRoleAnnotations } from "../shared/kube2iam";
 import { roleRef } from "../shared/rbac";
 import { awaitMetadata } from "../shared/readiness";
 import {
@@ -48,8 +49,24 @@ export function externalDnsArgs(args: {
   ];
 }
 
-export function externalDnsNamespace(name: string) {
-  return { metadata: { name, labels: LABELS } } satisfies k8s.core.v1.NamespaceArgs;
+/**
+ * Which roles the namespace's pods may get from kube2iam (or kiam): exactly External DNS's role
+ * in kube2iam mode, and none in the others, where no pod here should get one that way.
+ */
+export function externalDnsNamespaceRoles(
+  identity: ExternalDnsIdentityMode,
+  roleArn: string,
+): Record<string, string> {
+  return identity === "kube2iam" ? onlyRoleAnnotations(roleArn) : { ...NO_ROLE_ANNOTATIONS };
+}
+
+export function externalDnsNamespace(
+  name: string,
+  roleAnnotations: pulumi.Input<Record<string, string>>,
+) {
+  return {
+    metadata: { name, labels: LABELS, annotations: roleAnnotations },
+  } satisfies k8s.core.v1.NamespaceArgs;
 }
 
 /** The ServiceAccount; with IRSA it names the role, which EKS's webhook injects credentials for. */
@@ -115,6 +132,8 @@ export function externalDnsDeployment(args: {
   readonly identity: ExternalDnsIdentityMode;
   readonly roleArn: pulumi.Input<string>;
   readonly args: pulumi.Input<string[]>;
+  /** The AWS region the SDK resolves Route53's endpoint in, when known. */
+  readonly region?: pulumi.Input<string>;
   readonly waitForReadiness: boolean;
 }) {
   // kube2iam assumes the role the pod names, on the pod's behalf.
@@ -145,6 +164,16 @@ export function externalDnsDeployment(args: {
               name: NAME,
               image: versions.externalDnsImage,
               args: args.args,
+              // External DNS v0.23.0 has no region flag: its AWS SDK reads the region from the
+              // environment (provider/aws/config.go), and kube2iam puts none there.
+              ...(args.region === undefined
+                ? {}
+                : {
+                    env: [
+                      { name: "AWS_REGION", value: args.region },
+                      { name: "AWS_DEFAULT_REGION", value: args.region },
+                    ],
+                  }),
               ports: [{ name: "http", containerPort: METRICS_PORT, protocol: "TCP" }],
               livenessProbe: { httpGet: { path: "/healthz", port: "http" } },
               readinessProbe: { httpGet: { path: "/healthz", port: "http" } },

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { ownedByThisStack } from "../shared/ownership";
 import { standardLabels } from "../shared/workloads";
 import { versions } from "../versions";
 import { newRelicDefaults } from "./defaults";
@@ -28,7 +29,9 @@ export class NewRelic extends pulumi.ComponentResource {
     const labels = standardLabels("newrelic");
     const namespace = new k8s.core.v1.Namespace(
       `${name}-namespace`,
-      { metadata: { name: args.namespace ?? newRelicDefaults.namespace, labels } },
+      ownedByThisStack({
+        metadata: { name: args.namespace ?? newRelicDefaults.namespace, labels },
+      }),
       { parent: this },
     );
     this.namespace = namespace.metadata.name;

@@ -6,3 +6,6 @@ export const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::[0-9]{12}:role\/[\w+=,.@/-]{1,
 /** The capture group is the issuer without `https://`: `oidc.eks.<region>.amazonaws.com/id/<id>`. */
 export const OIDC_PROVIDER_ARN =
   /^arn:aws[a-z-]*:iam::[0-9]{12}:oidc-provider\/([a-z0-9.-]+(?:\/[\w.-]+)*)$/;
+/** An EKS cluster, as `aws eks describe-cluster` shows its ARN; the name as EKS accepts it. */
+export const EKS_CLUSTER_ARN =
+  /^arn:(?<partition>aws[a-z-]*):eks:(?<region>[a-z0-9-]+):(?<account>[0-9]{12}):cluster\/(?<name>[0-9A-Za-z][A-Za-z0-9_-]{0,99})$/;

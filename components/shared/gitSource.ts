@@ -1,3 +1,4 @@
+import { quoted } from "./quotedText";
 import { parseRepositoryUrl } from "./repositoryUrl";
 
 /** Where a Git repository lives, parsed once from the SSH URL the user wrote. */
@@ -49,11 +50,25 @@ export const gitSourceDefaults = {
   interval: "1m",
 } as const satisfies Omit<GitSource, "repository">;
 
-/** A repository's location, parsing a URL; or why the URL is unusable. */
+/**
+ * A repository's location, parsing a URL; or why it is unusable. A location given parsed is held
+ * to the same rules as a URL, since a caller may have built it by hand.
+ */
 export function repositoryLocation(
   repository: GitRepository,
 ): { readonly location: GitRepositoryLocation } | { readonly problem: string } {
-  if (typeof repository !== "string") return { location: repository };
+  if (typeof repository !== "string") {
+    // What Flux fetches is the sshUrl, and what its host key is looked up by is host and port.
+    const reparsed = parseRepositoryUrl(repository.sshUrl);
+    if (!reparsed.ok) return { problem: reparsed.reason };
+    const { host, port } = reparsed.location;
+    if (host !== repository.host || port !== repository.port) {
+      return {
+        problem: `has host ${quoted(repository.host)} and port ${repository.port ?? 22}, but its sshUrl ${quoted(repository.sshUrl)} names host ${quoted(host)} and port ${port ?? 22}; expected a location as parseRepositoryUrl returns it`,
+      };
+    }
+    return { location: repository };
+  }
   const parsed = parseRepositoryUrl(repository);
   return parsed.ok ? { location: parsed.location } : { problem: parsed.reason };
 }

@@ -2,7 +2,7 @@
  * IAM trust policies for the three ways a pod can get an AWS role. Pure functions of plain
  * strings, so the exact statements are tested without mocks.
  */
-import { IAM_ROLE_ARN, OIDC_PROVIDER_ARN } from "./arns";
+import { EKS_CLUSTER_ARN, IAM_ROLE_ARN, OIDC_PROVIDER_ARN } from "./arns";
 
 export interface PolicyStatement {
   readonly Sid?: string;
@@ -10,7 +10,8 @@ export interface PolicyStatement {
   readonly Principal?: Readonly<Record<string, string>>;
   readonly Action: string | readonly string[];
   readonly Resource?: string | readonly string[];
-  readonly Condition?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** Operator, then condition key, then the value or values (any of which may match). */
+  readonly Condition?: Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;
 }
 
 export interface PolicyDocument {
@@ -76,8 +77,34 @@ export function irsaTrustPolicy(args: {
   };
 }
 
-/** EKS Pod Identity: the EKS agent assumes the role; the association picks the ServiceAccount. */
-export function podIdentityTrustPolicy(): PolicyDocument {
+/** Why a text is not an EKS cluster ARN, or undefined when it is one. */
+export function eksClusterArnProblem(clusterArn: string): string | undefined {
+  return EKS_CLUSTER_ARN.test(clusterArn)
+    ? undefined
+    : `${JSON.stringify(clusterArn)} is not an EKS cluster ARN; expected arn:aws:eks:<region>:<account>:cluster/<name>`;
+}
+
+/**
+ * EKS Pod Identity: the EKS Auth service assumes the role for pods, and only for the named
+ * ServiceAccount of the one cluster, in that cluster's account.
+ *
+ * - `aws:SourceAccount` and `aws:SourceArn` are the keys AWS recommends against the
+ *   cross-service confused deputy (EKS user guide, "Cross-service confused deputy
+ *   prevention"). EKS documents the cluster ARN as the source ARN of its cluster role; trust
+ *   policies of Pod Identity roles in use match the association ARNs under the cluster,
+ *   `…:podidentityassociation/<cluster>/*`. Both name this cluster only, so either is accepted.
+ * - The session tags Pod Identity sends (`eks-cluster-arn`, `kubernetes-namespace`,
+ *   `kubernetes-service-account`; EKS user guide, "Create IAM role with trust policy required by
+ *   EKS Pod Identity") pin the ServiceAccount, as the IRSA trust's `sub` does.
+ */
+export function podIdentityTrustPolicy(args: {
+  readonly clusterArn: string;
+  readonly namespace: string;
+  readonly serviceAccountName: string;
+}): PolicyDocument {
+  const cluster = EKS_CLUSTER_ARN.exec(args.clusterArn)?.groups;
+  if (cluster === undefined) throw new Error(eksClusterArnProblem(args.clusterArn));
+  const { partition = "", region = "", account = "", name = "" } = cluster;
   return {
     Version: "2012-10-17",
     Statement: [
@@ -85,6 +112,20 @@ export function podIdentityTrustPolicy(): PolicyDocument {
         Effect: "Allow",
         Principal: { Service: "pods.eks.amazonaws.com" },
         Action: ["sts:AssumeRole", "sts:TagSession"],
+        Condition: {
+          StringEquals: {
+            "aws:SourceAccount": account,
+            "aws:RequestTag/eks-cluster-arn": args.clusterArn,
+            "aws:RequestTag/kubernetes-namespace": args.namespace,
+            "aws:RequestTag/kubernetes-service-account": args.serviceAccountName,
+          },
+          ArnLike: {
+            "aws:SourceArn": [
+              args.clusterArn,
+              `arn:${partition}:eks:${region}:${account}:podidentityassociation/${name}/*`,
+            ],
+          },
+        },
       },
     ],
   };

@@ -1,4 +1,5 @@
 import type { GitRepositoryLocation } from "./gitSource";
+import { repositoryAddressProblem } from "./repositoryAddress";
 
 const GITHUB_HOST = "github.com";
 const SCP_LIKE = /^(?<user>[A-Za-z0-9._-]+)@(?<host>[A-Za-z0-9.-]+):(?<path>[^/].*)$/;
@@ -23,9 +24,18 @@ const EXPECTED_FORMS = `expected an SSH URL such as ${SSH_URL_EXAMPLES}`;
 
 /**
  * Accepts the two SSH spellings people paste (`git@host:owner/repo.git` and
- * `ssh://git@host[:port]/owner/repo.git`) and returns the `ssh://` form Flux requires.
+ * `ssh://git@host[:port]/owner/repo.git`) and returns the `ssh://` form Flux requires, for a
+ * repository Flux may be pointed at (see repositoryAddressProblem).
  */
 export function parseRepositoryUrl(url: string): ParsedRepositoryUrl {
+  const parsed = parseSshUrl(url);
+  if (!parsed.ok) return parsed;
+  const problem = repositoryAddressProblem(url, parsed.location);
+  return problem === undefined ? parsed : { ok: false, reason: problem };
+}
+
+/** The URL's parts in the form Flux requires, with GitHub's naming rules on github.com. */
+function parseSshUrl(url: string): ParsedRepositoryUrl {
   const trimmed = url.trim();
   const match = SSH_URL.exec(trimmed) ?? (trimmed.includes("://") ? null : SCP_LIKE.exec(trimmed));
   if (!match?.groups) {

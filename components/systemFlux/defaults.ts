@@ -10,6 +10,8 @@ export const systemFluxDefaults = {
   /** The first deploy key; raise the generation to rotate it. */
   keyGeneration: 1,
   installOperator: true,
+  /** The operator's web UI has no login: off unless asked for. */
+  operatorWebUi: false,
   registerDeployKey: true,
   waitForReadiness: true,
 } as const;

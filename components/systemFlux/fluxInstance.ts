@@ -25,6 +25,15 @@ const IMAGE_AUTOMATION_CONTROLLERS = [
 
 export const systemFluxLabels = (): Record<string, string> => standardLabels("system-flux");
 
+/**
+ * The ServiceAccount of its own namespace a tenant's Flux object acts as when it names none: for
+ * kustomize- and helm-controller's Kubernetes calls, and, with the workload identity lockdown,
+ * for every controller's cloud calls (sources, SOPS decryption, remote clusters). `default`
+ * exists in every namespace, is bound to nothing and carries no cloud role unless the
+ * namespace's owner gives it one. Flux's own default; written out so that the choice is visible.
+ */
+export const TENANT_DEFAULT_SERVICE_ACCOUNT = "default";
+
 /** The FluxInstance spec: pinned distribution, tenant lockdown, and the system repository sync. */
 export function fluxInstanceSpec(args: {
   readonly source: GitSource;
@@ -46,6 +55,14 @@ export function fluxInstanceSpec(args: {
       // Tenants may not reference other namespaces or remote bases, and run as their own
       // ServiceAccount; only the system sync keeps cluster-admin.
       multitenant: true,
+      // Cloud calls made for a Flux object (an OCI or bucket source, KMS decryption, a remote
+      // cluster) use a ServiceAccount of the object's namespace, never the controllers' own
+      // identity, which on EKS is often the node role.
+      objectLevelWorkloadIdentity: true,
+      multitenantWorkloadIdentity: true,
+      tenantDefaultServiceAccount: TENANT_DEFAULT_SERVICE_ACCOUNT,
+      tenantDefaultDecryptionServiceAccount: TENANT_DEFAULT_SERVICE_ACCOUNT,
+      tenantDefaultKubeConfigServiceAccount: TENANT_DEFAULT_SERVICE_ACCOUNT,
       networkPolicy: true,
       domain: "cluster.local",
     },

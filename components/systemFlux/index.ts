@@ -4,9 +4,16 @@ import { gitHubProviderOf, settleFluxSource } from "../deployKey/checks";
 import { DeployKey } from "../deployKey";
 import { argumentError } from "../shared/errors";
 import type { GitSourceArgs } from "../shared/gitSource";
+import { ownedByThisStack } from "../shared/ownership";
 import { versions } from "../versions";
 import { systemFluxDefaults } from "./defaults";
 import { fluxInstance, fluxInstanceSpec, systemFluxLabels } from "./fluxInstance";
+import {
+  OPERATOR_RELEASE,
+  operatorChartValues,
+  operatorWebUiNetworkPolicy,
+  resourceSetDefaultServiceAccount,
+} from "./operator";
 
 export interface SystemFluxArgs {
   /** The cluster's own repository (an SSH URL), branch, path and interval. */
@@ -32,9 +39,17 @@ export interface SystemFluxArgs {
   readonly registerDeployKey?: boolean;
   /**
    * Install the Flux Operator and its namespace. Defaults to true. False when the operator is
-   * managed elsewhere: it must then already run in flux-system, whose namespace must exist.
+   * managed elsewhere: it must then already run in flux-system, whose namespace must exist, with
+   * the tenant lockdown of docs/security.md (`--default-service-account` and
+   * `--default-workload-identity-service-account` naming an account with no rights).
    */
   readonly installOperator?: boolean;
+  /**
+   * Turn on the operator's web UI, which has no login and shows every tenant's Flux objects; only
+   * pods in flux-system (and `kubectl port-forward`) reach it. Defaults to false. Only with
+   * installOperator.
+   */
+  readonly operatorWebUi?: boolean;
   /** Whether `pulumi up` waits for the FluxInstance to be Ready. Defaults to true. */
   readonly waitForReadiness?: boolean;
 }
@@ -61,12 +76,21 @@ export class SystemFlux extends pulumi.ComponentResource {
     if ("problem" in settled) throw argumentError(this, label, settled.argument, settled.problem);
     const { source, knownHosts, keyGeneration, registerDeployKey } = settled;
     const imageAutomation = args.imageAutomation ?? systemFluxDefaults.imageAutomation;
+    const installOperator = args.installOperator ?? systemFluxDefaults.installOperator;
+    const webUi = args.operatorWebUi ?? systemFluxDefaults.operatorWebUi;
+    if (webUi && !installOperator) {
+      throw argumentError(
+        this,
+        label,
+        "operatorWebUi",
+        "is only used when this component installs the operator, but installOperator is false; expected it left out, or installOperator true",
+      );
+    }
 
     // Installed, the namespace's name comes from the Namespace, so what lives in it waits for it.
-    const { namespace, operator } =
-      (args.installOperator ?? systemFluxDefaults.installOperator)
-        ? this.installOperator(name)
-        : { namespace: pulumi.output(systemFluxDefaults.namespace), operator: [] };
+    const { namespace, operator } = installOperator
+      ? this.installOperator(name, webUi)
+      : { namespace: pulumi.output(systemFluxDefaults.namespace), operator: [] };
     this.namespace = namespace;
 
     this.deployKey = new DeployKey(
@@ -110,27 +134,52 @@ export class SystemFlux extends pulumi.ComponentResource {
     });
   }
 
-  /** The operator's namespace and pinned chart; the Secret and instance wait for both. */
-  private installOperator(name: string): {
+  /**
+   * The operator's namespace, its locked-down defaults and pinned chart; the Secret and instance
+   * wait for them all. The chart comes last, so the operator never runs without them.
+   */
+  private installOperator(
+    name: string,
+    webUi: boolean,
+  ): {
     namespace: pulumi.Output<string>;
     operator: pulumi.Resource[];
   } {
     const namespace = new k8s.core.v1.Namespace(
       `${name}-namespace`,
-      { metadata: { name: systemFluxDefaults.namespace, labels: systemFluxLabels() } },
+      ownedByThisStack({
+        metadata: { name: systemFluxDefaults.namespace, labels: systemFluxLabels() },
+      }),
       { parent: this },
     );
+    const lockdown: pulumi.Resource[] = [
+      new k8s.core.v1.ServiceAccount(
+        `${name}-resourceset-default-account`,
+        resourceSetDefaultServiceAccount(namespace.metadata.name),
+        { parent: this },
+      ),
+      ...(webUi
+        ? [
+            new k8s.networking.v1.NetworkPolicy(
+              `${name}-operator-web-policy`,
+              operatorWebUiNetworkPolicy(namespace.metadata.name),
+              { parent: this },
+            ),
+          ]
+        : []),
+    ];
     const operator = new k8s.helm.v4.Chart(
       `${name}-operator`,
       {
         chart: versions.fluxOperatorChart.chart,
         version: versions.fluxOperatorChart.version,
         // The chart's ServiceAccount and Deployment are named after the release.
-        name: "flux-operator",
+        name: OPERATOR_RELEASE,
         namespace: namespace.metadata.name,
+        values: operatorChartValues({ webUi }),
       },
-      { parent: this, dependsOn: [namespace] },
+      { parent: this, dependsOn: [namespace, ...lockdown] },
     );
-    return { namespace: namespace.metadata.name, operator: [operator] };
+    return { namespace: namespace.metadata.name, operator: [...lockdown, operator] };
   }
 }

@@ -167,6 +167,13 @@ beforeAll(async () => {
       binary: PROBE,
       identity: "in-cluster",
     },
+    {
+      namespace: NAMESPACE,
+      name: "not-built",
+      program: "kustomize-controller",
+      binary: join(root, "no-such-binary"),
+      identity: "kubeconfig",
+    },
   ];
   runner = await ProcessRunner.start({
     kubeconfigPath: controlPlane.kubeconfigPath,
@@ -233,7 +240,11 @@ describe("the process runner", () => {
       state: "not run",
       reason: "no local binary for this Deployment (image example.test/helm-controller:v1)",
     });
-    for (const name of ["helm-controller", "probe"]) {
+    expect(reportOf("not-built")).toMatchObject({
+      state: "not run",
+      reason: `${join(root, "no-such-binary")} is not built (run \`npm run tools:build -- gitops\`)`,
+    });
+    for (const name of ["helm-controller", "not-built", "probe"]) {
       const response = await api.get(`/apis/apps/v1/namespaces/${NAMESPACE}/deployments/${name}`);
       const status = (
         response.body as { status?: { readyReplicas?: number; availableReplicas?: number } }

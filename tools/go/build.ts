@@ -63,7 +63,7 @@ export function goRunnerFor(tool: GoTool, progress?: ProgressReporter): GoRunner
       env: goEnvironment(tool),
       onOutput: (chunk) => {
         const module = downloadIn(chunk);
-        if (module) progress?.moveTo(`${step}, downloading ${module}`);
+        if (module) progress?.note(`downloading ${module}`);
       },
     });
   };

@@ -30,22 +30,29 @@ export function progressLine(state: ProgressState): string {
   return `${head} (last build${of} took ${duration(lastMs)}${over})`;
 }
 
-/** Reports the current step now and then; `step` moves it on, `stop` ends the reports. */
+/** Reports the current step now and then; `moveTo` moves it on, `stop` ends the reports. */
 export class ProgressReporter {
   private step = "starting";
+  /** What the step is doing lately, e.g. a download; shown while it is fresh. */
+  private detail?: { text: string; at: number };
   private readonly started = Date.now();
   private readonly timer: NodeJS.Timeout;
 
   constructor(
     private readonly state: Omit<ProgressState, "step" | "elapsedMs">,
     private readonly print: (line: string) => void,
-    intervalMs: number = PROGRESS_INTERVAL_MS,
+    private readonly intervalMs: number = PROGRESS_INTERVAL_MS,
   ) {
     this.timer = setInterval(() => this.print(this.line()), intervalMs);
   }
 
   moveTo(step: string): void {
     this.step = step;
+    this.detail = undefined;
+  }
+
+  note(text: string): void {
+    this.detail = { text, at: Date.now() };
   }
 
   elapsedMs(): number {
@@ -53,7 +60,10 @@ export class ProgressReporter {
   }
 
   line(): string {
-    return progressLine({ ...this.state, step: this.step, elapsedMs: this.elapsedMs() });
+    // go prints nothing while it compiles, so a download noted long ago is over.
+    const fresh = this.detail && Date.now() - this.detail.at < this.intervalMs;
+    const step = fresh ? `${this.step}, ${this.detail?.text}` : this.step;
+    return progressLine({ ...this.state, step, elapsedMs: this.elapsedMs() });
   }
 
   stop(): void {

@@ -13,6 +13,8 @@ export const FAKE = {
   oidcIssuer: "https://oidc.eks.eu-west-1.amazonaws.com/id/LOOKEDUP0000000000000000000000",
   oidcProviderArn:
     "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/LOOKEDUP0000000000000000000000",
+  /** The EKS cluster every lookup by name finds. */
+  eksClusterArn: "arn:aws:eks:eu-west-1:123456789012:cluster/looked-up",
   /** The account the stack deploys to, as sts:GetCallerIdentity answers, and who asked. */
   accountId: "123456789012",
   callerArn: "arn:aws:iam::123456789012:user/deployer",

@@ -45,7 +45,7 @@ export function mockCall(token: string): Inputs {
         id: FAKE.accountId,
       };
     case "aws:eks/getCluster:getCluster":
-      return { identities: [{ oidcs: [{ issuer: FAKE.oidcIssuer }] }] };
+      return { arn: FAKE.eksClusterArn, identities: [{ oidcs: [{ issuer: FAKE.oidcIssuer }] }] };
     case "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider":
       return { arn: FAKE.oidcProviderArn, url: FAKE.oidcIssuer.replace("https://", "") };
     default:

@@ -4,6 +4,7 @@
  * API does not expose, and which inputs went to the engine as secrets.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { type ExistingNamespace, replaceNamespaceLookup } from "../../stacks/clusterNamespaces";
 import { type Inputs, mockCall, mockState } from "./providers";
 
 export type { Inputs } from "./providers";
@@ -48,6 +49,8 @@ export interface MockRunOptions {
   readonly lastOutputs?: Inputs;
   /** Extra state a resource gets from the mocked provider, by type and name. */
   readonly providerState?: (type: string, name: string) => Inputs | undefined;
+  /** The namespaces the cluster already has, as the program looks them up. Default: none. */
+  readonly existingNamespaces?: readonly ExistingNamespace[];
 }
 
 /** Installs fresh mocks for the given stack and config. Call before running the code under them. */
@@ -82,6 +85,11 @@ export async function startMockRun(
     "organization",
   );
   pulumi.runtime.setAllConfig(config, secretKeys);
+  const existingNamespaces = options.existingNamespaces ?? [];
+  replaceNamespaceLookup(async (names) => ({
+    answered: true,
+    existing: existingNamespaces.filter((namespace) => names.includes(namespace.name)),
+  }));
 
   const monitor = pulumi.runtime.getMonitor() as unknown as {
     registerResource(

@@ -74,6 +74,7 @@ export function mockStack(stack: string, options: StackOptions = {}): Promise<Mo
     {
       ...(options.lastOutputs ? { lastOutputs: options.lastOutputs } : {}),
       ...(options.providerState ? { providerState: options.providerState } : {}),
+      ...(options.existingNamespaces ? { existingNamespaces: options.existingNamespaces } : {}),
     },
   );
 }

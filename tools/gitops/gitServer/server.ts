@@ -71,7 +71,7 @@ export interface GitServer {
   /** Makes dir's content the new head of the branch (default main); returns the commit SHA. */
   push(repository: string, dir: string, options?: PushOptions): Promise<string>;
   /** The sshd log (one line per login: key fingerprint, command), for failures. */
-  logPath: string;
+  readonly logPath: string;
   /** Stops sshd and everything it forked, and checks the port is free. Idempotent. */
   stop(): Promise<void>;
 }

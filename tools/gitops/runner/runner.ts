@@ -8,7 +8,15 @@
  * is faked Ready and no status is written.
  */
 import { randomUUID } from "node:crypto";
-import { cpSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  accessSync,
+  constants,
+  cpSync,
+  mkdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { cpus, hostname, totalmem } from "node:os";
 import { join } from "node:path";
 import { KubeApi, statusMessage, type KubeAccess } from "../../kube/api";
@@ -309,6 +317,13 @@ export class ProcessRunner {
     entry.lastTemplateHash = hash;
     let container;
     try {
+      try {
+        accessSync(workload.binary, constants.X_OK);
+      } catch {
+        throw new GitOpsError(
+          `${workload.binary} is not built (run \`npm run tools:build -- gitops\`)`,
+        );
+      }
       container = chooseContainer(deployment, workload);
       const unsupported = unsupportedFeature(deployment, container);
       if (unsupported) throw new GitOpsError(unsupported);

@@ -6,8 +6,8 @@
  * more than a path.
  */
 import { isIPv4, isIPv6 } from "node:net";
-import type { GitRepositoryLocation } from "../components/shared/gitSource";
-import { escapedCodePoint, quoted } from "./quoting";
+import type { GitRepositoryLocation } from "./gitSource";
+import { escapedCodePoint, quoted } from "./quotedText";
 
 /** A DNS host name: labels of letters, digits and inner hyphens (so never an option like -o). */
 const DNS_HOST_NAME =

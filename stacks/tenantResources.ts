@@ -1,0 +1,81 @@
+/**
+ * The settings that cap an application's workload namespace, as the stack file writes them:
+ * `resourceQuota` (a ResourceQuota's `hard` map) and `limitRange` (per-container defaults).
+ * Names and amounts are checked as the API server checks them, so a value it would refuse
+ * halfway through `pulumi up` is refused before anything changes.
+ */
+import { z } from "zod";
+import {
+  CONTAINER_RESOURCES,
+  containerDefaultsProblems,
+  QUANTITY_EXAMPLES,
+  resourceQuotaProblems,
+} from "../components/applicationFlux/quantities";
+import { evenWithFieldErrors } from "./evenWithFieldErrors";
+import { isRecord } from "./isRecord";
+import { quoted } from "./quoting";
+
+/** An amount as YAML gives it: text such as "500m", or a plain number such as 20. */
+const amount = z.unknown().transform((value, ctx) => {
+  if (typeof value === "string") return value;
+  if (typeof value === "number" && Number.isFinite(value)) return String(value);
+  ctx.issues.push({
+    code: "custom",
+    input: value,
+    message: `expected an amount such as ${QUANTITY_EXAMPLES}, got ${quoted(value)}`,
+  });
+  return z.NEVER;
+});
+
+const amounts = z.record(z.string(), amount);
+
+/**
+ * The entries that parsed as amounts. Rules here run even when some entries failed, which then
+ * hold their raw input; those have their own problem already.
+ */
+function parsedAmounts(value: unknown): Record<string, string> {
+  if (!isRecord(value)) return {};
+  return Object.fromEntries(
+    Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === "string"),
+  );
+}
+
+/** `{ "requests.cpu": "4", "limits.memory": "16Gi", pods: 50 }` */
+export const resourceQuotaSetting = amounts.superRefine((hard, ctx) => {
+  if (Object.keys(hard).length === 0) {
+    ctx.addIssue(
+      "is empty; expected the resources to cap, such as { requests.cpu: 4, requests.memory: 8Gi, pods: 50 }",
+    );
+    return;
+  }
+  const parsed = parsedAmounts(hard);
+  for (const { key, problem } of resourceQuotaProblems(parsed, quoted)) {
+    ctx.addIssue({ code: "custom", path: [key], input: parsed[key], message: problem });
+  }
+}, evenWithFieldErrors);
+
+/** `{ default: { cpu: 500m, memory: 512Mi }, defaultRequest: { cpu: 100m, memory: 128Mi } }` */
+export const limitRangeSetting = z
+  .strictObject({ default: amounts.optional(), defaultRequest: amounts.optional() })
+  .superRefine((given, ctx) => {
+    const defaults = {
+      default: parsedAmounts(given.default),
+      defaultRequest: parsedAmounts(given.defaultRequest),
+    };
+    const raw = [given.default, given.defaultRequest];
+    if (raw.every((entries) => !isRecord(entries) || Object.keys(entries).length === 0)) {
+      ctx.addIssue(
+        `is empty; expected default and/or defaultRequest, each with amounts for ${CONTAINER_RESOURCES.join(", ")}`,
+      );
+      return;
+    }
+    for (const { path, problem } of containerDefaultsProblems(defaults, quoted)) {
+      const [field, resource] = path as ["default" | "defaultRequest", string];
+      ctx.addIssue({
+        code: "custom",
+        path: [field, resource],
+        input: defaults[field][resource],
+        message: problem,
+      });
+    }
+  }, evenWithFieldErrors);
