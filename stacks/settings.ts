@@ -2,6 +2,8 @@
  * The stack's settings as types: what the config loader hands to the validator, and what the
  * validator hands to the composition in cluster.ts.
  */
+import type { ContainerDefaults } from "../components/applicationFlux/quantities";
+import type { ResourceQuotaHard } from "../components/applicationFlux/resourceLimits";
 import type { PodSecurityLevel } from "../components/applicationFlux/tenancy";
 import type { ExternalDnsArgs } from "../components/externalDns";
 import type { GitSource } from "../components/shared/gitSource";
@@ -18,12 +20,20 @@ export interface SystemFluxSettings extends GitSource {
   readonly keyGeneration: number;
   /** Whether this program installs the Flux Operator, or finds it running. */
   readonly installOperator: boolean;
+  /** Whether the installed operator serves its web UI (to flux-system only). */
+  readonly operatorWebUi: boolean;
 }
 
 export interface ApplicationSettings extends GitSource {
   readonly name: string;
   /** The Pod Security Standard both of the tenant's namespaces enforce. */
   readonly podSecurity: PodSecurityLevel;
+  /** A ResourceQuota's `hard` map for the workload namespace, when set. */
+  readonly resourceQuota?: ResourceQuotaHard;
+  /** Default container requests and limits in the workload namespace, when set. */
+  readonly limitRange?: ContainerDefaults;
+  /** Whether the workload namespace refuses ingress from other tenants' namespaces. */
+  readonly networkPolicy: boolean;
   /** The deploy key's generation, from 1; raised to rotate the key. */
   readonly keyGeneration: number;
 }

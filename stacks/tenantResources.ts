@@ -27,7 +27,12 @@ const amount = z.unknown().transform((value, ctx) => {
   return z.NEVER;
 });
 
-const amounts = z.record(z.string(), amount);
+const amounts = z.record(z.string(), amount, {
+  error: (issue) =>
+    issue.input === undefined
+      ? undefined
+      : `expected amounts by resource name, such as { cpu: 500m, memory: 1Gi }, got ${quoted(issue.input)}`,
+});
 
 /**
  * The entries that parsed as amounts. Rules here run even when some entries failed, which then
@@ -36,7 +41,9 @@ const amounts = z.record(z.string(), amount);
 function parsedAmounts(value: unknown): Record<string, string> {
   if (!isRecord(value)) return {};
   return Object.fromEntries(
-    Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === "string"),
+    Object.entries(value).filter(
+      (entry): entry is [string, string] => typeof entry[1] === "string",
+    ),
   );
 }
 
@@ -62,8 +69,11 @@ export const limitRangeSetting = z
       default: parsedAmounts(given.default),
       defaultRequest: parsedAmounts(given.defaultRequest),
     };
-    const raw = [given.default, given.defaultRequest];
-    if (raw.every((entries) => !isRecord(entries) || Object.keys(entries).length === 0)) {
+    // A field of the wrong type has its own problem; only nothing at all is "empty".
+    const raw: unknown[] = [given.default, given.defaultRequest];
+    const nothing = (entries: unknown) =>
+      entries === undefined || (isRecord(entries) && Object.keys(entries).length === 0);
+    if (raw.every(nothing)) {
       ctx.addIssue(
         `is empty; expected default and/or defaultRequest, each with amounts for ${CONTAINER_RESOURCES.join(", ")}`,
       );

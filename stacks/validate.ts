@@ -54,7 +54,10 @@ function toClusterSettings(stack: ParsedStack, awsRegion: string | undefined): C
   };
 }
 
-function externalDnsSettings(stack: ParsedStack, awsRegion: string | undefined): ExternalDnsSettings {
+function externalDnsSettings(
+  stack: ParsedStack,
+  awsRegion: string | undefined,
+): ExternalDnsSettings {
   const dns = stack.externalDns;
   const eksClusterName = dns.eksClusterName ?? stack.clusterName;
   let identity: ExternalDnsSettings["identity"];
@@ -84,7 +87,7 @@ function externalDnsSettings(stack: ParsedStack, awsRegion: string | undefined):
     domainFilters: dns.domainFilters,
     hostedZoneIds: [...new Set(dns.hostedZoneIds)],
     ...(dns.allZones ? { allZones: true } : {}),
-    // Required with kube2iam (rules.ts); in the other modes EKS sets it when this is unset.
+    // Required with kube2iam (rules.ts), which gives the pod no region.
     ...(awsRegion === undefined ? {} : { region: awsRegion }),
     policy: dns.policy,
     identity,

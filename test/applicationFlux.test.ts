@@ -1,8 +1,9 @@
 /**
  * ApplicationFlux: a tenant's objects as pure builders, and under mocks how the component wires
  * them. The RBAC boundary is the promise: a tenant's Flux runs as its own ServiceAccount with
- * `admin` in its two namespaces and nothing anywhere else. Also the whole cluster with
- * applications on several GitHub owners and one outside GitHub.
+ * `admin` in its workload namespace and nothing anywhere else. Also the whole cluster with
+ * applications on several GitHub owners and one outside GitHub. The guardrails beside RBAC
+ * (admission, quota, container defaults, network policy) are in tenantGuardrails.test.ts.
  */
 import type * as github from "@pulumi/github";
 import * as pulumi from "@pulumi/pulumi";
@@ -26,6 +27,7 @@ import {
   type Recorded,
   startMockRun,
   TEST_GITHUB_TOKEN,
+  TEST_STACK_OWNERSHIP,
   thrownMessage,
   valueOf,
 } from "./harness";
@@ -43,6 +45,9 @@ const TYPES = {
   role: "kubernetes:rbac.authorization.k8s.io/v1:Role",
   clusterRole: "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
   clusterRoleBinding: "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
+  admissionPolicy: "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy",
+  admissionPolicyBinding:
+    "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding",
   gitRepository: "kubernetes:source.toolkit.fluxcd.io/v1:GitRepository",
   kustomization: "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization",
   stub: "test:index:Stub",
@@ -289,6 +294,7 @@ describe("one tenant's namespaces and RBAC", () => {
       expect(namespace.inputs["metadata"].labels).toEqual({
         ...TENANT_LABELS("storefront"),
         ...POD_SECURITY_LABELS("baseline"),
+        ...TEST_STACK_OWNERSHIP,
       });
     }
     expect(run.ofType(TYPES.namespace)).toHaveLength(2);
@@ -308,11 +314,16 @@ describe("one tenant's namespaces and RBAC", () => {
         .ofType(TYPES.namespace)
         .map((r) => [r.inputs["metadata"].name, r.inputs["metadata"].labels]),
     );
+    const owned = (tenant: string, level: string) => ({
+      ...TENANT_LABELS(tenant),
+      ...POD_SECURITY_LABELS(level),
+      ...TEST_STACK_OWNERSHIP,
+    });
     expect(labels).toEqual({
-      "storefront-flux": { ...TENANT_LABELS("storefront"), ...POD_SECURITY_LABELS("baseline") },
-      storefront: { ...TENANT_LABELS("storefront"), ...POD_SECURITY_LABELS("baseline") },
-      "reporting-flux": { ...TENANT_LABELS("reporting"), ...POD_SECURITY_LABELS("restricted") },
-      reporting: { ...TENANT_LABELS("reporting"), ...POD_SECURITY_LABELS("restricted") },
+      "storefront-flux": owned("storefront", "baseline"),
+      storefront: owned("storefront", "baseline"),
+      "reporting-flux": owned("reporting", "restricted"),
+      reporting: owned("reporting", "restricted"),
     });
   });
 
@@ -337,13 +348,12 @@ describe("one tenant's namespaces and RBAC", () => {
     expect(accounts[0]?.inputs["automountServiceAccountToken"]).toBeUndefined();
   });
 
-  it("binds ClusterRole admin to that ServiceAccount in exactly its two namespaces", async () => {
+  it("binds ClusterRole admin to that ServiceAccount in its workload namespace only", async () => {
     const { run } = await buildTenants({ storefront: STOREFRONT });
     const bindings = run.ofType(TYPES.roleBinding);
-    expect(bindings.map((r) => r.inputs["metadata"].namespace).sort()).toEqual([
-      "storefront",
-      "storefront-flux",
-    ]);
+    // Not in storefront-flux: its Kustomization applies everything into storefront, and Flux
+    // reads storefront-flux as itself. Nothing of the tenant's may land next to its deploy key.
+    expect(bindings.map((r) => r.inputs["metadata"].namespace)).toEqual(["storefront"]);
     const serviceAccount = run.one(TYPES.serviceAccount, "app-storefront-serviceaccount");
     for (const binding of bindings) {
       const { apiVersion, kind, ...args } = binding.inputs;
@@ -377,7 +387,9 @@ describe("one tenant's namespaces and RBAC", () => {
     expect(countByType(tenantObjects(run, "storefront"))).toEqual({
       [TYPES.namespace]: 2,
       [TYPES.serviceAccount]: 1,
-      [TYPES.roleBinding]: 2,
+      [TYPES.roleBinding]: 1,
+      [TYPES.admissionPolicy]: 1,
+      [TYPES.admissionPolicyBinding]: 1,
       [TYPES.deployKeyComponent]: 1,
       [TYPES.privateKey]: 1,
       [TYPES.githubDeployKey]: 1,
@@ -392,10 +404,15 @@ describe("one tenant's namespaces and RBAC", () => {
     const objects = tenantObjects(run, "storefront").filter(
       (r) => r.custom && r.type.startsWith("kubernetes:"),
     );
-    expect(objects).toHaveLength(8);
+    expect(objects).toHaveLength(9);
+    const clusterScoped = [
+      "Namespace",
+      "ValidatingAdmissionPolicy",
+      "ValidatingAdmissionPolicyBinding",
+    ];
     for (const object of objects) {
       const namespace = object.inputs["metadata"].namespace;
-      if (object.inputs["kind"] === "Namespace") {
+      if (clusterScoped.includes(object.inputs["kind"])) {
         expect(namespace).toBeUndefined();
       } else {
         expect(["storefront-flux", "storefront"]).toContain(namespace);
@@ -447,13 +464,17 @@ describe("one tenant's Flux objects", () => {
     );
   });
 
-  it("applies the Kustomization only once its source and both RoleBindings exist", async () => {
+  it("applies the Kustomization only once its source, its RoleBinding and the admission policy exist", async () => {
     const { run } = await buildTenants({ storefront: STOREFRONT });
     const kustomization = run.k8s("Kustomization", "storefront", "storefront-flux");
     const repository = run.k8s("GitRepository", "storefront", "storefront-flux");
     expect(kustomization.dependencies).toContain(repository.urn);
-    for (const binding of run.ofType(TYPES.roleBinding)) {
-      expect(kustomization.dependencies).toContain(binding.urn);
+    for (const guard of [
+      ...run.ofType(TYPES.roleBinding),
+      ...run.ofType(TYPES.admissionPolicy),
+      ...run.ofType(TYPES.admissionPolicyBinding),
+    ]) {
+      expect(kustomization.dependencies).toContain(guard.urn);
     }
   });
 
@@ -523,10 +544,7 @@ describe("a tenant whose repository is outside GitHub", () => {
   it("gets the same RBAC boundary as a tenant on GitHub", async () => {
     const { run } = await buildTenants({ billing: BILLING });
     const bindings = run.ofType(TYPES.roleBinding);
-    expect(bindings.map((r) => r.inputs["metadata"].namespace).sort()).toEqual([
-      "billing",
-      "billing-flux",
-    ]);
+    expect(bindings.map((r) => r.inputs["metadata"].namespace)).toEqual(["billing"]);
     for (const binding of bindings) {
       expect(binding.inputs["roleRef"]).toEqual({
         apiGroup: "rbac.authorization.k8s.io",
@@ -555,10 +573,7 @@ describe("two tenants side by side", () => {
       ["reporting", "storefront"],
     ] as const) {
       const bindings = tenantObjects(run, name).filter((r) => r.type === TYPES.roleBinding);
-      expect(bindings.map((r) => r.inputs["metadata"].namespace).sort()).toEqual([
-        name,
-        `${name}-flux`,
-      ]);
+      expect(bindings.map((r) => r.inputs["metadata"].namespace)).toEqual([name]);
       for (const binding of bindings) {
         expect(binding.inputs["subjects"]).toEqual([
           { kind: "ServiceAccount", name: "flux-reconciler", namespace: `${name}-flux` },
@@ -569,7 +584,7 @@ describe("two tenants side by side", () => {
       );
       expect(inOther.map((r) => r.name)).toEqual([]);
     }
-    expect(run.ofType(TYPES.roleBinding)).toHaveLength(4);
+    expect(run.ofType(TYPES.roleBinding)).toHaveLength(2);
     expect(run.ofType(TYPES.clusterRoleBinding)).toEqual([]);
   });
 

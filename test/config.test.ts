@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { GITHUB_KNOWN_HOSTS } from "../components/shared/knownHosts";
 import { readRawStackConfig } from "../stacks/loadConfig";
 import { StackConfigError } from "../stacks/messages";
-import { app, MINIMAL, problemsOf, validate } from "./configFixtures";
+import { app, MINIMAL, problemsOf, validate, ZONE } from "./configFixtures";
 import { TEST_HOST_KEYS } from "./fixtures/hostKeys";
 import {
   startMockRun,
@@ -54,7 +54,7 @@ describe("valid stack config", () => {
       clusterName: "dev-eks",
       externalDns: {
         domainFilters: [],
-        hostedZoneIds: [],
+        hostedZoneIds: [ZONE],
         policy: "upsert-only",
         identity: { mode: "irsa", eksClusterName: "dev-eks" },
         legacyAnnotations: false,
@@ -67,6 +67,7 @@ describe("valid stack config", () => {
         imageAutomation: false,
         keyGeneration: 1,
         installOperator: true,
+        operatorWebUi: false,
       },
       applications: [],
       sealedSecrets: { enabled: true, keys: ["sealed-secrets-key"], allowKeyRemoval: false },
@@ -102,6 +103,7 @@ describe("valid stack config", () => {
         interval: "1m",
         podSecurity: "baseline",
         keyGeneration: 1,
+        networkPolicy: false,
       },
       {
         name: "payments",
@@ -116,6 +118,7 @@ describe("valid stack config", () => {
         interval: "90s",
         podSecurity: "baseline",
         keyGeneration: 1,
+        networkPolicy: false,
       },
     ]);
   });
@@ -158,17 +161,24 @@ describe("valid stack config", () => {
   });
 
   it("takes kube2iam with the node role, and irsa with a given OIDC provider", () => {
-    const kube2iam = validate({
-      ...MINIMAL,
-      externalDns: { identity: "kube2iam", nodeRoleArn: "arn:aws:iam::123456789012:role/nodes" },
-    });
+    const kube2iam = validate(
+      {
+        ...MINIMAL,
+        externalDns: {
+          identity: "kube2iam",
+          nodeRoleArn: "arn:aws:iam::123456789012:role/nodes",
+          hostedZoneIds: [ZONE],
+        },
+      },
+      { awsRegion: "eu-west-1" },
+    );
     expect(kube2iam.externalDns?.identity).toEqual({
       mode: "kube2iam",
       nodeRoleArn: "arn:aws:iam::123456789012:role/nodes",
     });
     const oidcProviderArn =
       "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE";
-    const irsa = validate({ ...MINIMAL, externalDns: { oidcProviderArn } });
+    const irsa = validate({ ...MINIMAL, externalDns: { oidcProviderArn, hostedZoneIds: [ZONE] } });
     expect(irsa.externalDns?.identity).toEqual({
       mode: "irsa",
       eksClusterName: "dev-eks",
@@ -227,7 +237,9 @@ describe("bad stack config, one problem each", () => {
   });
 
   it("missing systemFlux, and a systemFlux without a repository", () => {
-    expect(problemsOf({ clusterName: "dev-eks", newrelic: { enabled: false } })).toEqual([
+    const { systemFlux: _required, ...withoutSystemFlux } = MINIMAL;
+    void _required;
+    expect(problemsOf(withoutSystemFlux)).toEqual([
       "k8s-flux:systemFlux: is required; expected an object with at least a repository",
     ]);
     expect(problemsOf({ ...MINIMAL, systemFlux: { branch: "master" } })).toEqual([
@@ -355,13 +367,20 @@ describe("bad stack config, one problem each", () => {
   });
 
   it("an unknown identity mode", () => {
-    expect(problemsOf({ ...MINIMAL, externalDns: { identity: "kiam" } })).toEqual([
+    expect(
+      problemsOf({ ...MINIMAL, externalDns: { identity: "kiam", hostedZoneIds: [ZONE] } }),
+    ).toEqual([
       'k8s-flux:externalDns.identity: "kiam" is not an identity mode; expected one of irsa, pod-identity, kube2iam',
     ]);
   });
 
   it("kube2iam without nodeRoleArn", () => {
-    expect(problemsOf({ ...MINIMAL, externalDns: { identity: "kube2iam" } })).toEqual([
+    expect(
+      problemsOf(
+        { ...MINIMAL, externalDns: { identity: "kube2iam", hostedZoneIds: [ZONE] } },
+        { awsRegion: "eu-west-1" },
+      ),
+    ).toEqual([
       "k8s-flux:externalDns.nodeRoleArn: is required when k8s-flux:externalDns.identity is kube2iam; expected the ARN of the role kube2iam runs as on the nodes, such as arn:aws:iam::123456789012:role/eks-nodes",
     ]);
   });
@@ -372,6 +391,7 @@ describe("bad stack config, one problem each", () => {
         ...MINIMAL,
         externalDns: {
           identity: "pod-identity",
+          hostedZoneIds: [ZONE],
           nodeRoleArn: "arn:aws:iam::123456789012:role/nodes",
           oidcProviderArn:
             "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE",
@@ -421,10 +441,12 @@ describe("bad stack config, one problem each", () => {
     expect(
       problemsOf({ ...MINIMAL, applications: [app("sample-dev", { intervall: "1m" })] }),
     ).toEqual([
-      'k8s-flux:applications[0].intervall: unknown setting (did you mean "interval"?); expected one of name, repository, branch, path, interval, podSecurity, keyGeneration',
+      'k8s-flux:applications[0].intervall: unknown setting (did you mean "interval"?); expected one of name, repository, branch, path, interval, podSecurity, keyGeneration, resourceQuota, limitRange, networkPolicy',
     ]);
-    expect(problemsOf({ ...MINIMAL, externalDns: { zoneIds: ["Z1"] } })).toEqual([
-      "k8s-flux:externalDns.zoneIds: unknown setting; expected one of enabled, domainFilters, hostedZoneIds, policy, identity, eksClusterName, oidcProviderArn, nodeRoleArn, roleArn, allowCrossAccountRole, annotationPrefix, legacyAnnotations",
+    expect(
+      problemsOf({ ...MINIMAL, externalDns: { hostedZoneIds: [ZONE], zoneIds: ["Z1"] } }),
+    ).toEqual([
+      "k8s-flux:externalDns.zoneIds: unknown setting; expected one of enabled, domainFilters, hostedZoneIds, allZones, policy, identity, eksClusterName, oidcProviderArn, nodeRoleArn, roleArn, allowCrossAccountRole, annotationPrefix, legacyAnnotations",
     ]);
   });
 
@@ -624,7 +646,11 @@ describe("known_hosts lines for the host and port ssh looks up", () => {
 describe("a config with many problems", () => {
   const BROKEN: Record<string, unknown> = {
     clusterName: "dev-eks",
-    externalDns: { identity: "kube2iam", domainFilters: ["dev.example.com"] },
+    externalDns: {
+      identity: "kube2iam",
+      domainFilters: ["dev.example.com"],
+      hostedZoneIds: [ZONE],
+    },
     systemFlux: { repository: "https://github.com/acme/k8s-flux", interval: "2 minutes" },
     applications: [
       app("sample-dev", { interval: "5x" }),
@@ -645,6 +671,7 @@ describe("a config with many problems", () => {
     `k8s-flux:sealedSecret: unknown setting (did you mean "sealedSecrets"?); expected one of ${TOP_LEVEL_KEYS}`,
     'github:token: is required to register deploy keys on acme/sample-dev-flux, acme/Sample_Dev-flux; expected a token with the repositories\' Administration permission (read and write), set with "pulumi config set --secret github:token <token>" or exported as GITHUB_TOKEN',
     LICENSE_REQUIRED,
+    'aws:region: is required when k8s-flux:externalDns.identity is kube2iam: kube2iam gives the pod no AWS region, and External DNS has no region flag; expected the cluster\'s region, set with "pulumi config set aws:region <region>"',
   ];
 
   it("reports every problem at once, also the cross-checks of settings that failed", () => {
@@ -833,7 +860,13 @@ describe("keys YAML leaves empty (null)", () => {
   it("count as not set: optional settings take their defaults", () => {
     const settings = validate({
       ...MINIMAL,
-      externalDns: { domainFilters: null, hostedZoneIds: null, policy: null, identity: null },
+      externalDns: {
+        domainFilters: null,
+        hostedZoneIds: null,
+        allZones: true,
+        policy: null,
+        identity: null,
+      },
       systemFlux: { repository: "git@github.com:acme/k8s-flux.git", branch: null, path: null },
       applications: [app("sample-dev", { interval: null, podSecurity: null })],
       sealedSecrets: null,
@@ -842,6 +875,7 @@ describe("keys YAML leaves empty (null)", () => {
     expect(settings.externalDns).toEqual({
       domainFilters: [],
       hostedZoneIds: [],
+      allZones: true,
       policy: "upsert-only",
       identity: { mode: "irsa", eksClusterName: "dev-eks" },
       legacyAnnotations: false,
@@ -864,7 +898,10 @@ describe("keys YAML leaves empty (null)", () => {
       ],
     );
     expect(
-      problemsOf({ ...MINIMAL, externalDns: { domainFilters: ["dev.example.com", null] } }),
+      problemsOf({
+        ...MINIMAL,
+        externalDns: { domainFilters: ["dev.example.com", null], hostedZoneIds: [ZONE] },
+      }),
     ).toEqual(["k8s-flux:externalDns.domainFilters[1]: expected a string, got null"]);
   });
 });
@@ -938,7 +975,10 @@ describe("External DNS names and zones", () => {
     expect(
       validate({
         ...MINIMAL,
-        externalDns: { domainFilters: ["Dev.Example.com", "API.example.com."] },
+        externalDns: {
+          domainFilters: ["Dev.Example.com", "API.example.com."],
+          hostedZoneIds: [ZONE],
+        },
       }).externalDns?.domainFilters,
     ).toEqual(["dev.example.com", "api.example.com."]);
   });
@@ -964,27 +1004,41 @@ describe("the EKS cluster name", () => {
     ["irsa, by default", {}],
     ["pod-identity", { identity: "pod-identity" }],
   ])("is required with %s when clusterName has a dot", (_, externalDns) => {
-    expect(problemsOf({ ...DOTTED, externalDns })).toEqual([DEFAULT_NOT_EKS]);
+    expect(
+      problemsOf({ ...DOTTED, externalDns: { ...externalDns, hostedZoneIds: [ZONE] } }),
+    ).toEqual([DEFAULT_NOT_EKS]);
   });
 
   it("is not needed when External DNS does not use it", () => {
     const oidcProviderArn =
       "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE";
-    expect(validate({ ...DOTTED, externalDns: { oidcProviderArn } }).clusterName).toBe("dev.eks");
     expect(
-      validate({
-        ...DOTTED,
-        externalDns: { identity: "kube2iam", nodeRoleArn: "arn:aws:iam::123456789012:role/nodes" },
-      }).clusterName,
+      validate({ ...DOTTED, externalDns: { oidcProviderArn, hostedZoneIds: [ZONE] } }).clusterName,
+    ).toBe("dev.eks");
+    expect(
+      validate(
+        {
+          ...DOTTED,
+          externalDns: {
+            identity: "kube2iam",
+            nodeRoleArn: "arn:aws:iam::123456789012:role/nodes",
+            hostedZoneIds: [ZONE],
+          },
+        },
+        { awsRegion: "eu-west-1" },
+      ).clusterName,
     ).toBe("dev.eks");
     expect(validate({ ...DOTTED, externalDns: { enabled: false } }).externalDns).toBeUndefined();
   });
 
   it("is taken when given, and must then be an EKS name itself", () => {
     expect(
-      validate({ ...DOTTED, externalDns: { eksClusterName: "dev-eks" } }).externalDns?.identity,
+      validate({ ...DOTTED, externalDns: { eksClusterName: "dev-eks", hostedZoneIds: [ZONE] } })
+        .externalDns?.identity,
     ).toEqual({ mode: "irsa", eksClusterName: "dev-eks" });
-    expect(problemsOf({ ...MINIMAL, externalDns: { eksClusterName: "dev.eks" } })).toEqual([
+    expect(
+      problemsOf({ ...MINIMAL, externalDns: { eksClusterName: "dev.eks", hostedZoneIds: [ZONE] } }),
+    ).toEqual([
       'k8s-flux:externalDns.eksClusterName: "dev.eks" is not an EKS cluster name; expected the name shown by "aws eks list-clusters", such as dev-eks',
     ]);
   });
@@ -1054,7 +1108,7 @@ describe("readRawStackConfig", () => {
     );
     expect(raw.secretKeys).toEqual([]);
     expect(raw.values).toEqual({ clusterName: "dev-eks", newrelic: { enabled: false } });
-    expect(problemsOf(raw.values)).toEqual([
+    expect(problemsOf({ ...raw.values, externalDns: { hostedZoneIds: [ZONE] } })).toEqual([
       "k8s-flux:systemFlux: is required; expected an object with at least a repository",
     ]);
     const settings = validate({
@@ -1096,9 +1150,9 @@ describe("readRawStackConfig", () => {
   it("keeps text that is not valid JSON as text, for the validator to report", () => {
     const raw = readRawStackConfig({ "k8s-flux:systemFlux": "{repository: x" }, true);
     expect(raw.values).toEqual({ systemFlux: "{repository: x" });
-    expect(problemsOf({ ...raw.values, clusterName: "dev-eks" })).toEqual([
-      'k8s-flux:systemFlux: expected an object, got string "{repository: x"',
-    ]);
+    expect(
+      problemsOf({ ...raw.values, clusterName: "dev-eks", externalDns: { hostedZoneIds: [ZONE] } }),
+    ).toEqual(['k8s-flux:systemFlux: expected an object, got string "{repository: x"']);
   });
 });
 
@@ -1176,6 +1230,7 @@ describe("loadStackConfig", () => {
     await startMockRun("dev", {
       "k8s-flux:clusterName": "dev-eks",
       "k8s-flux:newrelic": '{"enabled":false}',
+      "k8s-flux:externalDns": JSON.stringify({ hostedZoneIds: [ZONE] }),
       "k8s-flux:systemFlux": JSON.stringify({
         repository: "git@git.example.org:platform/flux.git",
       }),
@@ -1274,7 +1329,7 @@ describe("the program on bad input", () => {
       "broken",
       {
         ...stackFileConfig("dev"),
-        "k8s-flux:externalDns": JSON.stringify({ identity: "kube2iam" }),
+        "k8s-flux:externalDns": JSON.stringify({ identity: "kube2iam", hostedZoneIds: [ZONE] }),
         "k8s-flux:systemFlux": JSON.stringify({ repository: "https://github.com/acme/k8s-flux" }),
         "k8s-flux:applications": JSON.stringify([
           app("sample-dev", { interval: "every minute" }),
@@ -1308,7 +1363,10 @@ describe("the program on bad input", () => {
       "broken",
       {
         ...stackFileConfig("dev"),
-        "k8s-flux:externalDns": JSON.stringify({ domainFilters: ["*.dev.example.com"] }),
+        "k8s-flux:externalDns": JSON.stringify({
+          domainFilters: ["*.dev.example.com"],
+          hostedZoneIds: [ZONE],
+        }),
         "k8s-flux:applications": JSON.stringify([
           app("kube"),
           app("cert-manager"),

@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { needsDeployingAccount, regionPartition } from "../stacks/awsAccounts";
 import type { DeployingAccount } from "../stacks/settings";
-import { MINIMAL, problemsOf, validate } from "./configFixtures";
+import { MINIMAL, problemsOf, validate, ZONE } from "./configFixtures";
 import { FAKE, mockStack, runIndex } from "./harness";
 
 const DEPLOYING: DeployingAccount = {
@@ -21,9 +21,14 @@ const EKS_PROVIDER =
   "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF";
 const kube2iam = (nodeRoleArn: string, extra: Record<string, unknown> = {}) => ({
   ...MINIMAL,
-  externalDns: { identity: "kube2iam", nodeRoleArn, ...extra },
+  externalDns: { identity: "kube2iam", nodeRoleArn, hostedZoneIds: [ZONE], ...extra },
 });
-const irsa = (oidcProviderArn: string) => ({ ...MINIMAL, externalDns: { oidcProviderArn } });
+/** kube2iam needs the region, which only aws:region gives. */
+const IN_EU_WEST_1 = { awsRegion: "eu-west-1" };
+const irsa = (oidcProviderArn: string) => ({
+  ...MINIMAL,
+  externalDns: { oidcProviderArn, hostedZoneIds: [ZONE] },
+});
 
 describe("the partition of every ARN", () => {
   it.each([
@@ -42,12 +47,13 @@ describe("the partition of every ARN", () => {
     const arn = "arn:aws-cn:iam::123456789012:role/nodes";
     expect(problemsOf(kube2iam(arn), { deployingAccount: DEPLOYING })).toEqual([
       `k8s-flux:externalDns.nodeRoleArn: ${JSON.stringify(arn)} is in partition aws-cn, but the deploying account is in partition aws; expected an ARN that starts with arn:aws:`,
+      `aws:region: is required when k8s-flux:externalDns.identity is kube2iam: kube2iam gives the pod no AWS region, and External DNS has no region flag; expected the cluster's region, set with "pulumi config set aws:region <region>"`,
     ]);
   });
 
   it("is one this program supports", () => {
     const arn = "arn:aws-iso:iam::123456789012:role/nodes";
-    expect(problemsOf(kube2iam(arn))).toEqual([
+    expect(problemsOf(kube2iam(arn), IN_EU_WEST_1)).toEqual([
       `k8s-flux:externalDns.nodeRoleArn: ${JSON.stringify(arn)} is in partition aws-iso, which this program does not support; expected one of aws, aws-cn, aws-us-gov`,
     ]);
   });
@@ -83,16 +89,16 @@ describe("a role in another account than the deploying one", () => {
     `k8s-flux:externalDns.${field}: ${JSON.stringify(arn)} is in account 210987654321, but this stack deploys to account 123456789012; expected a role in account 123456789012, or k8s-flux:externalDns.allowCrossAccountRole set to true when a role in another account is intended`;
 
   it("is refused as the kube2iam node role", () => {
-    expect(problemsOf(kube2iam(OTHER_ACCOUNT_ROLE), { deployingAccount: DEPLOYING })).toEqual([
-      CROSS_ACCOUNT("nodeRoleArn", OTHER_ACCOUNT_ROLE),
-    ]);
+    expect(
+      problemsOf(kube2iam(OTHER_ACCOUNT_ROLE), { ...IN_EU_WEST_1, deployingAccount: DEPLOYING }),
+    ).toEqual([CROSS_ACCOUNT("nodeRoleArn", OTHER_ACCOUNT_ROLE)]);
   });
 
   it("is refused as the role given for pod identity", () => {
     const roleArn = "arn:aws:iam::210987654321:role/dns";
     expect(
       problemsOf(
-        { ...MINIMAL, externalDns: { identity: "pod-identity", roleArn } },
+        { ...MINIMAL, externalDns: { identity: "pod-identity", roleArn, hostedZoneIds: [ZONE] } },
         { deployingAccount: DEPLOYING },
       ),
     ).toEqual([CROSS_ACCOUNT("roleArn", roleArn)]);
@@ -100,6 +106,7 @@ describe("a role in another account than the deploying one", () => {
 
   it("is accepted with allowCrossAccountRole: true", () => {
     const settings = validate(kube2iam(OTHER_ACCOUNT_ROLE, { allowCrossAccountRole: true }), {
+      ...IN_EU_WEST_1,
       deployingAccount: DEPLOYING,
     });
     expect(settings.externalDns?.identity).toEqual({
@@ -109,7 +116,7 @@ describe("a role in another account than the deploying one", () => {
   });
 
   it("is not checked while the deploying account is unknown, as when nothing is created", () => {
-    expect(validate(kube2iam(OTHER_ACCOUNT_ROLE)).externalDns?.identity).toEqual({
+    expect(validate(kube2iam(OTHER_ACCOUNT_ROLE), IN_EU_WEST_1).externalDns?.identity).toEqual({
       mode: "kube2iam",
       nodeRoleArn: OTHER_ACCOUNT_ROLE,
     });
@@ -118,6 +125,7 @@ describe("a role in another account than the deploying one", () => {
   it("is named with the reason when the deploying account could not be looked up", () => {
     expect(
       problemsOf(kube2iam(OTHER_ACCOUNT_ROLE), {
+        ...IN_EU_WEST_1,
         deployingAccount: { found: false, reason: "sts:GetCallerIdentity failed: no credentials" },
       }),
     ).toEqual([
@@ -126,7 +134,12 @@ describe("a role in another account than the deploying one", () => {
   });
 
   it("opt-in without a role to apply to is refused", () => {
-    expect(problemsOf({ ...MINIMAL, externalDns: { allowCrossAccountRole: false } })).toEqual([
+    expect(
+      problemsOf({
+        ...MINIMAL,
+        externalDns: { allowCrossAccountRole: false, hostedZoneIds: [ZONE] },
+      }),
+    ).toEqual([
       "k8s-flux:externalDns.allowCrossAccountRole: is only used with k8s-flux:externalDns.roleArn or k8s-flux:externalDns.nodeRoleArn, and neither is set; remove it",
     ]);
   });

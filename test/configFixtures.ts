@@ -6,11 +6,18 @@ import { StackConfigError } from "../stacks/messages";
 import type { ClusterSettings, RawStackConfig } from "../stacks/settings";
 import { validateStackConfig } from "../stacks/validate";
 
-/** The smallest valid stack: New Relic off, so no license key is needed. */
+/** A Route53 zone id, for External DNS sections that must list one. */
+export const ZONE = "Z0123456789ABCDEFGHIJ";
+
+/**
+ * The smallest valid stack: New Relic off, so no license key is needed, and External DNS (on
+ * by default) limited to one zone, since it may change every zone only when told so.
+ */
 export const MINIMAL: Readonly<Record<string, unknown>> = {
   clusterName: "dev-eks",
   systemFlux: { repository: "git@github.com:acme/k8s-flux.git" },
   newrelic: { enabled: false },
+  externalDns: { hostedZoneIds: [ZONE] },
 };
 
 /** An application whose repository is `acme/<name>-flux` on GitHub. */

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { durationNanoseconds, intervalProblem } from "../stacks/durations";
 import { readRawStackConfig } from "../stacks/loadConfig";
 import { sshPublicKeyProblem } from "../stacks/sshPublicKey";
-import { app, MINIMAL, problemsOf, validate } from "./configFixtures";
+import { app, MINIMAL, problemsOf, validate, ZONE } from "./configFixtures";
 import { TEST_HOST_KEYS } from "./fixtures/hostKeys";
 
 const TOP_LEVEL_KEYS =
@@ -276,7 +276,9 @@ describe("domain filters", () => {
   it.each(["*.example.com", "*.Dev.Example.com"])(
     "refuses the wildcard %s, with the domain that covers its subdomains",
     (filter) => {
-      expect(problemsOf({ ...MINIMAL, externalDns: { domainFilters: [filter] } })).toEqual([
+      expect(
+        problemsOf({ ...MINIMAL, externalDns: { domainFilters: [filter], hostedZoneIds: [ZONE] } }),
+      ).toEqual([
         `k8s-flux:externalDns.domainFilters[0]: ${JSON.stringify(filter)} is a wildcard, which External DNS compares literally, so it would match no record; expected the domain itself, such as ${JSON.stringify(filter.slice(2))}, which also covers its subdomains`,
       ]);
     },
@@ -284,7 +286,10 @@ describe("domain filters", () => {
 
   it("refuses a wildcard anywhere else as no domain name", () => {
     expect(
-      problemsOf({ ...MINIMAL, externalDns: { domainFilters: ["api.*.example.com"] } }),
+      problemsOf({
+        ...MINIMAL,
+        externalDns: { domainFilters: ["api.*.example.com"], hostedZoneIds: [ZONE] },
+      }),
     ).toEqual([
       'k8s-flux:externalDns.domainFilters[0]: "api.*.example.com" is not a DNS domain name; expected a domain such as dev.example.com',
     ]);
@@ -303,6 +308,7 @@ describe("keys that name properties of every object", () => {
           "k8s-flux:clusterName": "dev-eks",
           "k8s-flux:systemFlux": '{"repository":"git@github.com:acme/k8s-flux.git"}',
           "k8s-flux:newrelic": '{"enabled":false}',
+          "k8s-flux:externalDns": JSON.stringify({ hostedZoneIds: [ZONE] }),
           [`k8s-flux:${key}`]: '{"enabled":true}',
         },
         true,
@@ -349,6 +355,7 @@ describe("keyGeneration, quoted as typed", () => {
       {
         "k8s-flux:clusterName": "dev-eks",
         "k8s-flux:newrelic": '{"enabled":false}',
+        "k8s-flux:externalDns": JSON.stringify({ hostedZoneIds: [ZONE] }),
         "k8s-flux:systemFlux": systemFlux,
         "k8s-flux:applications": applications,
       },
@@ -393,6 +400,7 @@ describe("keyGeneration, quoted as typed", () => {
       {
         "k8s-flux:clusterName": "dev-eks",
         "k8s-flux:newrelic": '{"enabled":false}',
+        "k8s-flux:externalDns": JSON.stringify({ hostedZoneIds: [ZONE] }),
         "k8s-flux:systemFlux": system("9007199254740991"),
       },
       true,

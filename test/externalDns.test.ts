@@ -7,7 +7,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it, type MockInstance, vi } from "vitest";
 import type { ExternalDns as ExternalDnsClass, ExternalDnsArgs } from "../components/externalDns";
-import { oidcIssuerOf, route53Policy } from "../components/externalDns/iam";
+import {
+  normalizedRecordName,
+  oidcIssuerOf,
+  recordNamePatterns,
+  route53Policy,
+} from "../components/externalDns/iam";
 import { type ExternalDnsIdentity, roleTrust } from "../components/externalDns/identity";
 import {
   externalDnsArgs,
@@ -17,7 +22,10 @@ import {
   externalDnsNamespace,
   externalDnsServiceAccount,
 } from "../components/externalDns/manifests";
+import { NO_ROLE_ANNOTATIONS, onlyRoleAnnotations } from "../components/shared/kube2iam";
+import { ownedByThisStack } from "../components/shared/ownership";
 import { versions } from "../components/versions";
+import { MINIMAL, problemsOf, validate, ZONE } from "./configFixtures";
 import { FAKE, type MockRun, type Recorded, startMockRun, thrownMessage, valueOf } from "./harness";
 
 const TYPES = {
@@ -49,9 +57,12 @@ const GIVEN_OIDC_ARN = `arn:aws:iam::123456789012:oidc-provider/${GIVEN_ISSUER}`
 const NODE_ROLE_ARN = "arn:aws:iam::123456789012:role/eks-nodes";
 
 const ZONES = ["Z0123456789ABCDEFGHIJ", "Z0SECOND0ZONE0000001"];
-
-const NO_ZONES_WARNING =
-  "External DNS may change records in every Route53 hosted zone of the account, because hostedZoneIds is empty; list the zones to scope it.";
+const ZONE_ARNS = [
+  "arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ",
+  "arn:aws:route53:::hostedzone/Z0SECOND0ZONE0000001",
+];
+/** What kube2iam and kiam read on a namespace whose pods may get no role. */
+const NO_ROLE = { "iam.amazonaws.com/allowed-roles": "[]", "iam.amazonaws.com/permitted": "^$" };
 
 const LABELS = {
   "app.kubernetes.io/managed-by": "pulumi",
@@ -69,44 +80,118 @@ const IRSA_LOOKUP: ExternalDnsIdentity = { mode: "irsa", eksClusterName: "dev-ek
 const POD_IDENTITY: ExternalDnsIdentity = { mode: "pod-identity", eksClusterName: "dev-eks-eu" };
 const KUBE2IAM: ExternalDnsIdentity = { mode: "kube2iam", nodeRoleArn: NODE_ROLE_ARN };
 
-const DISCOVER_STATEMENT = {
-  Sid: "DiscoverZonesAndRecords",
+/** The one Route53 call that cannot be scoped to a zone. */
+const FIND_ZONES = {
+  Sid: "FindHostedZones",
   Effect: "Allow",
-  Action: [
-    "route53:ListHostedZones",
-    "route53:ListResourceRecordSets",
-    "route53:ListTagsForResources",
-  ],
+  Action: "route53:ListHostedZones",
   Resource: "*",
 };
+const policyFor = (zones: readonly string[] | "every zone", domainFilters: string[] = []) =>
+  route53Policy({ partition: "aws", zones, domainFilters });
 
 describe("route53Policy", () => {
-  it("allows record changes in exactly the given zones, and listing everywhere", () => {
-    expect(route53Policy(ZONES)).toEqual({
+  it("changes and reads records in exactly the given zones, and lists zones, nothing else", () => {
+    expect(policyFor(ZONES)).toEqual({
       Version: "2012-10-17",
       Statement: [
         {
           Sid: "ChangeRecordsInManagedZones",
           Effect: "Allow",
           Action: "route53:ChangeResourceRecordSets",
-          Resource: [
-            "arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ",
-            "arn:aws:route53:::hostedzone/Z0SECOND0ZONE0000001",
-          ],
+          Resource: ZONE_ARNS,
         },
-        DISCOVER_STATEMENT,
+        {
+          Sid: "ReadRecordsInManagedZones",
+          Effect: "Allow",
+          Action: "route53:ListResourceRecordSets",
+          Resource: ZONE_ARNS,
+        },
+        FIND_ZONES,
       ],
     });
   });
 
-  it("falls back to every hosted zone of the partition when none is given", () => {
-    expect(route53Policy([]).Statement[0]?.Resource).toBe("arn:aws:route53:::hostedzone/*");
-    expect(route53Policy([], "aws-cn").Statement[0]?.Resource).toBe(
+  it("limits changes to the names under the domain filters, and their ownership records", () => {
+    expect(policyFor(ZONES, ["dev.example.com", "API.example.org."])).toEqual({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "ChangeRecordsInManagedZones",
+          Effect: "Allow",
+          Action: "route53:ChangeResourceRecordSets",
+          Resource: ZONE_ARNS,
+          Condition: {
+            "ForAllValues:StringLike": {
+              "route53:ChangeResourceRecordSetsNormalizedRecordNames": [
+                "dev.example.com",
+                "*.dev.example.com",
+                "a-dev.example.com",
+                "aaaa-dev.example.com",
+                "cname-dev.example.com",
+                "api.example.org",
+                "*.api.example.org",
+                "a-api.example.org",
+                "aaaa-api.example.org",
+                "cname-api.example.org",
+              ],
+            },
+          },
+        },
+        {
+          Sid: "ReadRecordsInManagedZones",
+          Effect: "Allow",
+          Action: "route53:ListResourceRecordSets",
+          Resource: ZONE_ARNS,
+        },
+        FIND_ZONES,
+      ],
+    });
+  });
+
+  it("reaches every hosted zone of the partition only when told so", () => {
+    const every = route53Policy({ partition: "aws-cn", zones: "every zone", domainFilters: [] });
+    expect(every.Statement.map((statement) => statement.Resource)).toEqual([
       "arn:aws-cn:route53:::hostedzone/*",
-    );
-    expect(route53Policy(["Z1"], "aws-us-gov").Statement[0]?.Resource).toEqual([
-      "arn:aws-us-gov:route53:::hostedzone/Z1",
+      "arn:aws-cn:route53:::hostedzone/*",
+      "*",
     ]);
+    expect(
+      route53Policy({ partition: "aws-us-gov", zones: ["Z1"], domainFilters: [] }).Statement[1]
+        ?.Resource,
+    ).toEqual(["arn:aws-us-gov:route53:::hostedzone/Z1"]);
+    expect(() => policyFor([])).toThrow('no hosted zone given; expected zone ids, or "every zone"');
+  });
+
+  it("grants no tag, zone-creation or other call External DNS does not make with its flags", () => {
+    const actions = policyFor("every zone", ["example.com"]).Statement.flatMap((statement) =>
+      [statement.Action].flat(),
+    );
+    expect(actions).toEqual([
+      "route53:ChangeResourceRecordSets",
+      "route53:ListResourceRecordSets",
+      "route53:ListHostedZones",
+    ]);
+  });
+});
+
+describe("the record names Route53 compares", () => {
+  it("are lower case, without the trailing dot, other characters in octal", () => {
+    expect(normalizedRecordName("Dev.Example.COM.")).toBe("dev.example.com");
+    expect(normalizedRecordName("_acme-challenge.example.com")).toBe("_acme-challenge.example.com");
+    expect(normalizedRecordName("*.example.com")).toBe("\\052.example.com");
+    expect(normalizedRecordName("a b.example.com")).toBe("a\\040b.example.com");
+  });
+
+  it("cover each domain once, however often and in whatever case it is listed", () => {
+    expect(recordNamePatterns(["example.com", "EXAMPLE.com."])).toEqual([
+      "example.com",
+      "*.example.com",
+      "a-example.com",
+      "aaaa-example.com",
+      "cname-example.com",
+    ]);
+    expect(recordNamePatterns([])).toEqual([]);
   });
 });
 
@@ -158,8 +243,8 @@ describe("externalDnsArgs", () => {
 
 describe("External DNS's cluster objects", () => {
   it("are a labelled namespace and a ServiceAccount that names the role only for IRSA", () => {
-    expect(externalDnsNamespace("external-dns")).toEqual({
-      metadata: { name: "external-dns", labels: LABELS },
+    expect(externalDnsNamespace("external-dns", NO_ROLE)).toEqual({
+      metadata: { name: "external-dns", labels: LABELS, annotations: NO_ROLE },
     });
     const serviceAccount = (identity: "irsa" | "pod-identity" | "kube2iam") =>
       externalDnsServiceAccount({ namespace: "external-dns", identity, roleArn: ROLE_ARN });
@@ -174,6 +259,24 @@ describe("External DNS's cluster objects", () => {
     });
     expect(serviceAccount("pod-identity").metadata.annotations).toEqual({});
     expect(serviceAccount("kube2iam").metadata.annotations).toEqual({});
+  });
+
+  it("let a namespace's pods get exactly one role from kube2iam or kiam, or none", () => {
+    expect(onlyRoleAnnotations("arn:aws:iam::123456789012:role/dns.v2+x")).toEqual({
+      "iam.amazonaws.com/allowed-roles": '["arn:aws:iam::123456789012:role/dns.v2+x"]',
+      "iam.amazonaws.com/permitted": "^arn:aws:iam::123456789012:role/dns\\.v2\\+x$",
+    });
+    expect(NO_ROLE_ANNOTATIONS).toEqual(NO_ROLE);
+  });
+
+  it("match the role's ARN and nothing near it, as kiam's expression", () => {
+    const arn = "arn:aws:iam::123456789012:role/dns.v2+x";
+    const permitted = new RegExp(onlyRoleAnnotations(arn)["iam.amazonaws.com/permitted"] ?? "");
+    expect(permitted.test(arn)).toBe(true);
+    for (const near of [`${arn}-2`, "arn:aws:iam::123456789012:role/dnsXv2+x", `x${arn}`]) {
+      expect(permitted.test(near), near).toBe(false);
+    }
+    expect(new RegExp(NO_ROLE["iam.amazonaws.com/permitted"]).test(arn)).toBe(false);
   });
 
   it("grant read access to the sources and nodes, and nothing else, to the ServiceAccount", () => {
@@ -214,13 +317,18 @@ describe("External DNS's cluster objects", () => {
     });
   });
 
-  const deployment = (identity: "irsa" | "pod-identity" | "kube2iam", waitForReadiness = true) =>
+  const deployment = (
+    identity: "irsa" | "pod-identity" | "kube2iam",
+    waitForReadiness = true,
+    region?: string,
+  ) =>
     externalDnsDeployment({
       namespace: "external-dns",
       serviceAccountName: "external-dns",
       identity,
       roleArn: ROLE_ARN,
       args: ["--provider=aws"],
+      ...(region === undefined ? {} : { region }),
       waitForReadiness,
     });
 
@@ -272,6 +380,16 @@ describe("External DNS's cluster objects", () => {
       "pulumi.com/skipAwait": "true",
     });
   });
+
+  it("give the SDK its region in both variables it reads, when the region is known", () => {
+    expect(deployment("kube2iam", true, "eu-west-1").spec.template.spec.containers[0]?.env).toEqual(
+      [
+        { name: "AWS_REGION", value: "eu-west-1" },
+        { name: "AWS_DEFAULT_REGION", value: "eu-west-1" },
+      ],
+    );
+    expect(deployment("irsa").spec.template.spec.containers[0]).not.toHaveProperty("env");
+  });
 });
 
 describe("roleTrust", () => {
@@ -282,7 +400,9 @@ describe("roleTrust", () => {
     expect(roleTrust(IRSA_LOOKUP, undefined)).toEqual({
       trust: { principal: "OIDC provider of the cluster", eksClusterName: "dev-eks-eu" },
     });
-    expect(roleTrust(POD_IDENTITY, undefined)).toEqual({ trust: { principal: "pod identity" } });
+    expect(roleTrust(POD_IDENTITY, undefined)).toEqual({
+      trust: { principal: "pod identity", eksClusterName: "dev-eks-eu" },
+    });
     expect(roleTrust(KUBE2IAM, undefined)).toEqual({
       trust: { principal: "node role", nodeRoleArn: NODE_ROLE_ARN },
     });
@@ -405,9 +525,11 @@ const irsaStatement = (providerArn: string, issuer: string, namespace = "externa
 });
 
 describe("the IAM role", () => {
-  it("gets the Route53 policy for the given zones, inline, and warns of nothing", async () => {
+  it("gets the Route53 policy for the given zones and domains, inline, and warns of nothing", async () => {
     const { run, warn } = await build({ hostedZoneIds: ZONES });
-    expect(routePolicyOf(run)).toEqual(route53Policy(ZONES));
+    expect(routePolicyOf(run)).toEqual(
+      route53Policy({ partition: "aws", zones: ZONES, domainFilters: ["dev.example.com"] }),
+    );
     const rolePolicy = run.one(TYPES.rolePolicy, `${NAME}-route53`);
     expect(rolePolicy.inputs["role"]).toBe(ROLE_NAME);
     expect(rolePolicy.dependencies).toEqual([run.one(TYPES.role, `${NAME}-role`).urn]);
@@ -415,17 +537,44 @@ describe("the IAM role", () => {
     expect(warn).not.toHaveBeenCalled();
   });
 
-  it("may change every zone when none is given, and warns so on the component", async () => {
-    const { run, dns, warn } = await build({ hostedZoneIds: [] });
-    expect(routePolicyOf(run)).toEqual(route53Policy([]));
-    expect(warn.mock.calls).toEqual([[NO_ZONES_WARNING, dns]]);
+  it("may change every zone when told so with allZones, and with no zone filter", async () => {
+    const { run, warn } = await build({ hostedZoneIds: undefined, allZones: true });
+    expect(routePolicyOf(run)).toEqual(
+      route53Policy({ partition: "aws", zones: "every zone", domainFilters: ["dev.example.com"] }),
+    );
+    expect(containerOf(run).args.filter((arg: string) => arg.startsWith("--zone-id"))).toEqual([]);
+    expect(warn).not.toHaveBeenCalled();
+  });
+
+  it("is refused with no zones and no allZones, and with both, before creating any child", async () => {
+    const noZones = await refusal({
+      txtOwnerId: "dev-eks",
+      identity: IRSA_GIVEN,
+      hostedZoneIds: [],
+    });
+    expect(noZones.message).toBe(
+      `ExternalDns ${NAME}: hostedZoneIds is empty, which would let External DNS change records in every Route53 hosted zone of the account; expected the ids of the zones it may change, or allZones: true when every zone is intended`,
+    );
+    expect(noZones.run.resources.map((r) => r.type)).toEqual([TYPES.component]);
+    const both = await refusal({
+      txtOwnerId: "dev-eks",
+      identity: IRSA_GIVEN,
+      hostedZoneIds: ZONES,
+      allZones: true,
+    });
+    expect(both.message).toBe(
+      `ExternalDns ${NAME}: allZones is true, but hostedZoneIds lists zones; expected one or the other`,
+    );
+    expect(both.run.resources.map((r) => r.type)).toEqual([TYPES.component]);
   });
 
   it("takes the partition from the provider, for the China and GovCloud regions", async () => {
     for (const partition of ["aws-cn", "aws-us-gov"]) {
       const { run } = await build({ hostedZoneIds: ZONES }, partition);
       expect(run.invocations.filter((i) => i.token === INVOKES.partition)).toHaveLength(1);
-      expect(routePolicyOf(run)).toEqual(route53Policy(ZONES, partition));
+      expect(routePolicyOf(run)).toEqual(
+        route53Policy({ partition, zones: ZONES, domainFilters: ["dev.example.com"] }),
+      );
     }
   });
 
@@ -451,7 +600,13 @@ describe("the IAM role", () => {
     expect(run.one(TYPES.role, `${NAME}-role`).inputs["tags"]["k8s-flux/cluster"]).toBe(
       "dev-eks-from-output",
     );
-    expect(routePolicyOf(run)).toEqual(route53Policy(["ZFROMOUTPUT"]));
+    expect(routePolicyOf(run)).toEqual(
+      route53Policy({
+        partition: "aws",
+        zones: ["ZFROMOUTPUT"],
+        domainFilters: ["dev.example.com"],
+      }),
+    );
     expect(containerOf(run).args).toEqual(
       externalDnsArgs({
         txtOwnerId: "dev-eks-from-output",
@@ -528,8 +683,19 @@ describe("identity irsa with the OIDC provider looked up", () => {
 });
 
 describe("identity pod-identity", () => {
-  it("trusts the EKS Pod Identity service, with no lookup", async () => {
-    const { run } = await build({ identity: POD_IDENTITY });
+  it("trusts the EKS Pod Identity service for the looked-up cluster and its ServiceAccount only", async () => {
+    const clusterArn = "arn:aws:eks:eu-central-1:123456789012:cluster/dev-eks-eu";
+    const run = await startMockRun("test");
+    answerInvoke(INVOKES.cluster, { arn: clusterArn, identities: [] });
+    captureWarnings();
+    const { ExternalDns } = await import("../components/externalDns");
+    new ExternalDns(NAME, {
+      txtOwnerId: "dev-eks",
+      hostedZoneIds: ZONES,
+      identity: POD_IDENTITY,
+      namespace: "dns-system",
+    });
+    await run.settle();
     expect(trustOf(run)).toEqual({
       Version: "2012-10-17",
       Statement: [
@@ -537,10 +703,27 @@ describe("identity pod-identity", () => {
           Effect: "Allow",
           Principal: { Service: "pods.eks.amazonaws.com" },
           Action: ["sts:AssumeRole", "sts:TagSession"],
+          Condition: {
+            StringEquals: {
+              "aws:SourceAccount": "123456789012",
+              "aws:RequestTag/eks-cluster-arn": clusterArn,
+              "aws:RequestTag/kubernetes-namespace": "dns-system",
+              "aws:RequestTag/kubernetes-service-account": "external-dns",
+            },
+            ArnLike: {
+              "aws:SourceArn": [
+                clusterArn,
+                "arn:aws:eks:eu-central-1:123456789012:podidentityassociation/dev-eks-eu/*",
+              ],
+            },
+          },
         },
       ],
     });
-    expect(tokens(run)).toEqual([INVOKES.partition]);
+    expect(run.invocations.filter((i) => i.token === INVOKES.cluster)).toEqual([
+      { token: INVOKES.cluster, inputs: { name: "dev-eks-eu" } },
+    ]);
+    expect(tokens(run)).toEqual([INVOKES.cluster, INVOKES.partition]);
   });
 
   it("associates the role with the ServiceAccount on the named cluster, before the controller starts", async () => {
@@ -565,7 +748,7 @@ describe("identity pod-identity", () => {
 
 describe("identity kube2iam", () => {
   it("trusts the node role to assume the role", async () => {
-    const { run } = await build({ identity: KUBE2IAM });
+    const { run } = await build({ identity: KUBE2IAM, region: "eu-west-1" });
     expect(trustOf(run)).toEqual({
       Version: "2012-10-17",
       Statement: [{ Effect: "Allow", Principal: { AWS: NODE_ROLE_ARN }, Action: "sts:AssumeRole" }],
@@ -574,10 +757,38 @@ describe("identity kube2iam", () => {
   });
 
   it("names the role on the pod template only", async () => {
-    const { run } = await build({ identity: KUBE2IAM });
+    const { run } = await build({ identity: KUBE2IAM, region: "eu-west-1" });
     expect(podTemplateOf(run).metadata.annotations).toEqual({ "iam.amazonaws.com/role": ROLE_ARN });
     expect(serviceAccountOf(run).inputs["metadata"].annotations).toEqual({});
     expect(run.ofType(TYPES.podIdentity)).toEqual([]);
+  });
+
+  it("permits exactly its role in its namespace, to kube2iam and to kiam", async () => {
+    const { run } = await build({ identity: KUBE2IAM, region: "eu-west-1" });
+    expect(run.one(TYPES.namespace, `${NAME}-namespace`).inputs["metadata"].annotations).toEqual({
+      "iam.amazonaws.com/allowed-roles": JSON.stringify([ROLE_ARN]),
+      "iam.amazonaws.com/permitted": `^${ROLE_ARN}$`,
+    });
+  });
+
+  it("gives the controller the region, which kube2iam does not", async () => {
+    const { run } = await build({ identity: KUBE2IAM, region: "ap-southeast-2" });
+    expect(containerOf(run).env).toEqual([
+      { name: "AWS_REGION", value: "ap-southeast-2" },
+      { name: "AWS_DEFAULT_REGION", value: "ap-southeast-2" },
+    ]);
+  });
+
+  it("refuses to run without a region, before creating any child", async () => {
+    const { message, run } = await refusal({
+      txtOwnerId: "dev-eks",
+      hostedZoneIds: ZONES,
+      identity: KUBE2IAM,
+    });
+    expect(message).toBe(
+      `ExternalDns ${NAME}: region is required with identity mode kube2iam, which gives the pod no AWS region, and External DNS has no region flag; expected the region of the cluster, such as eu-west-1`,
+    );
+    expect(run.resources.map((r) => r.type)).toEqual([TYPES.component]);
   });
 
   it("refuses a node role that is not a role ARN before creating any child", async () => {
@@ -599,6 +810,7 @@ describe("a role managed elsewhere", () => {
       identity: { mode: "irsa" },
       roleArn: MANAGED_ROLE_ARN,
       hostedZoneIds: [],
+      allZones: true,
     });
     expect(run.ofType(TYPES.role)).toEqual([]);
     expect(run.ofType(TYPES.rolePolicy)).toEqual([]);
@@ -619,12 +831,12 @@ describe("a role managed elsewhere", () => {
 });
 
 describe("the cluster side", () => {
-  it("creates the namespace, and exposes it once it exists", async () => {
+  it("creates the namespace, where no pod gets a role from kube2iam, and exposes it once it exists", async () => {
     const { run, dns } = await build();
     expect(run.one(TYPES.namespace, `${NAME}-namespace`).inputs).toEqual({
       apiVersion: "v1",
       kind: "Namespace",
-      ...externalDnsNamespace("external-dns"),
+      ...ownedByThisStack(externalDnsNamespace("external-dns", NO_ROLE)),
     });
     expect(await valueOf(dns.namespace)).toBe("external-dns");
     expect(serviceAccountOf(run).dependencies).toContain(
@@ -661,7 +873,11 @@ describe("the cluster side", () => {
         legacyAnnotations: true,
       }),
     );
-    const defaults = await build({ domainFilters: undefined, hostedZoneIds: undefined });
+    const defaults = await build({
+      domainFilters: undefined,
+      hostedZoneIds: undefined,
+      allZones: true,
+    });
     expect(containerOf(defaults.run).args).toEqual(
       externalDnsArgs({
         txtOwnerId: "dev-eks",
@@ -737,5 +953,53 @@ describe("the component", () => {
     expect(run.resources.filter((r) => r.parent !== component.urn).map((r) => r.name)).toEqual([
       NAME,
     ]);
+  });
+});
+
+describe("the stack settings for External DNS", () => {
+  const { externalDns: _scoped, ...UNSCOPED } = MINIMAL;
+  void _scoped;
+  const NO_ZONES =
+    "k8s-flux:externalDns.hostedZoneIds: is empty, which would let External DNS change records in every Route53 hosted zone of the account; expected the ids of the zones it may change, such as [Z0123456789ABCDEFGHIJ], or k8s-flux:externalDns.allZones set to true when every zone is intended";
+  const NO_REGION =
+    'aws:region: is required when k8s-flux:externalDns.identity is kube2iam: kube2iam gives the pod no AWS region, and External DNS has no region flag; expected the cluster\'s region, set with "pulumi config set aws:region <region>"';
+  const KUBE2IAM_SECTION = {
+    identity: "kube2iam",
+    nodeRoleArn: NODE_ROLE_ARN,
+    hostedZoneIds: [ZONE],
+  };
+
+  it("refuse External DNS on every zone unless allZones says so, naming both keys", () => {
+    expect(problemsOf(UNSCOPED)).toEqual([NO_ZONES]);
+    expect(
+      problemsOf({ ...UNSCOPED, externalDns: { hostedZoneIds: [], allZones: false } }),
+    ).toEqual([NO_ZONES]);
+    expect(validate({ ...UNSCOPED, externalDns: { allZones: true } }).externalDns).toMatchObject({
+      hostedZoneIds: [],
+      allZones: true,
+    });
+    expect(validate({ ...UNSCOPED, externalDns: { enabled: false } }).externalDns).toBeUndefined();
+  });
+
+  it("refuse allZones next to listed zones", () => {
+    expect(
+      problemsOf({ ...UNSCOPED, externalDns: { hostedZoneIds: [ZONE], allZones: true } }),
+    ).toEqual([
+      "k8s-flux:externalDns.allZones: is true, but k8s-flux:externalDns.hostedZoneIds lists zones; expected one or the other",
+    ]);
+    expect(validate(MINIMAL).externalDns).not.toHaveProperty("allZones");
+  });
+
+  it("require aws:region with kube2iam, and hand it to External DNS", () => {
+    expect(problemsOf({ ...MINIMAL, externalDns: KUBE2IAM_SECTION })).toEqual([NO_REGION]);
+    expect(
+      validate({ ...MINIMAL, externalDns: KUBE2IAM_SECTION }, { awsRegion: "eu-west-1" })
+        .externalDns?.region,
+    ).toBe("eu-west-1");
+  });
+
+  it("hand aws:region to External DNS in the other modes too, and nothing when it is unset", () => {
+    expect(validate(MINIMAL, { awsRegion: "us-east-2" }).externalDns?.region).toBe("us-east-2");
+    expect(validate(MINIMAL).externalDns).not.toHaveProperty("region");
   });
 });

@@ -32,6 +32,9 @@ export const TEST_GITHUB_TOKEN = FAKE.githubToken;
 /** A second fake token, for GITHUB_TOKEN in the environment where both are set. */
 export const TEST_GITHUB_TOKEN_FROM_ENV = "ghp_FROMENVIRONMENT0000000000000000000000";
 
+/** The ownership label on every namespace a mock run of stack "test" creates. */
+export const TEST_STACK_OWNERSHIP = { "k8s-flux.io/stack": "k8s-flux.test.cf9a6d16ac997311" };
+
 /**
  * Everything a resource sends to the engine outside secret wrappers, as text: what a plain
  * state file or `pulumi stack export` could show. Secret values are replaced by "[secret]".

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import {
+  eksClusterArnProblem,
   irsaTrustPolicy,
   issuerFromOidcProviderArn,
   kube2iamTrustPolicy,
@@ -112,17 +113,68 @@ describe("irsaTrustPolicy", () => {
 });
 
 describe("podIdentityTrustPolicy", () => {
-  it("trusts the EKS Pod Identity service to assume the role and tag the session", () => {
-    expect(podIdentityTrustPolicy()).toEqual({
+  const CLUSTER_ARN = "arn:aws:eks:eu-west-1:123456789012:cluster/dev-eks";
+  const trustFor = (clusterArn: string) =>
+    podIdentityTrustPolicy({
+      clusterArn,
+      namespace: "external-dns",
+      serviceAccountName: "external-dns",
+    });
+
+  it("trusts the EKS Pod Identity service for one cluster's one ServiceAccount, in its account", () => {
+    expect(trustFor(CLUSTER_ARN)).toEqual({
       Version: "2012-10-17",
       Statement: [
         {
           Effect: "Allow",
           Principal: { Service: "pods.eks.amazonaws.com" },
           Action: ["sts:AssumeRole", "sts:TagSession"],
+          Condition: {
+            StringEquals: {
+              "aws:SourceAccount": "123456789012",
+              "aws:RequestTag/eks-cluster-arn": CLUSTER_ARN,
+              "aws:RequestTag/kubernetes-namespace": "external-dns",
+              "aws:RequestTag/kubernetes-service-account": "external-dns",
+            },
+            ArnLike: {
+              "aws:SourceArn": [
+                CLUSTER_ARN,
+                "arn:aws:eks:eu-west-1:123456789012:podidentityassociation/dev-eks/*",
+              ],
+            },
+          },
         },
       ],
     });
+  });
+
+  it("keeps the cluster's partition, region and account in every ARN it derives", () => {
+    const clusterArn = "arn:aws-cn:eks:cn-north-1:210987654321:cluster/prod_eks-2";
+    const condition = trustFor(clusterArn).Statement[0]?.Condition;
+    expect(condition?.["StringEquals"]?.["aws:SourceAccount"]).toBe("210987654321");
+    expect(condition?.["ArnLike"]?.["aws:SourceArn"]).toEqual([
+      clusterArn,
+      "arn:aws-cn:eks:cn-north-1:210987654321:podidentityassociation/prod_eks-2/*",
+    ]);
+  });
+
+  it.each([
+    ["a cluster name", "dev-eks"],
+    ["an IAM role ARN", "arn:aws:iam::123456789012:role/dev-eks"],
+    ["a cluster ARN with a short account", "arn:aws:eks:eu-west-1:1234:cluster/dev-eks"],
+    ["a cluster ARN with a dotted name", "arn:aws:eks:eu-west-1:123456789012:cluster/dev.eks"],
+    ["a cluster ARN with a path", "arn:aws:eks:eu-west-1:123456789012:cluster/dev-eks/x"],
+  ])("refuses %s, naming it", (_case, arn) => {
+    const problem = `${JSON.stringify(arn)} is not an EKS cluster ARN; expected arn:aws:eks:<region>:<account>:cluster/<name>`;
+    expect(eksClusterArnProblem(arn)).toBe(problem);
+    expect(() => trustFor(arn)).toThrow(new Error(problem));
+  });
+
+  it("finds nothing wrong with a cluster ARN of any supported partition", () => {
+    expect(eksClusterArnProblem(CLUSTER_ARN)).toBeUndefined();
+    expect(
+      eksClusterArnProblem("arn:aws-us-gov:eks:us-gov-west-1:123456789012:cluster/gov"),
+    ).toBeUndefined();
   });
 });
 

@@ -6,7 +6,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { newRelicBundleValues } from "../components/newRelic/values";
 import { versions } from "../components/versions";
-import { type MockRun, plainInputs, startMockRun, TEST_LICENSE_KEY, valueOf } from "./harness";
+import {
+  type MockRun,
+  plainInputs,
+  startMockRun,
+  TEST_LICENSE_KEY,
+  TEST_STACK_OWNERSHIP,
+  valueOf,
+} from "./harness";
 
 const TYPES = {
   component: "k8s-flux:newRelic:NewRelic",
@@ -63,7 +70,7 @@ describe("NewRelic", () => {
     expect(run.one(TYPES.namespace, "newrelic-namespace").inputs).toEqual({
       apiVersion: "v1",
       kind: "Namespace",
-      metadata: { name: "newrelic", labels: LABELS },
+      metadata: { name: "newrelic", labels: { ...LABELS, ...TEST_STACK_OWNERSHIP } },
     });
     expect(await valueOf(newRelic.namespace)).toBe("newrelic");
     expect(run.one(TYPES.secret, "newrelic-license").dependencies).toContain(

@@ -1,10 +1,18 @@
 /**
  * parseRepositoryUrl: the SSH spellings users paste, the one ssh:// form Flux gets, the GitHub
- * owner and name deploy keys are registered on, and what is refused and why.
+ * owner and name deploy keys are registered on, and what is refused and why: the same rules for
+ * the config layer and for components used as a library.
  */
+import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { gitSourceDefaults, resolveGitSource } from "../components/shared/gitSource";
+import {
+  gitSourceDefaults,
+  type GitRepositoryLocation,
+  resolveGitSource,
+} from "../components/shared/gitSource";
 import { parseRepositoryUrl } from "../components/shared/repositoryUrl";
+import { TEST_HOST_KEYS } from "./fixtures/hostKeys";
+import { startMockRun } from "./harness";
 
 const EXPECTED_FORMS =
   "expected an SSH URL such as git@github.com:owner/repo.git or ssh://git@github.com/owner/repo.git";
@@ -230,5 +238,77 @@ describe("resolveGitSource, as components take a source", () => {
     expect(resolveGitSource({ repository: "https://github.com/acme/x" })).toEqual({
       problem: `"https://github.com/acme/x" is not an SSH URL; ${EXPECTED_FORMS}`,
     });
+  });
+});
+
+describe("the addresses Flux must not be pointed at", () => {
+  const reasonFor = (url: string): string => {
+    const result = parseRepositoryUrl(url);
+    return result.ok ? `accepted as ${result.location.sshUrl}` : result.reason;
+  };
+  const LINK_LOCAL =
+    "which is link-local (169.254.0.0/16), where the node's instance metadata and credential endpoints answer";
+
+  it("are refused by the parser itself, with the config layer's words", () => {
+    expect(reasonFor("git@169.254.169.254:acme/meta.git")).toBe(
+      `"git@169.254.169.254:acme/meta.git" has host "169.254.169.254", ${LINK_LOCAL}`,
+    );
+    expect(reasonFor("ssh://git@-oProxyCommand/acme/x.git")).toBe(
+      '"ssh://git@-oProxyCommand/acme/x.git" has host "-oProxyCommand", which is not a host name; expected a DNS name such as git.example.org, or an IPv4 address written as four numbers such as 192.0.2.10',
+    );
+    expect(reasonFor("ssh://git@git.example.org/platform/flux$(id).git")).toBe(
+      '"ssh://git@git.example.org/platform/flux$(id).git" has "$" in its path; expected letters, digits and . _ ~ - / + @ = , only (a space written as %20)',
+    );
+    expect(reasonFor("ssh://git@git.example.org/a/b\u202e.git")).toBe(
+      '"ssh://git@git.example.org/a/b\\u202E.git" has the invisible or non-ASCII character \\u202E in its path; expected letters, digits and . _ ~ - / + @ = , only (a space written as %20)',
+    );
+  });
+
+  it("leave loopback, which the local stack uses, and ordinary hosts alone", () => {
+    expect(reasonFor("ssh://git@127.0.0.1:2222/platform/flux.git")).toBe(
+      "accepted as ssh://git@127.0.0.1:2222/platform/flux.git",
+    );
+    expect(reasonFor("git@git.example.org:group/sub/flux@v2=a,b.git")).toBe(
+      "accepted as ssh://git@git.example.org/group/sub/flux@v2=a,b.git",
+    );
+  });
+
+  it("are refused in a location built by hand, checked as the URL Flux fetches", () => {
+    const byHand: GitRepositoryLocation = {
+      original: "our mirror",
+      sshUrl: "ssh://git@169.254.169.254/acme/meta.git",
+      host: "git.example.org",
+    };
+    expect(resolveGitSource({ repository: byHand })).toEqual({
+      problem: `"ssh://git@169.254.169.254/acme/meta.git" has host "169.254.169.254", ${LINK_LOCAL}`,
+    });
+    const elsewhere = { ...byHand, sshUrl: "ssh://git@git.example.org:2222/acme/meta.git" };
+    expect(resolveGitSource({ repository: elsewhere })).toEqual({
+      problem:
+        'has host "git.example.org" and port 22, but its sshUrl "ssh://git@git.example.org:2222/acme/meta.git" names host "git.example.org" and port 2222; expected a location as parseRepositoryUrl returns it',
+    });
+  });
+
+  it("make a component refuse the repository with a ResourceError before creating anything", async () => {
+    const run = await startMockRun("test");
+    const { DeployKey } = await import("../components/deployKey");
+    let refusal: unknown;
+    try {
+      new DeployKey("meta-deploy-key", {
+        repository: "git@169.254.169.254:acme/meta.git",
+        title: "k8s-flux dev-eks meta",
+        knownHosts: `169.254.169.254 ${TEST_HOST_KEYS.ed25519}`,
+        secretName: "meta-deploy-key",
+        secretNamespace: "meta-flux",
+      });
+    } catch (error) {
+      refusal = error;
+    }
+    await run.settle();
+    expect(refusal).toBeInstanceOf(pulumi.ResourceError);
+    expect((refusal as Error).message).toBe(
+      `DeployKey meta-deploy-key: repository "git@169.254.169.254:acme/meta.git" has host "169.254.169.254", ${LINK_LOCAL}`,
+    );
+    expect(run.resources.map((r) => r.type)).toEqual(["k8s-flux:deployKey:DeployKey"]);
   });
 });

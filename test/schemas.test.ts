@@ -170,9 +170,10 @@ describe("every Kubernetes object validates against the upstream schemas", () =>
 
   it("with every identity mode and option switched on", async () => {
     for (const externalDns of [
-      { identity: "pod-identity" },
+      { identity: "pod-identity", hostedZoneIds: ["Z0123456789ABCDEFGHIJ"] },
       {
         identity: "kube2iam",
+        allZones: true,
         nodeRoleArn: "arn:aws:iam::123456789012:role/nodes",
         annotationPrefix: "external-dns.alpha.kubernetes.io/",
       },

@@ -9,14 +9,29 @@ import { parseRepositoryUrl } from "../components/shared/repositoryUrl";
 import type { GitSource, GitSourceArgs } from "../components/shared/gitSource";
 import type { SystemFlux as SystemFluxClass, SystemFluxArgs } from "../components/systemFlux";
 import { fluxInstance, fluxInstanceSpec } from "../components/systemFlux/fluxInstance";
+import {
+  operatorChartValues,
+  operatorWebUiNetworkPolicy,
+  resourceSetDefaultServiceAccount,
+} from "../components/systemFlux/operator";
 import { versions } from "../components/versions";
-import { FAKE, type MockRun, type Recorded, startMockRun, thrownMessage, valueOf } from "./harness";
+import {
+  FAKE,
+  type MockRun,
+  type Recorded,
+  startMockRun,
+  TEST_STACK_OWNERSHIP,
+  thrownMessage,
+  valueOf,
+} from "./harness";
 
 const TYPES = {
   component: "k8s-flux:systemFlux:SystemFlux",
   deployKeyComponent: "k8s-flux:deployKey:DeployKey",
   namespace: "kubernetes:core/v1:Namespace",
   chart: "kubernetes:helm.sh/v4:Chart",
+  serviceAccount: "kubernetes:core/v1:ServiceAccount",
+  networkPolicy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
   fluxInstance: "kubernetes:fluxcd.controlplane.io/v1:FluxInstance",
   secret: "kubernetes:core/v1:Secret",
   privateKey: "tls:index/privateKey:PrivateKey",
@@ -89,12 +104,18 @@ describe("the FluxInstance", () => {
     ]);
   });
 
-  it("locks tenants down: multitenant, network policies, no tenant default ServiceAccount", () => {
-    // Without tenantDefaultServiceAccount the operator uses each namespace's `default`, which
-    // has no rights; every tenant Kustomization names its own ServiceAccount.
+  it("locks tenants down: multitenant, their own cloud identity, each namespace's default account", () => {
+    // `default` exists in every namespace and is bound to nothing: a tenant's Flux object that
+    // names no ServiceAccount may do nothing and calls the cloud as no one, until the tenant
+    // itself gives that account rights or a role.
     expect(fluxInstanceSpec(SPEC_ARGS).cluster).toEqual({
       type: "kubernetes",
       multitenant: true,
+      objectLevelWorkloadIdentity: true,
+      multitenantWorkloadIdentity: true,
+      tenantDefaultServiceAccount: "default",
+      tenantDefaultDecryptionServiceAccount: "default",
+      tenantDefaultKubeConfigServiceAccount: "default",
       networkPolicy: true,
       domain: "cluster.local",
     });
@@ -139,6 +160,63 @@ describe("the FluxInstance", () => {
   });
 });
 
+describe("the Flux Operator's chart values", () => {
+  it("turn multitenancy on, so a ResourceSet naming no account is not applied as cluster-admin", () => {
+    const { multitenancy } = operatorChartValues({ webUi: false });
+    expect(multitenancy).toEqual({
+      enabled: true,
+      defaultServiceAccount: "flux-operator-tenant",
+      enabledForWorkloadIdentity: true,
+      defaultWorkloadIdentityServiceAccount: "flux-operator-tenant",
+    });
+    // The chart's default account, flux-operator, is the operator's own, bound to cluster-admin
+    // in flux-system; the default must never be it.
+    expect(multitenancy.defaultServiceAccount).not.toBe("flux-operator");
+    expect(multitenancy.defaultWorkloadIdentityServiceAccount).not.toBe("flux-operator");
+  });
+
+  it("turn the web UI off unless asked, and never create the chart's all-namespaces policy", () => {
+    expect(operatorChartValues({ webUi: false }).web).toEqual({
+      enabled: false,
+      networkPolicy: { create: false },
+    });
+    expect(operatorChartValues({ webUi: true }).web).toEqual({
+      enabled: true,
+      networkPolicy: { create: false },
+    });
+  });
+
+  it("leave the chart's RBAC at its defaults: the operator's cluster-admin, and the aggregation", () => {
+    const values: Record<string, unknown> = operatorChartValues({ webUi: true });
+    expect(Object.keys(values).sort()).toEqual(["multitenancy", "web"]);
+  });
+});
+
+describe("the operator's locked-down defaults in flux-system", () => {
+  it("are a ServiceAccount named as the chart value says, with no token mounted", () => {
+    expect(resourceSetDefaultServiceAccount("flux-system")).toEqual({
+      metadata: { name: "flux-operator-tenant", namespace: "flux-system", labels: LABELS },
+      automountServiceAccountToken: false,
+    });
+  });
+
+  it("admit the web UI's port from pods in flux-system only, nothing from other namespaces", () => {
+    expect(operatorWebUiNetworkPolicy("flux-system")).toEqual({
+      metadata: { name: "flux-operator-web", namespace: "flux-system", labels: LABELS },
+      spec: {
+        podSelector: {
+          matchLabels: {
+            "app.kubernetes.io/name": "flux-operator",
+            "app.kubernetes.io/instance": "flux-operator",
+          },
+        },
+        policyTypes: ["Ingress"],
+        ingress: [{ from: [{ podSelector: {} }], ports: [{ protocol: "TCP", port: 9080 }] }],
+      },
+    });
+  });
+});
+
 interface Built {
   run: MockRun;
   systemFlux: SystemFluxClass;
@@ -175,7 +253,7 @@ describe("SystemFlux on a GitHub repository", () => {
     expect(run.one(TYPES.namespace, "system-flux-namespace").inputs).toEqual({
       apiVersion: "v1",
       kind: "Namespace",
-      metadata: { name: "flux-system", labels: LABELS },
+      metadata: { name: "flux-system", labels: { ...LABELS, ...TEST_STACK_OWNERSHIP } },
     });
     expect(await valueOf(systemFlux.namespace)).toBe("flux-system");
   });
@@ -188,6 +266,24 @@ describe("SystemFlux on a GitHub repository", () => {
     expect(chart.inputs["name"]).toBe("flux-operator");
     expect(chart.inputs["namespace"]).toBe("flux-system");
     expect(chart.dependencies).toContain(run.one(TYPES.namespace, "system-flux-namespace").urn);
+  });
+
+  it("installs it multi-tenant with the web UI off, after the ResourceSets' default account", async () => {
+    const { run } = await build();
+    const chart = run.one(TYPES.chart, "system-flux-operator");
+    expect(chart.inputs["values"]).toEqual(operatorChartValues({ webUi: false }));
+    expect(chart.inputs["values"].multitenancy.enabled).toBe(true);
+    expect(chart.inputs["values"].web.enabled).toBe(false);
+    const account = run.k8s("ServiceAccount", "flux-operator-tenant", "flux-system");
+    expect(account.name).toBe("system-flux-resourceset-default-account");
+    const { apiVersion, kind, ...args } = account.inputs;
+    expect([apiVersion, kind]).toEqual(["v1", "ServiceAccount"]);
+    expect(args).toEqual(resourceSetDefaultServiceAccount("flux-system"));
+    expect(chart.dependencies).toContain(account.urn);
+    expect(instanceOf(run).dependencies).toContain(account.urn);
+    // The only object of the component with no rights is bound to nothing, anywhere.
+    expect(run.k8sObjects().filter((r) => r.inputs["kind"]?.endsWith("Binding"))).toEqual([]);
+    expect(run.ofType(TYPES.networkPolicy)).toEqual([]);
   });
 
   it("creates one FluxInstance from the builder, in the namespace it created", async () => {
@@ -258,6 +354,7 @@ describe("SystemFlux on a GitHub repository", () => {
     expect(children.map((r) => `${r.type} ${r.name}`).sort()).toEqual([
       `${TYPES.deployKeyComponent} system-flux-deploy-key`,
       `${TYPES.namespace} system-flux-namespace`,
+      `${TYPES.serviceAccount} system-flux-resourceset-default-account`,
       `${TYPES.fluxInstance} system-flux-instance`,
       `${TYPES.chart} system-flux-operator`,
     ]);
@@ -303,11 +400,27 @@ describe("SystemFlux with image automation", () => {
   });
 });
 
+describe("SystemFlux with the operator's web UI", () => {
+  it("turns it on in the chart, after a policy that admits flux-system only", async () => {
+    const { run } = await build({ operatorWebUi: true });
+    const chart = run.one(TYPES.chart, "system-flux-operator");
+    expect(chart.inputs["values"]).toEqual(operatorChartValues({ webUi: true }));
+    const policy = run.one(TYPES.networkPolicy, "system-flux-operator-web-policy");
+    const { apiVersion, kind, ...args } = policy.inputs;
+    expect([apiVersion, kind]).toEqual(["networking.k8s.io/v1", "NetworkPolicy"]);
+    expect(args).toEqual(operatorWebUiNetworkPolicy("flux-system"));
+    expect(chart.dependencies).toContain(policy.urn);
+  });
+});
+
 describe("SystemFlux with the operator installed elsewhere", () => {
   it("creates no namespace or chart, and puts the key and instance in flux-system", async () => {
     const { run, systemFlux } = await build({ installOperator: false });
     expect(run.ofType(TYPES.namespace)).toEqual([]);
     expect(run.ofType(TYPES.chart)).toEqual([]);
+    // The operator's lockdown is then its installer's: no account or policy is made for it.
+    expect(run.ofType(TYPES.serviceAccount)).toEqual([]);
+    expect(run.ofType(TYPES.networkPolicy)).toEqual([]);
     expect(run.k8s("Secret", "flux-system", "flux-system").name).toBe(
       "system-flux-deploy-key-secret",
     );
@@ -390,6 +503,12 @@ describe("SystemFlux refuses, before creating anything,", () => {
     );
     expect(await refusal({ keyGeneration: 0 })).toBe(
       "SystemFlux system-flux: keyGeneration must be a whole number from 1, not 0",
+    );
+  });
+
+  it("a web UI for an operator it does not install", async () => {
+    expect(await refusal({ installOperator: false, operatorWebUi: true })).toBe(
+      "SystemFlux system-flux: operatorWebUi is only used when this component installs the operator, but installOperator is false; expected it left out, or installOperator true",
     );
   });
 });

@@ -46,11 +46,13 @@ export function normalizedRecordName(name: string): string {
  * domain itself.
  */
 export function recordNamePatterns(domainFilters: readonly string[]): string[] {
-  const patterns = domainFilters.map(normalizedRecordName).flatMap((domain) => [
-    domain,
-    `*.${domain}`,
-    ...OWNERSHIP_RECORD_PREFIXES.map((prefix) => `${prefix}${domain}`),
-  ]);
+  const patterns = domainFilters
+    .map(normalizedRecordName)
+    .flatMap((domain) => [
+      domain,
+      `*.${domain}`,
+      ...OWNERSHIP_RECORD_PREFIXES.map((prefix) => `${prefix}${domain}`),
+    ]);
   return [...new Set(patterns)];
 }
 

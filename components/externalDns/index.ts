@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { argumentError } from "../shared/errors";
+import { NO_ROLE_ANNOTATIONS, onlyRoleAnnotations } from "../shared/kube2iam";
 import { ownedByThisStack } from "../shared/ownership";
 import {
   irsaTrustPolicy,
@@ -22,7 +23,6 @@ import {
   externalDnsClusterRoleBinding,
   externalDnsDeployment,
   externalDnsNamespace,
-  externalDnsNamespaceRoles,
   externalDnsServiceAccount,
 } from "./manifests";
 
@@ -40,8 +40,8 @@ export interface ExternalDnsArgs {
   readonly allZones?: boolean;
   /**
    * The AWS region its SDK resolves Route53's endpoint in, set as `AWS_REGION` and
-   * `AWS_DEFAULT_REGION`. Required with kube2iam, which gives the pod no region; with IRSA and
-   * EKS Pod Identity, EKS sets them when this is left out.
+   * `AWS_DEFAULT_REGION`. Required with kube2iam, which gives the pod no region; with IRSA, EKS's
+   * webhook sets them when this is left out.
    */
   readonly region?: pulumi.Input<string>;
   /** `upsert-only` (the default) never deletes records; `sync` also deletes the ones it owns. */
@@ -130,9 +130,10 @@ export class ExternalDns extends pulumi.ComponentResource {
       ownedByThisStack(
         externalDnsNamespace(
           namespaceName,
+          // Exactly its role through kube2iam in that mode; none in the others, which need none.
           identity.mode === "kube2iam"
-            ? this.roleArn.apply((arn) => externalDnsNamespaceRoles(identity.mode, arn))
-            : externalDnsNamespaceRoles(identity.mode, ""),
+            ? this.roleArn.apply(onlyRoleAnnotations)
+            : { ...NO_ROLE_ANNOTATIONS },
         ),
       ),
       { parent: this },

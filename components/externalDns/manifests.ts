@@ -4,7 +4,6 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import { NO_ROLE_ANNOTATIONS, onlyRoleAnnotations } from "../shared/kube2iam";
 import { roleRef } from "../shared/rbac";
 import { awaitMetadata } from "../shared/readiness";
 import {
@@ -49,17 +48,7 @@ export function externalDnsArgs(args: {
   ];
 }
 
-/**
- * Which roles the namespace's pods may get from kube2iam (or kiam): exactly External DNS's role
- * in kube2iam mode, and none in the others, where no pod here should get one that way.
- */
-export function externalDnsNamespaceRoles(
-  identity: ExternalDnsIdentityMode,
-  roleArn: string,
-): Record<string, string> {
-  return identity === "kube2iam" ? onlyRoleAnnotations(roleArn) : { ...NO_ROLE_ANNOTATIONS };
-}
-
+/** The namespace, with the roles its pods may get from kube2iam or kiam on the nodes. */
 export function externalDnsNamespace(
   name: string,
   roleAnnotations: pulumi.Input<Record<string, string>>,

@@ -11,7 +11,9 @@ export interface PolicyStatement {
   readonly Action: string | readonly string[];
   readonly Resource?: string | readonly string[];
   /** Operator, then condition key, then the value or values (any of which may match). */
-  readonly Condition?: Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;
+  readonly Condition?: Readonly<
+    Record<string, Readonly<Record<string, string | readonly string[]>>>
+  >;
 }
 
 export interface PolicyDocument {

@@ -10,14 +10,14 @@ import * as pulumi from "@pulumi/pulumi";
 /** The label's key. Tenants cannot set it: `admin` in a namespace cannot update the Namespace. */
 export const STACK_OWNERSHIP_LABEL = "k8s-flux.io/stack";
 
-/** A Pulumi stack's full name, as `pulumi stack ls --all` shows it: organization/project/stack. */
+/** A Pulumi stack's full name, as stack references name it: organization/project/stack. */
 export interface StackIdentity {
   readonly organization: string;
   readonly project: string;
   readonly stack: string;
 }
 
-/** A label value holds at most 63 characters of [A-Za-z0-9._-], starting and ending with one of [A-Za-z0-9]. */
+/** A label value: at most 63 characters of [A-Za-z0-9._-], alphanumeric at both ends. */
 const LABEL_VALUE_LIMIT = 63;
 /** 64 bits of the full name's digest: stacks that differ anywhere in their name differ here. */
 const DIGEST_LENGTH = 16;

@@ -6,8 +6,8 @@
  */
 import { spawn } from "node:child_process";
 import { isRecord } from "../isRecord";
-import type { ClusterAccess, ExecPlugin } from "./kubeconfig";
 import { KubeClientError } from "./errors";
+import type { ClusterAccess, ExecPlugin } from "./kubeconfig";
 
 export interface ExecCredentials {
   readonly token?: string;

@@ -131,14 +131,14 @@ function loadKubeconfig(source: KubeconfigSource): MergedKubeconfig | undefined 
   const configured = nonEmpty(source.kubeconfig);
   if (configured !== undefined) {
     const path = expandHome(configured, source.homeDir);
+    const fullPath = resolve(source.cwd, path);
     // As the provider decides: a path when such a file exists, else the kubeconfig itself. It
     // loads either without resolving relative paths, so they start from the working directory.
-    const isFile =
-      existsSync(resolve(source.cwd, path)) && statSync(resolve(source.cwd, path)).isFile();
+    const isFile = existsSync(fullPath) && statSync(fullPath).isFile();
     const origin = isFile
       ? `kubernetes:kubeconfig (${path})`
       : "the kubeconfig in kubernetes:kubeconfig";
-    const contents = isFile ? readFileSync(resolve(source.cwd, path), "utf8") : configured;
+    const contents = isFile ? readFileSync(fullPath, "utf8") : configured;
     return merge(origin, [{ document: parseKubeconfig(contents, origin), baseDir: source.cwd }]);
   }
   const listed = nonEmpty(source.env["KUBECONFIG"]);

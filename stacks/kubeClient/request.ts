@@ -7,8 +7,8 @@ import { request as httpRequest, type IncomingMessage, type RequestOptions } fro
 import { request as httpsRequest } from "node:https";
 import { isIP, type Socket } from "node:net";
 import { connect as tlsConnect, type ConnectionOptions } from "node:tls";
-import type { ClusterAccess } from "./kubeconfig";
 import { KubeClientError } from "./errors";
+import type { ClusterAccess } from "./kubeconfig";
 
 /** Who the request is made as: the kubeconfig's credentials, or those its exec plugin gave. */
 export interface Credentials {
@@ -69,7 +69,13 @@ export async function getFromApiServer(
   };
   return new Promise((resolve, reject) => {
     const outgoing = (secure ? httpsRequest : httpRequest)(target, options, (incoming) =>
-      readBody(incoming).then(resolve, reject),
+      readBody(incoming)
+        .then(resolve, reject)
+        // Nothing may stay open to keep the program running once it is done.
+        .finally(() => {
+          outgoing.destroy();
+          tunnel?.destroy();
+        }),
     );
     outgoing.on("timeout", () =>
       outgoing.destroy(new ApiServerUnreachableError(`no answer within ${timeoutMs / 1000} s`)),

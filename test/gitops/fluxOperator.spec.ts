@@ -8,7 +8,7 @@ import { accessSync, constants, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startControlPlane, type ControlPlane } from "../../tools/control-plane/controlPlane";
 import {
   fluxOperatorDeployment,
@@ -99,6 +99,18 @@ beforeAll(async () => {
     intervalMs: 60_000,
   });
 }, 300_000);
+
+/** A failed test shows the end of every log the runner keeps, so the cause is in the output. */
+afterEach((context) => {
+  if (context.task.result?.state !== "fail") return;
+  for (const report of runner?.report() ?? []) {
+    if (!report.logPath) continue;
+    const tail = readFileSync(report.logPath, "utf8").trimEnd().split("\n").slice(-15).join("\n");
+    console.error(
+      `--- ${report.namespace}/${report.name} (${report.state}: ${report.reason}) ---\n${tail}`,
+    );
+  }
+});
 
 afterAll(async () => {
   await runner?.stop();
@@ -204,13 +216,16 @@ describe("the Flux Operator run by the process runner", () => {
         new RegExp(` as ServiceAccount ${OPERATOR_NAMESPACE}/${name}$`),
       );
       const pid = running.pid as number;
-      expect(flagOf(pid, "--no-cross-namespace-refs")).toBe("true");
       const health = flagOf(pid, "--health-addr") ?? "";
       await poll(`${name}'s /readyz`, async () => {
         const response = await get(`http://${health}/readyz`).catch(() => undefined);
         return response?.status === 200 ? true : undefined;
       });
     }
+    // The operator's multitenant lockdown reaches the process as it reached the Deployment.
+    const kustomizePid = reportOf("kustomize-controller")?.pid as number;
+    expect(flagOf(kustomizePid, "--no-cross-namespace-refs")).toBe("true");
+    expect(flagOf(kustomizePid, "--no-remote-bases")).toBe("true");
     const sourcePid = reportOf("source-controller")?.pid as number;
     const storage = flagOf(sourcePid, "--storage-adv-addr");
     expect(storage).toBe(flagOf(sourcePid, "--storage-addr"));

@@ -3,7 +3,6 @@
  * private key, the server pinned by its known_hosts line, no agent and no user configuration.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCommand, runCommandOk, type CommandResult } from "../../tools/gitops/command";
 
@@ -19,13 +18,17 @@ export async function newKeyPair(dir: string, name: string): Promise<KeyPair> {
 }
 
 export class GitClient {
-  private readonly home = mkdtempSync(join(tmpdir(), "git-client-"));
-  private readonly knownHostsPath = join(this.home, "known_hosts");
+  private readonly home: string;
+  private readonly knownHostsPath: string;
 
+  /** `scratchDir` holds the client's HOME and known_hosts; the caller removes it. */
   constructor(
     private readonly key: KeyPair,
     knownHostsLine: string,
+    scratchDir: string,
   ) {
+    this.home = mkdtempSync(join(scratchDir, "git-client-"));
+    this.knownHostsPath = join(this.home, "known_hosts");
     writeFileSync(this.knownHostsPath, `${knownHostsLine}\n`);
   }
 

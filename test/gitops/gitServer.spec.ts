@@ -80,7 +80,7 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-const client = (key: KeyPair): GitClient => new GitClient(key, server.knownHostsLine);
+const client = (key: KeyPair): GitClient => new GitClient(key, server.knownHostsLine, root);
 
 describe("a deploy key", () => {
   it("reads its own repository, at the head the admin pushed", async () => {

@@ -151,6 +151,7 @@ beforeAll(async () => {
   await applyOk(
     deployment("helm-controller", "default", { args: ["--watch-all-namespaces"] }, false),
   );
+  await applyOk(deployment("not-built", "default", { args: [] }, false));
 
   const workloads: RunnableWorkload[] = [
     {

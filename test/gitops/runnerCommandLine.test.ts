@@ -78,6 +78,11 @@ describe("the kubelet's part", () => {
           name: "MEM_MI",
           valueFrom: { resourceFieldRef: { resource: "requests.memory", divisor: "1Mi" } },
         },
+        // As the API server returns a selector that had no divisor.
+        {
+          name: "MEM_ZERO_DIVISOR",
+          valueFrom: { resourceFieldRef: { resource: "limits.memory", divisor: "0" } },
+        },
         {
           name: "NODE_CPUS",
           valueFrom: { resourceFieldRef: { resource: "limits.cpu", containerName: "other" } },
@@ -109,6 +114,7 @@ describe("the kubelet's part", () => {
       GOMAXPROCS: "2",
       GOMEMLIMIT: String(2 ** 30),
       MEM_MI: "64",
+      MEM_ZERO_DIVISOR: String(2 ** 30),
       NODE_CPUS: "2",
       PASSWORD: "s3cret",
     });

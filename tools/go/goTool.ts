@@ -29,8 +29,6 @@ export interface GoTool {
   replacesFromUpstream?: (upstreamGoMod: string) => Record<string, string>;
   /** Checks of the wrapper's go.mod beyond `requires` and `replaces`, one phrase per problem. */
   goModProblems?: (goMod: string) => string[];
-  /** The `go` line instead of the upstream's, e.g. when a replace needs a newer language. */
-  goDirective?: string;
   /** Variables over the uniform build environment (GOWORK=off, CGO_ENABLED=0). */
   env?: Record<string, string>;
   /** A Go release to build with instead of this machine's (GOTOOLCHAIN), fetched by go itself. */

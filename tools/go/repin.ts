@@ -37,13 +37,12 @@ export async function repinnedGoMod(tools: [GoTool, ...GoTool[]]): Promise<strin
   const [first] = tools;
   const upstream = await upstreamGoMod(first);
   const pins = wrapperPins(tools);
-  const directives = goDirectives(upstream);
   const goModPath = join(first.wrapperDir, "go.mod");
   const current = existsSync(goModPath) ? readFileSync(goModPath, "utf8") : "";
   return wrapperGoMod({
     module: modulePath(current) ?? `k8sflux.local/go/${basename(first.wrapperDir)}`,
     names: tools.map((tool) => tool.name),
-    directives: { ...directives, go: first.goDirective ?? directives.go },
+    directives: goDirectives(upstream),
     toolPackages: pins.toolPackages,
     requires: pins.requires,
     replaces: { ...first.replacesFromUpstream?.(upstream), ...pins.replaces },

@@ -8,8 +8,17 @@ import { apiGroupOf, isBuiltInGroup } from "../kube/manifest";
 /** Apply steps, in order. Each built-in kind the program makes must appear in exactly one. */
 const STEPS: readonly (readonly string[])[] = [
   ["Namespace", "CustomResourceDefinition"],
-  ["ServiceAccount", "ClusterRole", "Role"],
-  ["ClusterRoleBinding", "RoleBinding"],
+  // Admission and namespace policies come before anything they govern.
+  [
+    "ServiceAccount",
+    "ClusterRole",
+    "Role",
+    "ValidatingAdmissionPolicy",
+    "ResourceQuota",
+    "LimitRange",
+    "NetworkPolicy",
+  ],
+  ["ClusterRoleBinding", "RoleBinding", "ValidatingAdmissionPolicyBinding"],
   ["Secret", "ConfigMap"],
   ["Service"],
   ["Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"],

@@ -101,7 +101,8 @@ function resourceValue(
   // The kubelet reports the node's allocatable amount for an unset limit, and 0 for an unset request.
   const capacity = resource === "cpu" ? node.cpus : node.memoryBytes;
   const amount = set === undefined ? (kind === "limits" ? capacity : 0) : parseQuantity(set);
-  const divisor = parseQuantity(selector.divisor ?? "1");
+  // The API server stores an unset divisor as "0", which the kubelet reads as 1.
+  const divisor = parseQuantity(selector.divisor ?? "1") || 1;
   return String(Math.ceil(amount / divisor));
 }
 

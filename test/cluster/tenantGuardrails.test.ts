@@ -1,0 +1,318 @@
+/**
+ * A tenant's guardrails beside RBAC, judged by the real API server: the admission policy that
+ * refuses Services with externalIPs in the tenant's namespaces (and nowhere else), the quota and
+ * container defaults of its workload namespace as the API server's own admission applies them,
+ * and that the tenant can lift none of it. The tenant is rendered by the program from a stack
+ * with all of them set; only its objects are applied, and removed again at the end. The network
+ * policy is accepted here; no network plugin runs to enforce it.
+ */
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { externalIpsRefusal } from "../../components/applicationFlux/admission";
+import { TENANT_LABEL } from "../../components/applicationFlux/tenancy";
+import { KubeApi, type KubeResponse, statusMessage } from "../../tools/kube/api";
+import { applyInOrder, deleteAndWait, formatRejection } from "../../tools/kube/apply";
+import type { Manifest } from "../../tools/kube/manifest";
+import { waitFor, within } from "../../tools/kube/waitFor";
+import { installStandInCrds } from "../../tools/local/cluster";
+import { renderStack } from "../../tools/render/render";
+import { actingAs, questions, requestCell, reviewCells } from "./access";
+import { Matrix } from "./matrix";
+import { type Tenant, tenantsOf } from "./stackTenants";
+
+const admin = new KubeApi(inject("kubeAccess"));
+const matrix = new Matrix();
+
+const TENANT = "guarded";
+/** A namespace of no tenant, as the platform's own would be. */
+const PLATFORM_NAMESPACE = "guardrails-platform";
+const EXTERNAL_IP = "203.0.113.10";
+const SETTINGS = {
+  applications: [
+    {
+      name: TENANT,
+      repository: `git@github.com:acme/${TENANT}-flux.git`,
+      resourceQuota: { "requests.cpu": "1", secrets: 1 },
+      limitRange: { default: { cpu: "200m", memory: "256Mi" }, defaultRequest: { cpu: "100m" } },
+      networkPolicy: true,
+    },
+  ],
+};
+
+let tenant: Tenant;
+let applied: readonly Manifest[] = [];
+/** Objects made by the tests themselves, removed before the tenant's. */
+const made: Manifest[] = [];
+
+const expectCells = (cells: Parameters<Matrix["record"]>[0]): void => {
+  expect(matrix.record(cells)).toEqual([]);
+};
+
+const service = (name: string, namespace: string, externalIPs?: string[]): Manifest => ({
+  apiVersion: "v1",
+  kind: "Service",
+  metadata: { name, namespace },
+  spec: { ports: [{ port: 80 }], ...(externalIPs ? { externalIPs } : {}) },
+});
+
+/** Posts an object as `api`; keeps it for removal when it was created. */
+async function create(api: KubeApi, path: string, manifest: Manifest): Promise<KubeResponse> {
+  const response = await api.post(path, manifest);
+  if (response.status === 201) made.push(manifest);
+  return response;
+}
+
+beforeAll(async () => {
+  const rendering = await renderStack("prod", SETTINGS);
+  const ofTenant = rendering.objects
+    .map((object) => object.manifest)
+    .filter(
+      (m) =>
+        (m.metadata["labels"] as Record<string, string> | undefined)?.[TENANT_LABEL] === TENANT,
+    );
+  [tenant] = tenantsOf(ofTenant) as [Tenant];
+  await installStandInCrds(admin);
+  const platform: Manifest = {
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: { name: PLATFORM_NAMESPACE },
+  };
+  const result = await applyInOrder(admin, [platform, ...ofTenant]);
+  applied = result.applied;
+  if (result.rejections.length > 0) {
+    throw new Error(`refused: ${result.rejections.map(formatRejection).join("; ")}`);
+  }
+  // The API server takes up a new admission policy from its informers, a moment after the
+  // policy and its binding exist: until a dry run is refused, it is not enforced yet.
+  await waitFor(
+    async () => {
+      const dryRun = await admin.post(
+        `/api/v1/namespaces/${tenant.workloads}/services?dryRun=All`,
+        service("probe", tenant.workloads, [EXTERNAL_IP]),
+      );
+      return dryRun.status === 403 || `the admission policy is not enforced yet (${dryRun.status})`;
+    },
+    { deadline: within(60_000) },
+  );
+  // The quota admits nothing until its controller has counted what the namespace holds.
+  await waitFor(
+    async () => {
+      const quota = await admin.get(
+        `/api/v1/namespaces/${tenant.workloads}/resourcequotas/k8s-flux-tenant-quota`,
+      );
+      const hard = (quota.body as { status?: { hard?: Record<string, string> } }).status?.hard;
+      return hard?.["secrets"] !== undefined || "the quota has no status yet";
+    },
+    { deadline: within(60_000) },
+  );
+  // Pods need the namespace's default ServiceAccount, which its controller makes.
+  await waitFor(
+    async () =>
+      (await admin.get(`/api/v1/namespaces/${tenant.workloads}/serviceaccounts/default`)).status ===
+        200 || `no default ServiceAccount in ${tenant.workloads} yet`,
+    { deadline: within(60_000) },
+  );
+});
+
+afterAll(async () => {
+  await deleteAndWait(admin, made);
+  await deleteAndWait(admin, applied);
+  console.log(matrix.render());
+});
+
+describe("the tenant's objects", () => {
+  it("are all accepted, guardrails included", () => {
+    expect(applied.map((m) => m.kind).sort()).toEqual(
+      [
+        "GitRepository",
+        "Kustomization",
+        "LimitRange",
+        "Namespace",
+        "Namespace",
+        "Namespace",
+        "NetworkPolicy",
+        "ResourceQuota",
+        "RoleBinding",
+        "Secret",
+        "ServiceAccount",
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding",
+      ].sort(),
+    );
+  });
+});
+
+describe("Services with externalIPs", () => {
+  const servicesIn = (namespace: string) => `/api/v1/namespaces/${namespace}/services`;
+
+  it("are refused to the tenant with the policy's message; others are created", async () => {
+    const as = actingAs(admin, tenant.account);
+    const refused = await create(
+      as,
+      servicesIn(tenant.workloads),
+      service("intercepts", tenant.workloads, [EXTERNAL_IP]),
+    );
+    const accepted = await create(
+      as,
+      servicesIn(tenant.workloads),
+      service("plain", tenant.workloads),
+    );
+    expectCells([
+      requestCell(
+        tenant.account,
+        "create",
+        "services with externalIPs",
+        tenant.workloads,
+        false,
+        refused,
+      ),
+      requestCell(tenant.account, "create", "services", tenant.workloads, true, accepted),
+    ]);
+    expect(refused.status).toBe(403);
+    expect(statusMessage(refused)).toContain(externalIpsRefusal(TENANT));
+  });
+
+  it("cannot be made by adding externalIPs to a Service later", async () => {
+    const patched = await actingAs(admin, tenant.account).request(
+      "PATCH",
+      `${servicesIn(tenant.workloads)}/plain`,
+      { spec: { externalIPs: [EXTERNAL_IP] } },
+      "application/merge-patch+json",
+    );
+    expectCells([
+      requestCell(
+        tenant.account,
+        "patch",
+        "services: add externalIPs",
+        tenant.workloads,
+        false,
+        patched,
+      ),
+    ]);
+    expect(statusMessage(patched)).toContain(externalIpsRefusal(TENANT));
+  });
+
+  it("are refused to anyone in both of the tenant's namespaces, even the cluster admin", async () => {
+    for (const namespace of [tenant.workloads, tenant.flux]) {
+      const response = await create(
+        admin,
+        servicesIn(namespace),
+        service("admin-intercepts", namespace, [EXTERNAL_IP]),
+      );
+      expect(response.status, namespace).toBe(403);
+      expect(statusMessage(response)).toContain(externalIpsRefusal(TENANT));
+    }
+  });
+
+  it("are still allowed in a namespace of no tenant", async () => {
+    const response = await create(
+      admin,
+      servicesIn(PLATFORM_NAMESPACE),
+      service("platform-external", PLATFORM_NAMESPACE, [EXTERNAL_IP]),
+    );
+    expect(response.status, statusMessage(response)).toBe(201);
+  });
+});
+
+describe("the workload namespace's quota and container defaults", () => {
+  it("give a pod that states no resources the default request and limit", async () => {
+    const pod: Manifest = {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "defaults", namespace: tenant.workloads },
+      spec: { containers: [{ name: "main", image: "registry.k8s.io/pause:3.10" }] },
+    };
+    const response = await create(
+      actingAs(admin, tenant.account),
+      `/api/v1/namespaces/${tenant.workloads}/pods`,
+      pod,
+    );
+    expect(response.status, statusMessage(response)).toBe(201);
+    const resources = (
+      response.body as { spec: { containers: { resources: Record<string, unknown> }[] } }
+    ).spec.containers[0]?.resources;
+    // The quota on requests.cpu would refuse the pod without the default request.
+    expect(resources).toEqual({
+      limits: { cpu: "200m", memory: "256Mi" },
+      requests: { cpu: "100m", memory: "256Mi" },
+    });
+  });
+
+  it("refuse what exceeds the quota", async () => {
+    const as = actingAs(admin, tenant.account);
+    const secret = (name: string): Manifest => ({
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name, namespace: tenant.workloads },
+      stringData: { value: "not a secret" },
+    });
+    const path = `/api/v1/namespaces/${tenant.workloads}/secrets`;
+    const first = await create(as, path, secret("first"));
+    const second = await create(as, path, secret("second"));
+    expectCells([
+      requestCell(
+        tenant.account,
+        "create",
+        "secrets (1st of quota 1)",
+        tenant.workloads,
+        true,
+        first,
+      ),
+      requestCell(
+        tenant.account,
+        "create",
+        "secrets (2nd of quota 1)",
+        tenant.workloads,
+        false,
+        second,
+      ),
+    ]);
+    expect(statusMessage(second)).toMatch(/exceeded quota: k8s-flux-tenant-quota/);
+  });
+
+  it("cannot be changed or removed by the tenant, who may only change its own network policies", async () => {
+    const own = [tenant.workloads];
+    const caps = [
+      { group: "", resource: "resourcequotas" },
+      { group: "", resource: "limitranges" },
+    ];
+    expectCells(
+      await reviewCells(
+        admin,
+        tenant.account,
+        questions(["update", "patch", "delete"], caps, own),
+        false,
+      ),
+    );
+    expectCells(
+      await reviewCells(
+        admin,
+        tenant.account,
+        questions(["delete"], [{ group: "networking.k8s.io", resource: "networkpolicies" }], own),
+        true,
+      ),
+    );
+  });
+});
+
+describe("the tenant's Flux namespace", () => {
+  it("is none of the tenant's business: its Flux account may not read or write there", async () => {
+    const asked = questions(
+      ["get", "list", "create", "update", "delete"],
+      [
+        { group: "", resource: "secrets" },
+        { group: "", resource: "configmaps" },
+        { group: "apps", resource: "deployments" },
+        { group: "source.toolkit.fluxcd.io", resource: "gitrepositories" },
+        { group: "kustomize.toolkit.fluxcd.io", resource: "kustomizations" },
+      ],
+      [tenant.flux],
+    );
+    expectCells(await reviewCells(admin, tenant.account, asked, false));
+    const read = await actingAs(admin, tenant.account).get(
+      `/api/v1/namespaces/${tenant.flux}/secrets/${TENANT}-deploy-key`,
+    );
+    expectCells([
+      requestCell(tenant.account, "get", `secrets ${TENANT}-deploy-key`, tenant.flux, false, read),
+    ]);
+  });
+});
