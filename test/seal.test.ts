@@ -676,7 +676,7 @@ describe("seal --help", () => {
 
 describe("the k8s-flux-seal executable", () => {
   it("runs the command from a checkout: stdin in, SealedSecret out", () => {
-    const bin = join(__dirname, "..", "scripts", "seal", "bin.mjs");
+    const bin = join(__dirname, "..", "tools", "seal", "bin.mjs");
     expect(statSync(bin).mode & 0o111).not.toBe(0);
     expect(readFileSync(bin, "utf8").startsWith("#!/usr/bin/env node\n")).toBe(true);
     const ok = spawnSync(bin, ["--cert", certPath], { input: KUBECTL_SECRET, encoding: "utf8" });

@@ -4,7 +4,7 @@
  * anything they forked. Processes that must not outlive us also get a parent-death signal.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { closeSync, openSync, readFileSync, readlinkSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readlinkSync, realpathSync } from "node:fs";
 
 export interface Launched {
   component: string;
@@ -92,9 +92,18 @@ export function isRunning(pid: number): boolean {
 export function runsBinary(pid: number, binary: string): boolean {
   try {
     const exe = readlinkSync(`/proc/${pid}/exe`).replace(/ \(deleted\)$/, "");
-    return exe === binary;
+    // The kernel reports the resolved path; the tools cache may be reached through a symlink.
+    return exe === binary || exe === realpathOrSelf(binary);
   } catch {
     return false;
+  }
+}
+
+function realpathOrSelf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
   }
 }
 
