@@ -105,12 +105,20 @@ function namespaceOf(
   );
 }
 
-let lookup: NamespaceLookup = (names) => readNamespaces(names, providerKubeconfigSource());
+const askTheCluster: NamespaceLookup = (names) => readNamespaces(names, providerKubeconfigSource());
+
+/**
+ * Where a replacement is kept: on the process, like Pulumi's own runtime state, not in this
+ * module, so that a test which reloads the program's modules still finds it.
+ */
+const REPLACEMENT = Symbol.for("k8s-flux.namespaceLookup");
+const holder = globalThis as { [REPLACEMENT]?: NamespaceLookup };
 
 /** Asks the cluster, or whatever replaced it, about each namespace. */
-export const lookUpNamespaces: NamespaceLookup = (names) => lookup(names);
+export const lookUpNamespaces: NamespaceLookup = (names) =>
+  (holder[REPLACEMENT] ?? askTheCluster)(names);
 
 /** For runs without a cluster: answers in its place until replaced again. */
 export function replaceNamespaceLookup(replacement: NamespaceLookup): void {
-  lookup = replacement;
+  holder[REPLACEMENT] = replacement;
 }

@@ -1,8 +1,8 @@
 /**
  * No application takes over a namespace that exists and is not this stack's. The pinned
- * Kubernetes provider adopts an existing namespace when it creates one: the tenant would get
- * `admin` there, its Pod Security labels would replace the namespace's, and removing the
- * application would delete the namespace with everything in it.
+ * Kubernetes provider adopts an existing namespace when it creates one: the tenant would be given
+ * rights there (`admin` in `<app>`), its Pod Security labels would replace the namespace's, and
+ * removing the application would delete the namespace with everything in it.
  *
  * A namespace is this stack's when it carries this stack's ownership label (which the components
  * put on every namespace they create), or when its application is one the last deployment of
@@ -58,7 +58,7 @@ export function takeoverProblems(args: {
           : `its ${STACK_OWNERSHIP_LABEL} label is ${quoted(label)}, another stack's; this stack's is ${quoted(args.owner)}`;
       const relabel = `kubectl label namespace ${namespaceName} ${STACK_OWNERSHIP_LABEL}=${args.owner}${label === undefined ? "" : " --overwrite"}`;
       return [
-        `${settingKey(["applications", index, "name"])}: namespace ${quoted(namespaceName)} already exists and is not this stack's (${whose}). The application would take it over: its ServiceAccount would get admin there, its Pod Security labels would replace the namespace's, and removing the application would delete the namespace with everything in it. Expected an application name whose namespaces (${quoted(workloads)} and ${quoted(flux)}) do not exist; if this namespace is meant to become this application's, hand it over deliberately with "${relabel}" and run pulumi up again`,
+        `${settingKey(["applications", index, "name"])}: namespace ${quoted(namespaceName)} already exists and is not this stack's (${whose}). The application would take it over: the tenant would be given rights there, its Pod Security labels would replace the namespace's, and removing the application would delete the namespace with everything in it. Expected an application name whose namespaces (${quoted(workloads)} and ${quoted(flux)}) do not exist; if this namespace is meant to become this application's, hand it over deliberately with "${relabel}" and run pulumi up again`,
       ];
     });
   });

@@ -1182,6 +1182,7 @@ describe("loadStackConfig", () => {
       imageAutomation: false,
       keyGeneration: 1,
       installOperator: true,
+      operatorWebUi: false,
     });
     expect(config.applications.map((a) => [a.name, a.repository.sshUrl, a.path])).toEqual([
       ["sample-dev", "ssh://git@github.com/acme/test-app-flux-repo.git", "./dev-app"],

@@ -328,9 +328,10 @@ describe("the reuse check", () => {
     writeStamp(dir, tool);
   });
 
-  it("reuses a build made from the same wrapper and definition", () => {
+  it("reuses a build made from the same wrapper and definition, also from another clone", () => {
     expect(isBuilt(tool, dir)).toBe(true);
-    expect(isBuilt({ ...tool }, dir)).toBe(true);
+    const otherClone = helloWrapper(join(scratch, "other-clone", "tools", "go", "hello"));
+    expect(isBuilt({ ...tool, wrapperDir: otherClone }, dir)).toBe(true);
   });
 
   it("rebuilds after any wrapper file changes, also one in a subdirectory", () => {

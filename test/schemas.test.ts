@@ -6,6 +6,10 @@ import { Kustomization } from "@kubernetes-models/flux-cd/kustomize.toolkit.flux
 import { GitRepository } from "@kubernetes-models/flux-cd/source.toolkit.fluxcd.io/v1";
 import { SealedSecret } from "@kubernetes-models/sealed-secrets/bitnami.com/v1alpha1";
 import Ajv from "ajv";
+import {
+  ValidatingAdmissionPolicy,
+  ValidatingAdmissionPolicyBinding,
+} from "kubernetes-models/admissionregistration.k8s.io/v1";
 import { CustomResourceDefinition } from "kubernetes-models/apiextensions.k8s.io/v1";
 import { APIService } from "kubernetes-models/apiregistration.k8s.io/v1";
 import { Deployment } from "kubernetes-models/apps/v1";
@@ -15,7 +19,15 @@ import {
   Role,
   RoleBinding,
 } from "kubernetes-models/rbac.authorization.k8s.io/v1";
-import { Namespace, Secret, Service, ServiceAccount } from "kubernetes-models/v1";
+import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
+import {
+  LimitRange,
+  Namespace,
+  ResourceQuota,
+  Secret,
+  Service,
+  ServiceAccount,
+} from "kubernetes-models/v1";
 import { describe, expect, it } from "vitest";
 import { toManifest } from "../tools/render/manifest";
 import { type Inputs, type MockRun, runStack } from "./harness";
@@ -40,6 +52,14 @@ const validators: Record<string, Validator> = {
   "v1/ServiceAccount": validatorFor(ServiceAccount),
   "v1/Secret": validatorFor(Secret),
   "v1/Service": validatorFor(Service),
+  "v1/ResourceQuota": validatorFor(ResourceQuota),
+  "v1/LimitRange": validatorFor(LimitRange),
+  "networking.k8s.io/v1/NetworkPolicy": validatorFor(NetworkPolicy),
+  "admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy":
+    validatorFor(ValidatingAdmissionPolicy),
+  "admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding": validatorFor(
+    ValidatingAdmissionPolicyBinding,
+  ),
   "apps/v1/Deployment": validatorFor(Deployment),
   "rbac.authorization.k8s.io/v1/ClusterRole": validatorFor(ClusterRole),
   "rbac.authorization.k8s.io/v1/ClusterRoleBinding": validatorFor(ClusterRoleBinding),
@@ -103,9 +123,13 @@ const fluxInstanceFixtureSchema = {
           properties: {
             type: { enum: ["kubernetes", "openshift", "aws", "azure", "gcp"] },
             multitenant: { type: "boolean" },
+            objectLevelWorkloadIdentity: { type: "boolean" },
+            multitenantWorkloadIdentity: { type: "boolean" },
             networkPolicy: { type: "boolean" },
             domain: { type: "string" },
             tenantDefaultServiceAccount: { type: "string" },
+            tenantDefaultDecryptionServiceAccount: { type: "string" },
+            tenantDefaultKubeConfigServiceAccount: { type: "string" },
           },
         },
         sync: {
@@ -180,7 +204,20 @@ describe("every Kubernetes object validates against the upstream schemas", () =>
     ]) {
       const run = await objectsOf("dev", {
         externalDns,
-        systemFlux: { repository: "ssh://git@github.com/acme/k8s-flux.git", imageAutomation: true },
+        systemFlux: {
+          repository: "ssh://git@github.com/acme/k8s-flux.git",
+          imageAutomation: true,
+          operatorWebUi: true,
+        },
+        applications: [
+          {
+            name: "sample-dev",
+            repository: "git@github.com:acme/test-app-flux-repo.git",
+            resourceQuota: { "requests.cpu": "4", "count/deployments.apps": 20 },
+            limitRange: { default: { memory: "512Mi" }, defaultRequest: { cpu: "100m" } },
+            networkPolicy: true,
+          },
+        ],
         newrelic: { enabled: true },
       });
       expect(rejections(run)).toEqual([]);

@@ -90,7 +90,7 @@ beforeAll(async () => {
       },
       subjects: [{ kind: "ServiceAccount", name: OPERATOR_NAME, namespace: OPERATOR_NAMESPACE }],
     },
-    { ...fluxOperatorDeployment({ multitenancy: { enabled: true }, webEnabled: false }) },
+    { ...fluxOperatorDeployment({ multitenancy: { enabled: true }, web: { enabled: false } }) },
   ]);
   runner = await ProcessRunner.start({
     kubeconfigPath: controlPlane.kubeconfigPath,

@@ -30,7 +30,7 @@ describe("the Flux Operator's chart container", () => {
   it("with multitenancy on and the web UI off, as issue 12 installs it", () => {
     const container = fluxOperatorContainer({
       multitenancy: { enabled: true, defaultServiceAccount: "flux-operator-tenant" },
-      webEnabled: false,
+      web: { enabled: false },
     });
     expect(container.args.map((entry) => entry.arg)).toEqual([
       "--log-level=info",

@@ -39,9 +39,9 @@ export interface FluxOperatorChartValues {
     defaultWorkloadIdentityServiceAccount?: string;
   };
   /** values.yaml `reporting.interval`, default "5m". */
-  reportingInterval?: string;
-  /** values.yaml `web.enabled`, default true. */
-  webEnabled?: boolean;
+  reporting?: { interval?: string };
+  /** values.yaml `web` (its `networkPolicy` shapes no container field). */
+  web?: { enabled?: boolean };
 }
 
 export interface SourcedArg {
@@ -89,11 +89,11 @@ export function fluxOperatorContainer(values: FluxOperatorChartValues = {}): Flu
       source: `${TEMPLATE}: always (downward API); also in the module's config/manager/deployment.yaml`,
     },
     {
-      env: { name: "REPORTING_INTERVAL", value: values.reportingInterval ?? "5m" },
+      env: { name: "REPORTING_INTERVAL", value: values.reporting?.interval ?? "5m" },
       source: `${TEMPLATE}: always, from values reporting.interval (default 5m); overrides --reporting-interval (cmd/operator/main.go)`,
     },
     {
-      env: { name: "WEB_SERVER_PORT", value: (values.webEnabled ?? true) ? "9080" : "0" },
+      env: { name: "WEB_SERVER_PORT", value: (values.web?.enabled ?? true) ? "9080" : "0" },
       source: `${TEMPLATE}: always, "9080" when web.enabled (the default) else "0"; overrides --web-server-port (cmd/operator/main.go)`,
     },
   ];

@@ -1,0 +1,78 @@
+/**
+ * Adding the stack's deploy keys to the local git server as a person adds them on GitHub: from
+ * the stack output `deployKeysToAddByHand`, each key read-only on the one repository it names.
+ */
+import { parsePublicKey } from "../gitServer/publicKey";
+import type { GitServer } from "../gitServer/server";
+import { GitOpsError } from "../errors";
+
+/** One entry of the stack output `deployKeysToAddByHand`. */
+export interface DeployKeyToAdd {
+  readonly repository: string;
+  readonly publicKey: string;
+}
+
+export interface KeyAuthorization {
+  /** `owner/repo` on the git server. */
+  readonly repository: string;
+  readonly fingerprint: string;
+  readonly outcome: "added" | "already there";
+}
+
+/** `deployKeysToAddByHand` from `pulumi stack output --json`, checked entry by entry. */
+export function deployKeysToAdd(outputs: unknown): DeployKeyToAdd[] {
+  const list = (outputs as { deployKeysToAddByHand?: unknown } | null)?.deployKeysToAddByHand;
+  if (!Array.isArray(list)) {
+    throw new GitOpsError(
+      "the stack has no deployKeysToAddByHand output; run `pulumi up` on a stack with registerDeployKeys false first",
+    );
+  }
+  return list.map((entry: unknown, index) => {
+    const { repository, publicKey } = (entry ?? {}) as Record<string, unknown>;
+    if (typeof repository !== "string" || typeof publicKey !== "string") {
+      throw new GitOpsError(
+        `deployKeysToAddByHand[${index}] is not { repository, publicKey } with two strings`,
+      );
+    }
+    return { repository, publicKey };
+  });
+}
+
+/**
+ * The `owner/repo` a repository URL names on this server; an error for a URL of another host or
+ * port, whose key a person would add elsewhere.
+ */
+export function repositoryOnServer(
+  server: Pick<GitServer, "host" | "port">,
+  url: string,
+): string {
+  const match = /^ssh:\/\/git@(?<host>[^/:]+):(?<port>\d+)\/(?<path>.+?)(?:\.git)?$/.exec(url);
+  const { host, port, path } = match?.groups ?? {};
+  if (host !== server.host || Number(port) !== server.port || path === undefined) {
+    throw new GitOpsError(
+      `${url} is not a repository of the local git server (ssh://git@${server.host}:${server.port}/<owner>/<repo>.git)`,
+    );
+  }
+  return path;
+}
+
+/**
+ * Adds each key to its repository, read-only. A key already added to the same repository is left
+ * as it is, so this can run after every `pulumi up`; the server refuses a key that opens another
+ * repository, as GitHub does.
+ */
+export function authorizeDeployKeys(
+  server: GitServer,
+  keys: readonly DeployKeyToAdd[],
+): KeyAuthorization[] {
+  return keys.map((key) => {
+    const repository = repositoryOnServer(server, key.repository);
+    const { fingerprint } = parsePublicKey(key.publicKey);
+    const existing = server.authorizedKeys().find((known) => known.fingerprint === fingerprint);
+    if (existing?.repository === repository) {
+      return { repository, fingerprint, outcome: "already there" };
+    }
+    server.authorize(key.publicKey, repository);
+    return { repository, fingerprint, outcome: "added" };
+  });
+}
