@@ -6,6 +6,8 @@
 export { ApplicationFlux, type ApplicationFluxArgs } from "./applicationFlux";
 export { applicationFluxDefaults } from "./applicationFlux/defaults";
 export { type PodSecurityLevel, podSecurityLevels } from "./applicationFlux/tenancy";
+export type { ContainerDefaults } from "./applicationFlux/quantities";
+export type { ResourceQuotaHard } from "./applicationFlux/resourceLimits";
 
 export { DeployKey, type DeployKeyArgs } from "./deployKey";
 export { deployKeyDefaults } from "./deployKey/defaults";

@@ -281,7 +281,7 @@ describe("SystemFlux on a GitHub repository", () => {
     expect(args).toEqual(resourceSetDefaultServiceAccount("flux-system"));
     expect(chart.dependencies).toContain(account.urn);
     expect(instanceOf(run).dependencies).toContain(account.urn);
-    // The only object of the component with no rights is bound to nothing, anywhere.
+    // The account gets no rights from the component: it binds no role to anyone.
     expect(run.k8sObjects().filter((r) => r.inputs["kind"]?.endsWith("Binding"))).toEqual([]);
     expect(run.ofType(TYPES.networkPolicy)).toEqual([]);
   });
