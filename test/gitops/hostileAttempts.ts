@@ -51,14 +51,22 @@ export const ATTEMPTS: readonly HostileAttempt[] = [
   {
     folder: "namespace",
     title: "a Namespace",
-    outcome: { kind: "refused", message: [/Namespace\//, /forbidden/i, /namespaces/, TENANT_ACCOUNT] },
+    outcome: {
+      kind: "refused",
+      message: [/Namespace\//, /forbidden/i, /namespaces/, TENANT_ACCOUNT],
+    },
   },
   {
     folder: "kube-system-object",
     title: "an object that names kube-system",
     outcome: {
       kind: "neutralised",
-      object: { apiVersion: "v1", kind: "ConfigMap", name: "coredns", namedNamespace: "kube-system" },
+      object: {
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        name: "coredns",
+        namedNamespace: "kube-system",
+      },
     },
   },
   {

@@ -65,6 +65,7 @@ import { startAttackerServer, type AttackerServer } from "./attackerServer";
 import { listEverything, outsideChanges, type ClusterObject } from "./clusterInventory";
 import { FIXTURE_REPOSITORIES, repositoryContent } from "./fixtureRepositories";
 import { GitClient, newKeyPair } from "./gitClient";
+import { ATTEMPTS, type HostileAttempt } from "./hostileAttempts";
 
 const WORK = join(REPO_ROOT, ".cache", "gitops-stage");
 const DIRS = {
@@ -210,8 +211,8 @@ async function inventoryNamespaces(ref: FluxObjectRef): Promise<string[]> {
     `/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/${ref.namespace}/kustomizations/${ref.name}`,
   );
   const entries =
-    (response.body as { status?: { inventory?: { entries?: { id: string }[] } } }).status
-      ?.inventory?.entries ?? [];
+    (response.body as { status?: { inventory?: { entries?: { id: string }[] } } }).status?.inventory
+      ?.entries ?? [];
   return entries.map((entry) => entry.id.split("_")[0] ?? "");
 }
 
@@ -245,7 +246,12 @@ async function stackOutputs(): Promise<DeployKeyToAdd[]> {
 
 /** The three syncs at their heads: what "the cluster is back" means. */
 async function waitForAllSyncs(timeoutMs: number): Promise<void> {
-  await waitForStatus(SYSTEM_SYNC, "Ready at the system head", readyAt(heads.get(SYSTEM.repository) ?? ""), timeoutMs);
+  await waitForStatus(
+    SYSTEM_SYNC,
+    "Ready at the system head",
+    readyAt(heads.get(SYSTEM.repository) ?? ""),
+    timeoutMs,
+  );
   for (const tenant of TENANTS) {
     await waitForStatus(
       syncOf(tenant),
@@ -280,7 +286,9 @@ async function printDiagnostics(): Promise<void> {
   const logDir = join(DIRS.runner, "logs");
   try {
     for (const file of readdirSync(logDir)) {
-      if (!sections.some((section) => section.includes(file.replace(/\.log$/, "").replace(".", "/")))) {
+      if (
+        !sections.some((section) => section.includes(file.replace(/\.log$/, "").replace(".", "/")))
+      ) {
         sections.push(`--- ${file} ---\n${tail(join(logDir, file))}`);
       }
     }
@@ -380,7 +388,10 @@ async function createAttackerRepository(): Promise<void> {
   await git(["init", "--quiet", "--initial-branch=main"]);
   await git(["add", "--all"]);
   await git(["commit", "--quiet", "-m", "escalation"]);
-  await git(["clone", "--quiet", "--bare", work, join(DIRS.attacker, "git", "escalation.git")], DIRS.scratch);
+  await git(
+    ["clone", "--quiet", "--bare", work, join(DIRS.attacker, "git", "escalation.git")],
+    DIRS.scratch,
+  );
 }
 
 beforeEach(({ skip, onTestFailed, task }) => {
@@ -427,9 +438,7 @@ describe("the GitOps stage", () => {
     expect(operator?.namespace).toBe(OPERATOR_NAMESPACE);
     const pid = operator?.pid as number;
     expect(flagOf(pid, "--default-service-account")).toBe("flux-operator-tenant");
-    expect(flagOf(pid, "--default-workload-identity-service-account")).toBe(
-      "flux-operator-tenant",
-    );
+    expect(flagOf(pid, "--default-workload-identity-service-account")).toBe("flux-operator-tenant");
   }, 180_000);
 
   it("1. pulumi up deploys the stack, and its deploy keys are added by hand from the output", async () => {
@@ -445,18 +454,26 @@ describe("the GitOps stage", () => {
     // The sources failed without their keys and back off; ask for a fetch now, as `flux
     // reconcile source git` does.
     for (const source of [SYSTEM_SOURCE, ...TENANTS.map(sourceOf)]) {
-      await waitFor(async () => (await status(source)) !== undefined || `${refKey(source)} absent`, {
-        deadline: within(60_000),
-      });
+      await waitFor(
+        async () => (await status(source)) !== undefined || `${refKey(source)} absent`,
+        {
+          deadline: within(60_000),
+        },
+      );
       await requestReconcile(admin(), source);
     }
   }, 300_000);
 
   it("a. the system repository is applied at its head, cluster-scoped objects and all", async () => {
-    await waitForStatus(SYSTEM_SYNC, "Ready at the head", readyAt(heads.get(SYSTEM.repository) ?? ""));
+    await waitForStatus(
+      SYSTEM_SYNC,
+      "Ready at the head",
+      readyAt(heads.get(SYSTEM.repository) ?? ""),
+    );
     const objects = fixtureManifests("platform/clusters/stage");
     expect(objects.length).toBeGreaterThan(3);
-    for (const object of objects) expect(await exists(object), JSON.stringify(object.metadata)).toBe(true);
+    for (const object of objects)
+      expect(await exists(object), JSON.stringify(object.metadata)).toBe(true);
   }, 120_000);
 
   it("b. the well-behaved tenant is applied at its head, every object in its namespace", async () => {
@@ -471,8 +488,19 @@ describe("the GitOps stage", () => {
     const settings = await admin().get(
       `/api/v1/namespaces/${GOOD.name}/configmaps/storefront-settings`,
     );
-    expect((settings.body as { data: Record<string, string> }).data["CATALOG_PAGE_SIZE"]).toBe("48");
+    expect((settings.body as { data: Record<string, string> }).data["CATALOG_PAGE_SIZE"]).toBe(
+      "48",
+    );
     console.log(`push to applied (storefront, with a reconcile request): ${seconds.toFixed(1)} s`);
+  }, 120_000);
+
+  it("c. the hostile tenant's harmless first commit is applied into its namespace", async () => {
+    await waitForStatus(
+      syncOf(HOSTILE),
+      "Ready at the head",
+      readyAt(heads.get(HOSTILE.repository) ?? ""),
+    );
+    expect(new Set(await inventoryNamespaces(syncOf(HOSTILE)))).toEqual(new Set([HOSTILE.name]));
   }, 120_000);
 
   describe("c. the hostile tenant", () => {
@@ -488,7 +516,10 @@ describe("the GitOps stage", () => {
       const own = await client.git(["ls-remote", server?.sshUrl(tenant.repository) ?? ""]);
       expect(own.code, own.stderr).toBe(0);
       expect(own.stdout).toContain(heads.get(tenant.repository));
-      const others = [SYSTEM.repository, ...TENANTS.filter((t) => t !== tenant).map((t) => t.repository)];
+      const others = [
+        SYSTEM.repository,
+        ...TENANTS.filter((t) => t !== tenant).map((t) => t.repository),
+      ];
       for (const repository of others) {
         const result = await client.git(["ls-remote", server?.sshUrl(repository) ?? ""]);
         expect(result.code, `${tenant.name}'s key on ${repository}`).not.toBe(0);
@@ -496,10 +527,15 @@ describe("the GitOps stage", () => {
         expect(result.stdout).toBe("");
       }
       const checkout = join(DIRS.scratch, `checkout-${tenant.name}`);
-      expect((await client.git(["clone", "--quiet", server?.sshUrl(tenant.repository) ?? "", checkout])).code).toBe(0);
+      expect(
+        (await client.git(["clone", "--quiet", server?.sshUrl(tenant.repository) ?? "", checkout]))
+          .code,
+      ).toBe(0);
       const pushed = await client.git(["push", "origin", "HEAD:refs/heads/escalate"], checkout);
       expect(pushed.code).not.toBe(0);
-      expect(pushed.stderr).toContain("The key you are authenticating with has been marked as read only.");
+      expect(pushed.stderr).toContain(
+        "The key you are authenticating with has been marked as read only.",
+      );
     }
   }, 120_000);
 
@@ -507,7 +543,9 @@ describe("the GitOps stage", () => {
     let keysBefore: string[] = [];
 
     it("the control plane is replaced by an empty one; pulumi up --refresh and the controllers bring every sync back; the recovery time", async () => {
-      keysBefore = (server?.authorizedKeys() ?? []).map((key) => `${key.repository} ${key.fingerprint} ${key.write}`);
+      keysBefore = (server?.authorizedKeys() ?? []).map(
+        (key) => `${key.repository} ${key.fingerprint} ${key.write}`,
+      );
       await runner?.stop();
       runner = undefined;
       await cluster?.stop();
@@ -530,11 +568,16 @@ describe("the GitOps stage", () => {
     }, 420_000);
 
     it("no key was added again on the git server", async () => {
-      const after = (server?.authorizedKeys() ?? []).map((key) => `${key.repository} ${key.fingerprint} ${key.write}`);
+      const after = (server?.authorizedKeys() ?? []).map(
+        (key) => `${key.repository} ${key.fingerprint} ${key.write}`,
+      );
       expect(after).toEqual(keysBefore);
       const authorized = new Set((server?.authorizedKeys() ?? []).map((key) => key.publicKey));
       for (const key of await stackOutputs()) {
-        expect(authorized.has(key.publicKey.split(/\s+/).slice(0, 2).join(" ")), key.repository).toBe(true);
+        expect(
+          authorized.has(key.publicKey.split(/\s+/).slice(0, 2).join(" ")),
+          key.repository,
+        ).toBe(true);
       }
     }, 60_000);
 
@@ -560,19 +603,99 @@ async function checkGoodTenant(): Promise<void> {
   const sha = heads.get(GOOD.repository) ?? "";
   await waitForStatus(syncOf(GOOD), "Ready at the head", readyAt(sha));
   expect(new Set(await inventoryNamespaces(syncOf(GOOD)))).toEqual(new Set([GOOD.name]));
-  const folder = sha === heads.get(GOOD.repository) ? "storefront/first/deploy" : "";
-  for (const object of fixtureManifests(folder)) {
+  for (const object of fixtureManifests("storefront/first/deploy")) {
     expect(await exists(object, GOOD.name), `${object.kind} ${object.metadata.name}`).toBe(true);
   }
 }
 
 /** The tenant's deploy key as Flux holds it, written where ssh can use it. */
-async function tenantIdentity(tenant: Tenant): Promise<{ privateKeyPath: string; publicKey: string }> {
+async function tenantIdentity(
+  tenant: Tenant,
+): Promise<{ privateKeyPath: string; publicKey: string }> {
   const response = await admin().get(
     `/api/v1/namespaces/${tenant.name}-flux/secrets/${tenant.name}-deploy-key`,
   );
   const data = (response.body as { data: Record<string, string> }).data;
   const path = join(DIRS.scratch, `${tenant.name}-identity`);
   writeFileSync(path, Buffer.from(data["identity"] ?? "", "base64"), { mode: 0o600 });
-  return { privateKeyPath: path, publicKey: Buffer.from(data["identity.pub"] ?? "", "base64").toString() };
+  return {
+    privateKeyPath: path,
+    publicKey: Buffer.from(data["identity.pub"] ?? "", "base64").toString(),
+  };
+}
+
+/** The Kustomizations and ResourceSets the hostile tenant made itself, in its namespaces. */
+async function tenantMadeFluxObjects(): Promise<FluxObjectStatus[]> {
+  const root = refKey(syncOf(HOSTILE));
+  return (await listFluxObjects(admin())).filter(
+    (object) =>
+      tenantNamespaces(HOSTILE).includes(object.namespace) &&
+      (object.kind === "Kustomization" || object.kind === "ResourceSet") &&
+      refKey(object) !== root,
+  );
+}
+
+/**
+ * One attempt, as its own commit on top of the harmless one: it ends as the table says, and,
+ * whatever the table says, nothing outside the tenant's namespaces is created or applied, its
+ * Kustomization's inventory is all in its namespace, and nothing it made becomes Ready.
+ */
+async function runAttempt(attempt: HostileAttempt): Promise<void> {
+  const before = await listEverything(admin());
+  const pushed = new Date();
+  const sha = await push(
+    HOSTILE.repository,
+    ["mallory/base", `mallory/attempts/${attempt.folder}`],
+    sourceOf(HOSTILE),
+  );
+  const sync = await waitForStatus(
+    syncOf(HOSTILE),
+    "attempted the commit",
+    (current) => current.lastAttemptedRevision === revision(sha) && current.ready !== "Unknown",
+  );
+  const { outcome } = attempt;
+  let reported: string;
+  if (outcome.kind === "refused") {
+    expect(sync.ready, sync.message ?? "").toBe("False");
+    for (const pattern of outcome.message) expect(sync.message).toMatch(pattern);
+    expect(sync.lastAppliedRevision).not.toBe(revision(sha));
+    reported = `Kustomization ${refKey(syncOf(HOSTILE))}: ${sync.reason}: ${sync.message}`;
+  } else if (outcome.kind === "neutralised") {
+    expect(sync.ready, sync.message ?? "").toBe("True");
+    expect(sync.lastAppliedRevision).toBe(revision(sha));
+    const { apiVersion, kind, name, namedNamespace } = outcome.object;
+    const object = { apiVersion, kind, metadata: { name } };
+    expect(await exists(object, HOSTILE.name), `${kind} ${HOSTILE.name}/${name}`).toBe(true);
+    expect(await exists(object, namedNamespace), `${kind} ${namedNamespace}/${name}`).toBe(false);
+    reported = `${kind} ${name} landed in ${HOSTILE.name}, not ${namedNamespace}`;
+  } else {
+    expect(sync.ready, sync.message ?? "").toBe("True");
+    expect(sync.lastAppliedRevision).toBe(revision(sha));
+    const ref: FluxObjectRef = { ...outcome.object, namespace: HOSTILE.name };
+    const refused = await waitForStatus(
+      ref,
+      "refused",
+      (current) =>
+        current.ready === "False" &&
+        outcome.message.every((pattern) => pattern.test(current.message ?? "")),
+    );
+    // Asked again, it is refused again.
+    await requestReconcile(admin(), ref);
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    expect((await status(ref))?.ready).toBe("False");
+    reported = `${refKey(ref)}: ${refused.reason}: ${refused.message}`;
+  }
+
+  expect(await inventoryNamespaces(syncOf(HOSTILE))).toEqual(
+    expect.not.arrayContaining([expect.not.stringMatching(new RegExp(`^${HOSTILE.name}$`))]),
+  );
+  const after = await listEverything(admin());
+  expect(outsideChanges(before.objects, after.objects, pushed, tenantNamespaces(HOSTILE))).toEqual(
+    [],
+  );
+  for (const made of await tenantMadeFluxObjects()) {
+    expect(made.ready, `${refKey(made)}: ${made.message}`).not.toBe("True");
+    expect(seenReady.has(refKey(made)), `${refKey(made)} was seen Ready`).toBe(false);
+  }
+  console.log(`${attempt.title}: ${reported}`);
 }

@@ -68,6 +68,8 @@ export async function allocatePorts(
   const roles = Object.keys(PORT_OWNERS) as (keyof ControlPlanePorts)[];
   const taken = new Set<number>();
   const ports: Partial<ControlPlanePorts> = {};
+  // Every request is checked before any port is probed, so a mistake in the request is
+  // reported as such whatever else happens to listen on this machine.
   for (const role of roles) {
     const asked = requested[role];
     if (asked === undefined) continue;
@@ -75,9 +77,12 @@ export async function allocatePorts(
     if (taken.has(port)) {
       throw new ControlPlaneError(`port ${port} is asked for twice; give each component its own`);
     }
-    if (!(await isPortFree(port))) throw portInUseError(port, role);
     taken.add(port);
     ports[role] = port;
+  }
+  for (const role of roles) {
+    const port = ports[role];
+    if (port !== undefined && !(await isPortFree(port))) throw portInUseError(port, role);
   }
   for (const role of roles) {
     if (ports[role] !== undefined) continue;

@@ -69,7 +69,9 @@ async function listableKinds(
   }
   const response = await api.get(`/apis/${preferred}`);
   if (response.status !== 200) {
-    throw new GitOpsError(`discovery of ${preferred}: ${response.status} ${statusMessage(response)}`);
+    throw new GitOpsError(
+      `discovery of ${preferred}: ${response.status} ${statusMessage(response)}`,
+    );
   }
   return (response.body as ApiResourceList).resources
     .filter((resource) => !resource.name.includes("/") && resource.verbs.includes("list"))
@@ -78,7 +80,8 @@ async function listableKinds(
 
 function statusOf(category: FluxObjectCategory, object: FluxObject): FluxObjectStatus {
   const ready = object.status?.conditions?.find((condition) => condition.type === "Ready");
-  const readyStatus = ready?.status === "True" || ready?.status === "False" ? ready.status : "Unknown";
+  const readyStatus =
+    ready?.status === "True" || ready?.status === "False" ? ready.status : "Unknown";
   return {
     category,
     kind: object.kind,
@@ -128,9 +131,9 @@ export async function listFluxObjects(api: KubeApi): Promise<FluxObjectStatus[]>
   return [
     ...(await listCategory(api, "source", SOURCE_GROUP)).sort(byPlace),
     ...(await listCategory(api, "kustomization", KUSTOMIZE_GROUP)).sort(byPlace),
-    ...(await listCategory(api, "operator", OPERATOR_GROUP, ["fluxinstances", "resourcesets"])).sort(
-      byPlace,
-    ),
+    ...(
+      await listCategory(api, "operator", OPERATOR_GROUP, ["fluxinstances", "resourcesets"])
+    ).sort(byPlace),
   ];
 }
 
@@ -147,7 +150,11 @@ export async function fluxObjectStatus(
     );
   }
   const category: FluxObjectCategory =
-    ref.kind === "Kustomization" ? "kustomization" : ref.kind in OPERATOR_KINDS ? "operator" : "source";
+    ref.kind === "Kustomization"
+      ? "kustomization"
+      : ref.kind in OPERATOR_KINDS
+        ? "operator"
+        : "source";
   return statusOf(category, response.body as FluxObject);
 }
 

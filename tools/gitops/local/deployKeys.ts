@@ -42,10 +42,7 @@ export function deployKeysToAdd(outputs: unknown): DeployKeyToAdd[] {
  * The `owner/repo` a repository URL names on this server; an error for a URL of another host or
  * port, whose key a person would add elsewhere.
  */
-export function repositoryOnServer(
-  server: Pick<GitServer, "host" | "port">,
-  url: string,
-): string {
+export function repositoryOnServer(server: Pick<GitServer, "host" | "port">, url: string): string {
   const match = /^ssh:\/\/git@(?<host>[^/:]+):(?<port>\d+)\/(?<path>.+?)(?:\.git)?$/.exec(url);
   const { host, port, path } = match?.groups ?? {};
   if (host !== server.host || Number(port) !== server.port || path === undefined) {

@@ -19,7 +19,9 @@ export function flagOf(pid: number, flag: string): string | undefined {
 }
 
 /** Why the workload is not ready yet, or true. */
-export async function workloadReadiness(report: WorkloadReport | undefined): Promise<true | string> {
+export async function workloadReadiness(
+  report: WorkloadReport | undefined,
+): Promise<true | string> {
   if (!report) return "the runner has not seen its Deployment yet";
   if (report.state !== "running" || report.pid === undefined) {
     return `${report.state}: ${report.reason}`;
@@ -27,7 +29,9 @@ export async function workloadReadiness(report: WorkloadReport | undefined): Pro
   const health = flagOf(report.pid, "--health-addr");
   if (!health) return `pid ${report.pid} has no --health-addr`;
   const response = await get(`http://${health}/readyz`, undefined, 2_000).catch(() => undefined);
-  return response?.status === 200 || `http://${health}/readyz answers ${response?.status ?? "nothing"}`;
+  return (
+    response?.status === 200 || `http://${health}/readyz answers ${response?.status ?? "nothing"}`
+  );
 }
 
 /** Resolves once the workload is ready; fails after timeoutMs with the last reason. */
