@@ -7,25 +7,15 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { KubeApi, statusMessage } from "../../tools/kube/api";
-import { applyInOrder, formatRejection } from "../../tools/kube/apply";
 import type { Manifest } from "../../tools/kube/manifest";
-import { waitFor, within } from "../../tools/kube/waitFor";
 import { installStandInCrds } from "../../tools/local/cluster";
 import { renderStack } from "../../tools/render/render";
 import { actingAs, questions, requestCell, reviewCells, type ServiceAccountRef } from "./access";
 import { Matrix } from "./matrix";
+import { applyAll, type Tenant, tenantsOf, waitForAggregatedRule } from "./stackTenants";
 
 const admin = new KubeApi(inject("kubeAccess"));
 const matrix = new Matrix();
-
-/** An application's Flux tenant, as the prod stack renders it. */
-interface Tenant {
-  readonly name: string;
-  /** The ServiceAccount its Kustomization runs as. */
-  readonly account: ServiceAccountRef;
-  /** Its workload namespace and its Flux namespace. */
-  readonly namespaces: readonly string[];
-}
 
 const WORKLOAD_RESOURCES = [
   { group: "apps", resource: "deployments" },
@@ -35,6 +25,11 @@ const WORKLOAD_RESOURCES = [
 ];
 const WRITE_VERBS = ["create", "update", "delete"];
 const READ_VERBS = ["get", "list", "watch"];
+/** The Flux objects in a tenant's Flux namespace that confine it. */
+const FLUX_OBJECTS = [
+  { group: "source.toolkit.fluxcd.io", resource: "gitrepositories" },
+  { group: "kustomize.toolkit.fluxcd.io", resource: "kustomizations" },
+];
 const PLATFORM_NAMESPACES = ["kube-system", "flux-system"];
 const RBAC = "rbac.authorization.k8s.io";
 
@@ -56,6 +51,9 @@ const podServiceAccount = (deployment: Manifest): ServiceAccountRef => {
   };
 };
 
+/** A tenant's own namespaces: its workloads' and its Flux objects'. */
+const namespacesOf = (tenant: Tenant): string[] => [tenant.workloads, tenant.flux];
+
 /** Records cells and fails with one line per cell the server answered other than expected. */
 const expectCells = (cells: Parameters<Matrix["record"]>[0]): void => {
   expect(matrix.record(cells)).toEqual([]);
@@ -63,35 +61,16 @@ const expectCells = (cells: Parameters<Matrix["record"]>[0]): void => {
 
 beforeAll(async () => {
   manifests = (await renderStack("prod")).objects.map((object) => object.manifest);
-  tenants = manifests
-    .filter((m) => m.kind === "Kustomization")
-    .map((kustomization) => {
-      const spec = kustomization["spec"] as { serviceAccountName: string; targetNamespace: string };
-      const fluxNamespace = kustomization.metadata.namespace ?? "";
-      return {
-        name: kustomization.metadata.name,
-        account: { namespace: fluxNamespace, name: spec.serviceAccountName },
-        namespaces: [spec.targetNamespace, fluxNamespace],
-      };
-    });
+  tenants = tenantsOf(manifests);
   await installStandInCrds(admin);
   // Server-side apply is idempotent, so this holds whether or not apply.test.ts ran first.
-  const result = await applyInOrder(admin, manifests);
-  if (result.rejections.length > 0) {
-    throw new Error(`prod was not accepted: ${result.rejections.map(formatRejection).join("; ")}`);
-  }
+  await applyAll(admin, manifests);
   // `admin`, `edit` and `view` get their rules from the controller manager's aggregation.
-  await waitFor(
-    async () => {
-      const role = await admin.get(`/apis/${RBAC}/v1/clusterroles/admin`);
-      const rules = (role.body as { rules?: { resources?: string[] }[] }).rules ?? [];
-      return (
-        rules.some((rule) => rule.resources?.includes("deployments")) ||
-        "the admin ClusterRole is not aggregated yet: no rule covers deployments"
-      );
-    },
-    { deadline: within(60_000) },
-  );
+  await waitForAggregatedRule(admin, "admin", {
+    group: "apps",
+    resource: "deployments",
+    verb: "create",
+  });
 });
 
 afterAll(() => {
@@ -106,22 +85,41 @@ describe("each application's Flux ServiceAccount", () => {
       ["payments", "reporting", "storefront"].map((name) => ({
         name,
         account: { namespace: `${name}-flux`, name: "flux-reconciler" },
-        namespaces: [name, `${name}-flux`],
+        workloads: name,
+        flux: `${name}-flux`,
       })),
     );
   });
 
-  it("can create, update and delete Deployments, Services, ConfigMaps and Secrets in its own namespaces", async () => {
+  it("can create, update and delete Deployments, Services, ConfigMaps and Secrets in its workload namespace", async () => {
     for (const tenant of tenants) {
-      const asked = questions(WRITE_VERBS, WORKLOAD_RESOURCES, tenant.namespaces);
+      const asked = questions(WRITE_VERBS, WORKLOAD_RESOURCES, [tenant.workloads]);
       expectCells(await reviewCells(admin, tenant.account, asked, true));
+    }
+  });
+
+  it("can do nothing in its own Flux namespace: no writes, not its deploy key, not the Flux objects that confine it", async () => {
+    for (const tenant of tenants) {
+      const asked = [
+        ...questions(WRITE_VERBS, WORKLOAD_RESOURCES, [tenant.flux]),
+        ...questions(READ_VERBS, [{ group: "", resource: "secrets" }], [tenant.flux]),
+        ...questions(["get", "update", "patch", "delete"], FLUX_OBJECTS, [tenant.flux]),
+      ];
+      expectCells(await reviewCells(admin, tenant.account, asked, false));
+      const deployKey = `${tenant.name}-deploy-key`;
+      const read = await actingAs(admin, tenant.account).get(
+        `/api/v1/namespaces/${tenant.flux}/secrets/${deployKey}`,
+      );
+      expectCells([
+        requestCell(tenant.account, "get", `secrets ${deployKey}`, tenant.flux, false, read),
+      ]);
     }
   });
 
   it("cannot do so in other applications' namespaces, kube-system or flux-system", async () => {
     for (const tenant of tenants) {
       const elsewhere = [
-        ...tenants.filter((other) => other !== tenant).flatMap((other) => other.namespaces),
+        ...tenants.filter((other) => other !== tenant).flatMap(namespacesOf),
         ...PLATFORM_NAMESPACES,
       ];
       const asked = questions(WRITE_VERBS, WORKLOAD_RESOURCES, elsewhere);
@@ -142,8 +140,8 @@ describe("each application's Flux ServiceAccount", () => {
         [undefined],
       );
       // Its Pod Security labels live on these Namespace objects. A request on a Namespace
-      // object is authorized as a request in that namespace, where the tenant is admin.
-      const ownNamespaces = tenant.namespaces.flatMap((name) =>
+      // object is authorized as a request in that namespace: in <name>, one by an admin.
+      const ownNamespaces = namespacesOf(tenant).flatMap((name) =>
         ["update", "patch", "delete"].map((verb) => ({
           verb,
           group: "",
@@ -155,7 +153,7 @@ describe("each application's Flux ServiceAccount", () => {
       expectCells(
         await reviewCells(admin, tenant.account, [...clusterScoped, ...ownNamespaces], false),
       );
-      const workloads = tenant.namespaces[0] ?? "";
+      const workloads = tenant.workloads;
       const as = actingAs(admin, tenant.account);
       const read = await as.get(`/api/v1/namespaces/${workloads}`);
       const relaxed = await as.request(
@@ -174,7 +172,7 @@ describe("each application's Flux ServiceAccount", () => {
   it("cannot read Secrets outside its own namespaces", async () => {
     for (const tenant of tenants) {
       const elsewhere = [
-        ...tenants.filter((other) => other !== tenant).flatMap((other) => other.namespaces),
+        ...tenants.filter((other) => other !== tenant).flatMap(namespacesOf),
         ...PLATFORM_NAMESPACES,
         "external-dns",
         "default",
@@ -192,7 +190,7 @@ describe("each application's Flux ServiceAccount", () => {
 
   it("cannot escalate: binding cluster-admin, or a Role granting everything, is refused in its own namespace", async () => {
     for (const tenant of tenants) {
-      const workloads = tenant.namespaces[0] ?? "";
+      const workloads = tenant.workloads;
       const as = actingAs(admin, tenant.account);
       const bindClusterAdmin = await as.post(
         `/apis/${RBAC}/v1/namespaces/${workloads}/rolebindings`,
@@ -239,7 +237,7 @@ describe("each application's Flux ServiceAccount", () => {
 
   it("can bind view, edit and admin in its own namespace, since it holds all they grant there", async () => {
     for (const tenant of tenants) {
-      const workloads = tenant.namespaces[0] ?? "";
+      const workloads = tenant.workloads;
       const as = actingAs(admin, tenant.account);
       for (const role of ["view", "edit", "admin"]) {
         const name = `control-${role}`;
@@ -256,7 +254,7 @@ describe("each application's Flux ServiceAccount", () => {
         expect(removed.status, statusMessage(removed)).toBe(200);
       }
       // The same binding in another application's namespace is refused outright.
-      const other = tenants.find((candidate) => candidate !== tenant)?.namespaces[0] ?? "";
+      const other = tenants.find((candidate) => candidate !== tenant)?.workloads ?? "";
       const foreign = await as.post(
         `/apis/${RBAC}/v1/namespaces/${other}/rolebindings`,
         binding("control-view", other, "view", tenant.account),

@@ -37,6 +37,11 @@ export interface HostileAttempt {
   readonly folder: string;
   readonly title: string;
   readonly outcome: AttemptOutcome;
+  /**
+   * Requests the tenant's own web server must have seen: a remote base was fetched, so what
+   * stopped it was the lockdown, not an unreachable host.
+   */
+  readonly reaches?: readonly RegExp[];
 }
 
 export const ATTEMPTS: readonly HostileAttempt[] = [
@@ -90,7 +95,10 @@ export const ATTEMPTS: readonly HostileAttempt[] = [
   {
     folder: "remote-git-base",
     title: "a remote base (a git repository over HTTP)",
+    // kustomize clones it (the lockdown does not stop the fetch), then may not read the clone,
+    // which lies outside the source's directory.
     outcome: { kind: "refused", message: [/kustomize build failed/, /is not in or below/] },
+    reaches: [/^GET \/escalation\.git\/info\/refs\?service=git-upload-pack$/],
   },
   {
     folder: "remote-file",
@@ -104,6 +112,9 @@ export const ATTEMPTS: readonly HostileAttempt[] = [
         namedNamespace: "kube-system",
       },
     },
+    // kustomize fetches a remote file itself, whatever --no-remote-bases says; what holds the
+    // tenant is where its content lands.
+    reaches: [/^GET \/files\/dns-override\.yaml$/],
   },
   {
     folder: "resourceset",

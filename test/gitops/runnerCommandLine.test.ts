@@ -262,9 +262,8 @@ describe("the local substitutions", () => {
     const applied = await applySubstitutions(line, ctx);
 
     expect(line.args).toEqual([
-      // Kept as the Deployment gives it: notification-controller is not run here, and no
-      // substitution pretends it is.
-      "--events-addr=http://notification-controller.flux-system.svc.cluster.local./",
+      // Emptied: notification-controller is not run here, and no substitution pretends it is.
+      "--events-addr=",
       "--watch-all-namespaces",
       "--log-level=info",
       "--log-encoding=json",

@@ -62,7 +62,7 @@ import {
   stopPulumiCommands,
 } from "../../tools/local/pulumi";
 import { startAttackerServer, type AttackerServer } from "./attackerServer";
-import { listEverything, outsideChanges, type ClusterObject } from "./clusterInventory";
+import { listEverything, outsideChanges } from "./clusterInventory";
 import { FIXTURE_REPOSITORIES, repositoryContent } from "./fixtureRepositories";
 import { GitClient, newKeyPair } from "./gitClient";
 import { ATTEMPTS, type HostileAttempt } from "./hostileAttempts";
@@ -101,7 +101,12 @@ const sourceOf = (tenant: Tenant): FluxObjectRef => ({
   name: tenant.name,
 });
 const syncOf = (tenant: Tenant): FluxObjectRef => ({ ...sourceOf(tenant), kind: "Kustomization" });
-const revision = (sha: string): string => `main@sha1:${sha}`;
+/**
+ * Whether a Flux revision is this commit: `main@sha1:<sha>` for a branch, and for the system sync,
+ * whose FluxInstance names the full ref, `refs/heads/main@sha1:<sha>`.
+ */
+const isCommit = (revision: string | null, sha: string): boolean =>
+  sha !== "" && revision?.endsWith(`@sha1:${sha}`) === true;
 
 let server: GitServer | undefined;
 let cluster: ControlPlane | undefined;
@@ -171,7 +176,7 @@ async function waitForStatus(
 }
 
 const readyAt = (sha: string) => (current: FluxObjectStatus) =>
-  current.ready === "True" && current.lastAppliedRevision === revision(sha);
+  current.ready === "True" && isCommit(current.lastAppliedRevision, sha);
 
 /** Pushes the layered fixture content as the repository's new head and asks Flux to fetch it. */
 async function push(
@@ -257,7 +262,7 @@ async function waitForAllSyncs(timeoutMs: number): Promise<void> {
       syncOf(tenant),
       "attempted its head",
       (current) =>
-        current.lastAttemptedRevision === revision(heads.get(tenant.repository) ?? "") &&
+        isCommit(current.lastAttemptedRevision, heads.get(tenant.repository) ?? "") &&
         current.ready !== "Unknown",
       timeoutMs,
     );
@@ -642,6 +647,7 @@ async function tenantMadeFluxObjects(): Promise<FluxObjectStatus[]> {
  */
 async function runAttempt(attempt: HostileAttempt): Promise<void> {
   const before = await listEverything(admin());
+  attacker?.requests.splice(0);
   const pushed = new Date();
   const sha = await push(
     HOSTILE.repository,
@@ -651,18 +657,18 @@ async function runAttempt(attempt: HostileAttempt): Promise<void> {
   const sync = await waitForStatus(
     syncOf(HOSTILE),
     "attempted the commit",
-    (current) => current.lastAttemptedRevision === revision(sha) && current.ready !== "Unknown",
+    (current) => isCommit(current.lastAttemptedRevision, sha) && current.ready !== "Unknown",
   );
   const { outcome } = attempt;
   let reported: string;
   if (outcome.kind === "refused") {
     expect(sync.ready, sync.message ?? "").toBe("False");
     for (const pattern of outcome.message) expect(sync.message).toMatch(pattern);
-    expect(sync.lastAppliedRevision).not.toBe(revision(sha));
-    reported = `Kustomization ${refKey(syncOf(HOSTILE))}: ${sync.reason}: ${sync.message}`;
+    expect(isCommit(sync.lastAppliedRevision, sha)).toBe(false);
+    reported = `${refKey(syncOf(HOSTILE))}: ${sync.reason}: ${sync.message}`;
   } else if (outcome.kind === "neutralised") {
     expect(sync.ready, sync.message ?? "").toBe("True");
-    expect(sync.lastAppliedRevision).toBe(revision(sha));
+    expect(isCommit(sync.lastAppliedRevision, sha), sync.lastAppliedRevision ?? "").toBe(true);
     const { apiVersion, kind, name, namedNamespace } = outcome.object;
     const object = { apiVersion, kind, metadata: { name } };
     expect(await exists(object, HOSTILE.name), `${kind} ${HOSTILE.name}/${name}`).toBe(true);
@@ -670,7 +676,7 @@ async function runAttempt(attempt: HostileAttempt): Promise<void> {
     reported = `${kind} ${name} landed in ${HOSTILE.name}, not ${namedNamespace}`;
   } else {
     expect(sync.ready, sync.message ?? "").toBe("True");
-    expect(sync.lastAppliedRevision).toBe(revision(sha));
+    expect(isCommit(sync.lastAppliedRevision, sha), sync.lastAppliedRevision ?? "").toBe(true);
     const ref: FluxObjectRef = { ...outcome.object, namespace: HOSTILE.name };
     const refused = await waitForStatus(
       ref,
@@ -680,12 +686,23 @@ async function runAttempt(attempt: HostileAttempt): Promise<void> {
         outcome.message.every((pattern) => pattern.test(current.message ?? "")),
     );
     // Asked again, it is refused again.
-    await requestReconcile(admin(), ref);
-    await new Promise((resolve) => setTimeout(resolve, 5_000));
-    expect((await status(ref))?.ready).toBe("False");
+    const requestedAt = await requestReconcile(admin(), ref);
+    await waitForStatus(
+      ref,
+      "refused again when asked again",
+      (current) =>
+        current.lastHandledReconcileAt === requestedAt &&
+        current.ready === "False" &&
+        outcome.message.every((pattern) => pattern.test(current.message ?? "")),
+    );
     reported = `${refKey(ref)}: ${refused.reason}: ${refused.message}`;
   }
 
+  for (const request of attempt.reaches ?? []) {
+    expect(attacker?.requests, `the attacker's server saw ${request}`).toContainEqual(
+      expect.stringMatching(request),
+    );
+  }
   expect(await inventoryNamespaces(syncOf(HOSTILE))).toEqual(
     expect.not.arrayContaining([expect.not.stringMatching(new RegExp(`^${HOSTILE.name}$`))]),
   );

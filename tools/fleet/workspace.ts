@@ -8,7 +8,7 @@
  * through the Automation API's abort signal: a CLI that received it twice, once from the
  * terminal and once from us, would stop at once instead of finishing what it had begun.
  */
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
 import { pulumiCliPath, pulumiEnvironment } from "../pulumi/environment";
@@ -32,13 +32,15 @@ export function fleetEnvironment(env: NodeJS.ProcessEnv = process.env): Record<s
   return environment;
 }
 
+/** Writes the wrapper (by rename, as another run may be starting it) and returns its root. */
 function writeCliWrapper(): string {
   const bin = join(WRAPPER_ROOT, "bin");
   mkdirSync(bin, { recursive: true });
-  const wrapper = join(bin, "pulumi");
   const cli = pulumiCliPath().replaceAll("'", "'\\''");
-  writeFileSync(wrapper, `#!/bin/sh\nexec setsid '${cli}' "$@"\n`);
-  chmodSync(wrapper, 0o755);
+  const partial = join(bin, `pulumi.${process.pid}`);
+  writeFileSync(partial, `#!/bin/sh\nexec setsid '${cli}' "$@"\n`);
+  chmodSync(partial, 0o755);
+  renameSync(partial, join(bin, "pulumi"));
   return WRAPPER_ROOT;
 }
 

@@ -28,6 +28,8 @@ export interface FluxObjectStatus {
   /** Sources: the revision of the artifact they serve. */
   readonly artifactRevision: string | null;
   readonly suspended: boolean;
+  /** The last `reconcile.fluxcd.io/requestedAt` value the controller has handled. */
+  readonly lastHandledReconcileAt: string | null;
 }
 
 interface Condition {
@@ -46,6 +48,7 @@ interface FluxObject {
     lastAttemptedRevision?: string;
     lastAppliedRevision?: string;
     artifact?: { revision?: string };
+    lastHandledReconcileAt?: string;
   };
 }
 
@@ -97,6 +100,7 @@ function statusOf(category: FluxObjectCategory, object: FluxObject): FluxObjectS
     suspended:
       object.spec?.suspend === true ||
       object.metadata.annotations?.["fluxcd.controlplane.io/reconcile"] === "disabled",
+    lastHandledReconcileAt: object.status?.lastHandledReconcileAt ?? null,
   };
 }
 

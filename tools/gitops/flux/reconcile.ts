@@ -6,13 +6,15 @@ import { fluxObjectPath, type FluxObjectRef } from "./objects";
 /**
  * Asks the controller to reconcile now, as `flux reconcile` does: the annotation
  * `reconcile.fluxcd.io/requestedAt` set to a new value. A source fetched after a failure would
- * otherwise wait out its back-off (up to 15 minutes), and a new commit its interval.
+ * otherwise wait out its back-off (up to 15 minutes), and a new commit its interval. Returns the
+ * value set, which the object's `status.lastHandledReconcileAt` takes once it has been handled.
  */
-export async function requestReconcile(api: KubeApi, ref: FluxObjectRef): Promise<void> {
+export async function requestReconcile(api: KubeApi, ref: FluxObjectRef): Promise<string> {
+  const requestedAt = new Date().toISOString();
   const response = await api.request(
     "PATCH",
     fluxObjectPath(ref),
-    { metadata: { annotations: { "reconcile.fluxcd.io/requestedAt": new Date().toISOString() } } },
+    { metadata: { annotations: { "reconcile.fluxcd.io/requestedAt": requestedAt } } },
     "application/merge-patch+json",
   );
   if (response.status !== 200) {
@@ -20,4 +22,5 @@ export async function requestReconcile(api: KubeApi, ref: FluxObjectRef): Promis
       `requesting a reconcile of ${ref.kind} ${ref.namespace}/${ref.name}: ${response.status} ${statusMessage(response)}`,
     );
   }
+  return requestedAt;
 }

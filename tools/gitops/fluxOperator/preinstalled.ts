@@ -129,7 +129,8 @@ export function preinstalledOperatorObjects(moduleDir: string): Manifest[] {
       ...defaultAccount,
       metadata: { ...defaultAccount.metadata, namespace: OPERATOR_NAMESPACE },
     },
-    fluxOperatorDeployment(PREINSTALLED_OPERATOR_VALUES),
+    // Spread: an object literal's type, unlike the Deployment interface, fits Manifest.
+    { ...fluxOperatorDeployment(PREINSTALLED_OPERATOR_VALUES) },
   ];
 }
 

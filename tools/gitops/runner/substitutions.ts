@@ -238,6 +238,18 @@ export const SUBSTITUTIONS: readonly Substitution[] = [
     apply: loopbackFlag("--storage-adv-addr", "storage"),
   },
   {
+    target: "--events-addr",
+    programs: ["source-controller", "kustomize-controller"],
+    reason:
+      "the Deployment names notification-controller's Service, which nothing resolves here and " +
+      "no process serves (the Go module proxy does not serve notification-controller); every " +
+      "event would be posted five times, about 15 s, before a reconcile reports its result. " +
+      "Empty, the controller records Kubernetes Events only, as without notification-controller",
+    apply(line) {
+      setFlag(line.args, "--events-addr", "");
+    },
+  },
+  {
     target: "--listen-addr",
     programs: ["sealed-secrets-controller"],
     reason: OWN_NETWORK,

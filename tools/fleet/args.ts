@@ -1,0 +1,101 @@
+/** The fleet command's flags, read with node:util parseArgs and checked before any work starts. */
+import { isAbsolute, join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { REPO_ROOT } from "../pulumi/layout";
+import { OPERATIONS, isOperation, type Operation } from "./operations";
+
+export const DEFAULT_CONCURRENCY = 2;
+export const DEFAULT_LOG_DIR = join(REPO_ROOT, ".cache", "fleet", "logs");
+
+export const USAGE = `Run one Pulumi operation on many stacks of this project, a few at a time, and summarize.
+
+Usage:
+  npm run fleet -- <${OPERATIONS.join("|")}> [--stacks GLOBS] [--concurrency N] [--json]
+
+Operations:
+  preview   what \`pulumi up\` would change
+  up        deploy
+  refresh   bring each stack's state up to date with its cluster and cloud
+  drift     refresh-preview: report each stack whose cluster or cloud no longer matches its
+            program, with the resources that differ; changes nothing
+
+Options:
+  --stacks GLOBS     stacks of this project in the backend, by name: globs separated by commas,
+                     with * and ? (default: every stack). Each glob must match a stack.
+  --concurrency N    at most N stacks at once (default ${DEFAULT_CONCURRENCY})
+  --json             print the summary as JSON (docs/operations/fleet.md) instead of a table
+  --log-dir DIR      each stack's CLI output goes to DIR/<stack>.log (default .cache/fleet/logs)
+  --work-dir DIR     the project directory (default: this repository)
+  -h, --help         show this help
+
+Exit codes: 0 all succeeded (or in sync), 1 a stack failed, was locked, had invalid config or
+was cancelled, 2 bad flags or no stack matched (nothing ran), 3 drift found and nothing
+failed, 130 interrupted.
+`;
+
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+export interface FleetArgs {
+  readonly help: boolean;
+  readonly operation: Operation;
+  readonly stacksSelector: string;
+  readonly concurrency: number;
+  readonly json: boolean;
+  readonly logDir: string;
+  readonly workDir: string;
+}
+
+/** `cwd` is where relative paths on the command line start from. */
+export function parseFleetArgs(argv: readonly string[], cwd: string): FleetArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: true,
+      options: {
+        help: { type: "boolean", short: "h" },
+        stacks: { type: "string" },
+        concurrency: { type: "string" },
+        json: { type: "boolean" },
+        "log-dir": { type: "string" },
+        "work-dir": { type: "string" },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  const path = (value: string | undefined, fallback: string): string =>
+    value === undefined ? fallback : isAbsolute(value) ? value : resolve(cwd, value);
+  const common = {
+    stacksSelector: values.stacks ?? "*",
+    concurrency: parseConcurrency(values.concurrency),
+    json: values.json === true,
+    logDir: path(values["log-dir"], DEFAULT_LOG_DIR),
+    workDir: path(values["work-dir"], REPO_ROOT),
+  };
+  if (values.help === true) return { help: true, operation: "preview", ...common };
+
+  const [operation, ...extra] = positionals;
+  if (operation === undefined) {
+    throw new UsageError(`no operation given; expected one of ${OPERATIONS.join(", ")}`);
+  }
+  if (!isOperation(operation)) {
+    throw new UsageError(`unknown operation "${operation}"; expected one of ${OPERATIONS.join(", ")}`);
+  }
+  if (extra.length > 0) {
+    throw new UsageError(`unexpected argument "${extra[0]}"; give stacks with --stacks`);
+  }
+  return { help: false, operation, ...common };
+}
+
+function parseConcurrency(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_CONCURRENCY;
+  if (!/^[1-9][0-9]*$/.test(value)) {
+    throw new UsageError(`--concurrency "${value}": expected a whole number of at least 1`);
+  }
+  return Number(value);
+}

@@ -1,0 +1,194 @@
+/**
+ * A fleet run: the operation on every selected stack of the project, at most `concurrency` at
+ * once, each stack's CLI output in a log file of its own, and a summary of how each one ended.
+ */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { Stack, type LocalWorkspace } from "@pulumi/pulumi/automation";
+import { killNow, processesMarked } from "../local/markedProcesses";
+import { runBounded } from "./boundedPool";
+import { firstErrorLine } from "./failures";
+import { Interruption } from "./interruption";
+import { changesState, type Operation } from "./operations";
+import { runStack } from "./runStack";
+import { selectStacks } from "./stackSelection";
+import { exitCodeFor, type FleetSummary, type StackOutcome } from "./summary";
+import { fleetWorkspace } from "./workspace";
+
+export interface FleetOptions {
+  readonly operation: Operation;
+  /** Globs separated by commas; see stackSelection.ts. */
+  readonly stacksSelector: string;
+  readonly concurrency: number;
+  /** The project: Pulumi.yaml and each stack's Pulumi.<stack>.yaml. */
+  readonly workDir: string;
+  readonly logDir: string;
+  /** One line at a time, for a person watching (stderr). */
+  readonly progress: (line: string) => void;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** The variable that marks every process a run starts, so that a forced stop finds them all. */
+const RUN_MARK = "K8S_FLUX_FLEET_RUN";
+
+/** A file name for a stack name, which may hold its organization and project (`acme/k8s-flux/prod`). */
+export const logFileName = (stack: string): string => `${stack.replaceAll("/", "__")}.log`;
+
+/** A stack the operation never ran on: interrupted before its turn, or not selectable. */
+function neverRan(stack: string, operation: Operation, error?: unknown): StackOutcome {
+  return {
+    stack,
+    operation,
+    result: error === undefined ? "not-started" : "failed",
+    changes: null,
+    startedAt: null,
+    finishedAt: null,
+    durationSeconds: null,
+    firstError:
+      error === undefined ? null : firstErrorLine([], error instanceof Error ? error.message : String(error)),
+    configProblems: [],
+    drift: [],
+    leftMidUpdate: false,
+    pendingOperations: 0,
+    logFile: null,
+  };
+}
+
+/** The resource operations the stack's state records as begun and never finished. */
+async function pendingOperations(stack: Stack): Promise<number> {
+  const exported = await stack.exportStack();
+  const deployment = exported.deployment as { pending_operations?: unknown[] } | undefined;
+  return deployment?.pending_operations?.length ?? 0;
+}
+
+/** Serializes `pulumi stack select`, which rewrites the workspace's settings file. */
+function oneAtATime(): <T>(work: () => Promise<T>) => Promise<T> {
+  let queue: Promise<unknown> = Promise.resolve();
+  return <T>(work: () => Promise<T>): Promise<T> => {
+    const result = queue.then(work);
+    queue = result.catch(() => undefined);
+    return result;
+  };
+}
+
+/**
+ * Lists and selects the stacks, then runs. Throws NoStackMatchedError, before anything runs,
+ * when the selector matches no stack.
+ */
+export async function runFleet(options: FleetOptions): Promise<FleetSummary> {
+  const began = new Date();
+  const mark: Record<string, string> = { [RUN_MARK]: `${process.pid}-${began.getTime()}` };
+  const workspace = await fleetWorkspace({
+    workDir: options.workDir,
+    processMark: mark,
+    env: options.env,
+  });
+  const listed = (await workspace.listStacks()).map((summary) => summary.name);
+  const selected = selectStacks(listed, options.stacksSelector);
+  mkdirSync(options.logDir, { recursive: true });
+  options.progress(
+    `fleet ${options.operation}: ${selected.length} stack(s), at most ${options.concurrency} at once: ${selected.join(", ")}; logs in ${options.logDir}`,
+  );
+
+  const running = new Map<string, Stack>();
+  const killEverything = (): void => killNow(processesMarked(RUN_MARK, mark[RUN_MARK]));
+  const stopNow = (): void => {
+    options.progress("fleet: stopping now: killing every process this run started");
+    killEverything();
+  };
+  const interruption = new Interruption(() => {
+    const names = [...running.keys()].join(", ") || "none";
+    options.progress(
+      `fleet: cancelling the running operations (${names}); no further stack starts. Ctrl-C again to stop at once`,
+    );
+  }, stopNow);
+  interruption.listen();
+  // A run that dies (an exception, process.exit) takes its processes with it.
+  process.on("exit", killEverything);
+
+  const select = oneAtATime();
+  let outcomes: StackOutcome[];
+  try {
+    outcomes = await runBounded(
+      selected,
+      options.concurrency,
+      (name) => runOne(name, workspace, options, interruption, running, select),
+      {
+        stopped: () => interruption.requested,
+        notStarted: (name) => neverRan(name, options.operation),
+      },
+    );
+  } finally {
+    interruption.stopListening();
+    process.off("exit", killEverything);
+  }
+
+  const finished = new Date();
+  return {
+    schemaVersion: 1,
+    operation: options.operation,
+    stacksSelector: options.stacksSelector,
+    concurrency: options.concurrency,
+    startedAt: began.toISOString(),
+    durationSeconds: (finished.getTime() - began.getTime()) / 1000,
+    logDir: options.logDir,
+    interrupted: interruption.requested,
+    exitCode: exitCodeFor(outcomes, interruption.requested),
+    stacks: outcomes,
+  };
+}
+
+async function runOne(
+  name: string,
+  workspace: LocalWorkspace,
+  options: FleetOptions,
+  interruption: Interruption,
+  running: Map<string, Stack>,
+  select: <T>(work: () => Promise<T>) => Promise<T>,
+): Promise<StackOutcome> {
+  const logFile = join(options.logDir, logFileName(name));
+  let stack: Stack;
+  try {
+    stack = await select(() => Stack.select(name, workspace));
+  } catch (error) {
+    return neverRan(name, options.operation, error);
+  }
+  if (interruption.requested) return neverRan(name, options.operation);
+  options.progress(`fleet: ${name}: ${options.operation} started`);
+  running.set(name, stack);
+  let outcome: StackOutcome;
+  try {
+    outcome = await runStack({
+      stack,
+      operation: options.operation,
+      logFile,
+      signal: interruption.signal,
+    });
+  } finally {
+    running.delete(name);
+  }
+  if (outcome.result === "cancelled" && changesState(options.operation)) {
+    outcome = await afterCancel(stack, outcome, interruption.forced);
+  }
+  options.progress(
+    `fleet: ${name}: ${outcome.result}${outcome.durationSeconds === null ? "" : ` in ${outcome.durationSeconds.toFixed(1)} s`}`,
+  );
+  return outcome;
+}
+
+/**
+ * A stack whose update was cancelled: after a forced stop its lock is released with the
+ * Automation API's cancel, and either way the state is asked for operations left unfinished.
+ */
+async function afterCancel(
+  stack: Stack,
+  outcome: StackOutcome,
+  forced: boolean,
+): Promise<StackOutcome> {
+  if (forced) {
+    // Nothing to cancel once the CLI ended by itself; an error saying so is no news.
+    await stack.cancel().catch(() => undefined);
+  }
+  const pending = await pendingOperations(stack).catch(() => 0);
+  return { ...outcome, pendingOperations: pending };
+}

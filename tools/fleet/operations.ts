@@ -1,0 +1,11 @@
+/** The operations a fleet run can apply to each stack, and what each one means. */
+
+export const OPERATIONS = ["preview", "up", "refresh", "drift"] as const;
+export type Operation = (typeof OPERATIONS)[number];
+
+export const isOperation = (value: string): value is Operation =>
+  (OPERATIONS as readonly string[]).includes(value);
+
+/** Operations that write to the stack's state (and to its cluster), so that stopping one half-way leaves it mid-update. */
+export const changesState = (operation: Operation): boolean =>
+  operation === "up" || operation === "refresh";

@@ -1,0 +1,43 @@
+/**
+ * Where the local environment of `npm run up:local` keeps its parts. Under .cache/gitops-local:
+ * the control plane (thrown away by `down:local`), the runner's processes and logs, the
+ * supervisor that owns them, and the git server (its host key, port, repositories and keys kept
+ * across runs, so URLs and known_hosts stay valid). The local stack's project copy and state are
+ * in .pulumi-local/gitops-local, so its keys survive a `down:local`.
+ */
+import { join } from "node:path";
+import { REPO_ROOT } from "../../local/project";
+
+export interface LocalEnvironmentLayout {
+  readonly root: string;
+  readonly cluster: string;
+  readonly gitServer: string;
+  readonly runner: string;
+  /** The supervisor's pid and start time, while it runs. */
+  readonly supervisorState: string;
+  readonly supervisorLog: string;
+  /** The runner's report, as the supervisor last wrote it. */
+  readonly workloads: string;
+  /** What up:local set up: see environmentRecord.ts. */
+  readonly record: string;
+  readonly project: string;
+  readonly backend: string;
+}
+
+export function localEnvironmentLayout(
+  root = join(REPO_ROOT, ".cache", "gitops-local"),
+  stackRoot = join(REPO_ROOT, ".pulumi-local", "gitops-local"),
+): LocalEnvironmentLayout {
+  return {
+    root,
+    cluster: join(root, "cluster"),
+    gitServer: join(root, "git-server"),
+    runner: join(root, "runner"),
+    supervisorState: join(root, "supervisor.json"),
+    supervisorLog: join(root, "supervisor.log"),
+    workloads: join(root, "workloads.json"),
+    record: join(root, "environment.json"),
+    project: join(stackRoot, "project"),
+    backend: join(stackRoot, "state"),
+  };
+}

@@ -1,0 +1,82 @@
+/**
+ * Starting and stopping the supervisor (supervisor.ts) from `up:local` and `down:local`, by the
+ * pid and start time recorded in supervisor.json, never by name.
+ */
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { REPO_ROOT } from "../../local/project";
+import { GitOpsError } from "../errors";
+import { isSameProcess, startProcess, stopProcessTree } from "../processes";
+import { stopRunner } from "../runner/runner";
+import type { LocalEnvironmentLayout } from "./layout";
+import { readWorkloadsFile } from "./workloadsFile";
+
+export interface SupervisorRecord {
+  readonly pid: number;
+  readonly startTime: number;
+}
+
+const STARTUP_TIMEOUT_MS = 60_000;
+const STOP_GRACE_MS = 30_000;
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The supervisor recorded in the layout, if it still runs. */
+export function runningSupervisor(layout: LocalEnvironmentLayout): SupervisorRecord | undefined {
+  if (!existsSync(layout.supervisorState)) return undefined;
+  const record = JSON.parse(readFileSync(layout.supervisorState, "utf8")) as SupervisorRecord;
+  return isSameProcess(record.pid, record.startTime) ? record : undefined;
+}
+
+function logTail(layout: LocalEnvironmentLayout): string {
+  try {
+    return readFileSync(layout.supervisorLog, "utf8").trimEnd().split("\n").slice(-15).join("\n");
+  } catch {
+    return "";
+  }
+}
+
+/** Starts it detached; resolves once it has written the runner's first report. */
+export async function startSupervisor(layout: LocalEnvironmentLayout): Promise<SupervisorRecord> {
+  const started = await startProcess({
+    command: process.execPath,
+    args: ["--import", "tsx", join(__dirname, "supervisor.ts")],
+    env: process.env,
+    cwd: REPO_ROOT,
+    logPath: layout.supervisorLog,
+    outlivesParent: true,
+  });
+  const record = { pid: started.pid, startTime: started.startTime };
+  writeFileSync(layout.supervisorState, `${JSON.stringify(record)}\n`);
+  let exited = false;
+  void started.exited.then(() => (exited = true));
+  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+  while (readWorkloadsFile(layout.workloads)?.supervisorPid !== started.pid) {
+    if (exited || Date.now() > deadline) {
+      if (!exited) await stopProcessTree(started.pid);
+      rmSync(layout.supervisorState, { force: true });
+      throw new GitOpsError(
+        `the supervisor ${exited ? "exited" : "did not report"} while starting; its log (${layout.supervisorLog}) ends:\n${logTail(layout)}`,
+      );
+    }
+    await sleep(250);
+  }
+  return record;
+}
+
+/**
+ * Stops it: SIGTERM, so it stops the runner's processes itself; after a grace period, its whole
+ * process group; then any runner process still recorded. True when a supervisor was running.
+ */
+export async function stopSupervisor(layout: LocalEnvironmentLayout): Promise<boolean> {
+  const record = runningSupervisor(layout);
+  if (record) {
+    process.kill(record.pid, "SIGTERM");
+    const deadline = Date.now() + STOP_GRACE_MS;
+    while (isSameProcess(record.pid, record.startTime) && Date.now() < deadline) await sleep(100);
+    if (isSameProcess(record.pid, record.startTime)) await stopProcessTree(record.pid);
+  }
+  await stopRunner(layout.runner);
+  rmSync(layout.supervisorState, { force: true });
+  return record !== undefined;
+}

@@ -1,0 +1,235 @@
+/**
+ * `npm run up:local`: the local stack with GitOps for real, on this machine. Starts (or reuses)
+ * the local git server, a control plane, the pre-installed Flux Operator and a supervisor whose
+ * process runner runs the operator, source- and kustomize-controller and the sealed-secrets
+ * controller; runs `pulumi up --refresh` on the local stack with its repositories moved to the git
+ * server; adds the stack's deploy keys from `deployKeysToAddByHand`; asks Flux to fetch; and
+ * prints each repository's SSH URL and how to push to it. `npm run down:local` stops it all.
+ *
+ * Whatever this run started is stopped again if a later step fails; what was running before is
+ * left running.
+ */
+import { accessSync, chmodSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  runningControlPlane,
+  startControlPlane,
+  stopControlPlane,
+} from "../../control-plane/controlPlane";
+import { KubeApi } from "../../kube/api";
+import { LOCAL_STACK, prepareProjectCopy } from "../../local/project";
+import { pulumiOk, runPulumi } from "../../local/pulumi";
+import { pulumiCliPath } from "../../pulumi/environment";
+import { GitOpsError } from "../errors";
+import { requestReconcile } from "../flux/reconcile";
+import type { FluxObjectRef } from "../flux/objects";
+import {
+  fluxOperatorModuleDir,
+  OPERATOR_NAME,
+  OPERATOR_NAMESPACE,
+} from "../fluxOperator/runConfig";
+import { preinstallFluxOperator } from "../fluxOperator/preinstalled";
+import { readServerState } from "../gitServer/state";
+import { gitServerLayout } from "../gitServer/layout";
+import {
+  connectGitServer,
+  startGitServer,
+  stopGitServer,
+  type GitServer,
+} from "../gitServer/server";
+import { isSameProcess } from "../processes";
+import { readAdminKubeconfig } from "../runner/kubeconfig";
+import { localWorkloads } from "../runner/localWorkloads";
+import { waitForWorkloadReady } from "../runner/readiness";
+import { authorizeDeployKeys, deployKeysToAdd } from "./deployKeys";
+import { writeEnvironmentRecord } from "./environmentRecord";
+import { localEnvironmentLayout } from "./layout";
+import { gitOpsStackSettings, localStackSyncs, syncedRepositories, type SyncedRepository } from "./stackSettings";
+import { runningSupervisor, startSupervisor, stopSupervisor } from "./supervisorControl";
+import { readWorkloadsFile } from "./workloadsFile";
+
+const PREFIX = "up:local:";
+const print = (line: string): void => console.log(`${PREFIX} ${line}`);
+const STACK = ["--stack", LOCAL_STACK];
+
+/** What this run started, to stop in reverse order if a later step fails. */
+const undo: { what: string; stop: () => Promise<unknown> }[] = [];
+
+async function requireBuilt(): Promise<void> {
+  pulumiCliPath();
+  const workloads = localWorkloads({ operatorModuleDir: await fluxOperatorModuleDir() });
+  for (const workload of workloads) {
+    try {
+      accessSync(workload.binary, constants.X_OK);
+    } catch {
+      throw new GitOpsError(
+        `${workload.binary} is not built; run \`npm run tools:build -- gitops\``,
+      );
+    }
+  }
+}
+
+async function gitServer(dir: string): Promise<GitServer> {
+  const state = readServerState(gitServerLayout(dir));
+  if (state?.sshd && isSameProcess(state.sshd.pid, state.sshd.startTime)) {
+    print(`using the git server already running on 127.0.0.1:${state.port}`);
+    return connectGitServer(dir);
+  }
+  const server = await startGitServer({ stateDir: dir, outlivesParent: true });
+  undo.push({ what: "the git server", stop: () => stopGitServer(dir) });
+  print(`started the git server on 127.0.0.1:${server.port} (sshd pid ${server.pid})`);
+  return server;
+}
+
+/**
+ * A repository new on the server gets one commit, a README at the synced folder, so that Flux
+ * finds the branch and the Kustomization becomes Ready with nothing in it.
+ */
+async function seed(server: GitServer, synced: SyncedRepository): Promise<void> {
+  if (!(await server.createRepository(synced.repository))) return;
+  const content = mkdtempSync(join(tmpdir(), "k8s-flux-seed-"));
+  try {
+    const folder = join(content, synced.path ?? ".");
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(
+      join(folder, "README.md"),
+      `Flux applies the manifests in this folder for ${synced.target === "system" ? "the cluster (as cluster-admin)" : `application ${synced.target} (into its namespace, as its own account)`}.\nReplace this commit: npm run local:push -- ${synced.target} <dir>\n`,
+    );
+    const sha = await server.push(synced.repository, content, {
+      message: "up:local: an empty start, so Flux finds the branch",
+    });
+    print(`created ${synced.repository} with a first commit ${sha}`);
+  } finally {
+    rmSync(content, { recursive: true, force: true });
+  }
+}
+
+async function controlPlane(dir: string): Promise<string> {
+  const running = runningControlPlane(dir);
+  if (running) {
+    print(`using the control plane already running at ${running.server}`);
+    return running.kubeconfigPath;
+  }
+  const started = await startControlPlane({ dir, outlivesParent: true });
+  undo.push({ what: "the control plane", stop: () => stopControlPlane(dir) });
+  print(`started kube-apiserver ${started.version} at ${started.server}`);
+  return started.kubeconfigPath;
+}
+
+const sourceOf = (synced: SyncedRepository): FluxObjectRef =>
+  synced.target === "system"
+    ? { kind: "GitRepository", namespace: "flux-system", name: "flux-system" }
+    : { kind: "GitRepository", namespace: `${synced.target}-flux`, name: synced.target };
+
+async function main(): Promise<void> {
+  await requireBuilt();
+  const layout = localEnvironmentLayout();
+  mkdirSync(layout.root, { recursive: true });
+  // sshd runs the forced command as the git account, which must reach the git server's files.
+  chmodSync(layout.root, 0o755);
+
+  const server = await gitServer(layout.gitServer);
+  const syncs = localStackSyncs();
+  const repositories = syncedRepositories(syncs);
+  for (const synced of repositories) await seed(server, synced);
+
+  const kubeconfig = await controlPlane(layout.cluster);
+  const api = new KubeApi(readAdminKubeconfig(kubeconfig));
+  await preinstallFluxOperator(api, await fluxOperatorModuleDir());
+  print("the pre-installed Flux Operator's CRDs, RBAC and Deployment are applied");
+
+  if (runningSupervisor(layout)) {
+    print("using the supervisor already running");
+  } else {
+    const supervisor = await startSupervisor(layout);
+    undo.push({ what: "the supervisor", stop: () => stopSupervisor(layout) });
+    print(`started the supervisor (pid ${supervisor.pid}), which runs the process runner`);
+  }
+  await waitForWorkloadReady("the Flux Operator", () =>
+    readWorkloadsFile(layout.workloads)?.workloads.find(
+      (workload) => workload.namespace === OPERATOR_NAMESPACE && workload.name === OPERATOR_NAME,
+    ),
+  );
+  print("the Flux Operator is ready");
+
+  const context = {
+    cwd: prepareProjectCopy(layout.project, kubeconfig, gitOpsStackSettings(server, syncs)),
+    backendDir: layout.backend,
+  };
+  if ((await runPulumi(["stack", "select", LOCAL_STACK], context)).code !== 0) {
+    await pulumiOk(["stack", "init", LOCAL_STACK], context);
+  }
+  // --refresh: after `down:local` the control plane is a new, empty one, and the state still
+  // lists what the old one held; this is the same path as recovering from a lost cluster.
+  await pulumiOk(["up", "--yes", "--refresh", ...STACK], {
+    ...context,
+    echo: true,
+    extraEnv: { PULUMI_K8S_DELETE_UNREACHABLE: "true" },
+  });
+
+  const outputs = await pulumiOk(["stack", "output", "--json", ...STACK], context);
+  for (const key of authorizeDeployKeys(server, deployKeysToAdd(JSON.parse(outputs.stdout)))) {
+    print(`deploy key ${key.fingerprint} on ${key.repository}: ${key.outcome}`);
+  }
+  // A source that failed before its key was added backs off for minutes; fetch now instead.
+  for (const synced of repositories) await requestReconcile(api, sourceOf(synced));
+
+  const withUrls = repositories.map((synced) => ({
+    ...synced,
+    url: server.sshUrl(synced.repository),
+  }));
+  writeEnvironmentRecord(layout.record, {
+    kubeconfig,
+    gitServerDir: layout.gitServer,
+    repositories: withUrls,
+  });
+  undo.length = 0;
+  printSummary(kubeconfig, server, withUrls);
+}
+
+function printSummary(
+  kubeconfig: string,
+  server: GitServer,
+  repositories: readonly (SyncedRepository & { url: string })[],
+): void {
+  const layout = gitServerLayout(server.stateDir);
+  const width = Math.max(...repositories.map((synced) => synced.target.length));
+  const targets = repositories.map((synced) => synced.target).join("|");
+  console.log(
+    [
+      "",
+      `${PREFIX} ready. export KUBECONFIG=${kubeconfig}`,
+      "",
+      "Repositories (Flux applies the folder shown; each push replaces the branch main's content):",
+      ...repositories.map(
+        (synced) =>
+          `  ${synced.target.padEnd(width)}  ${synced.url}  folder ${synced.path ?? "./"}`,
+      ),
+      "",
+      "Push a directory as the new head (prints the commit; Flux is asked to fetch it at once):",
+      `  npm run local:push -- <${targets}> <dir>`,
+      "Or with git, as the local environment's admin key (write access to every repository):",
+      `  GIT_SSH_COMMAND='ssh -i ${layout.adminKey} -o IdentitiesOnly=yes -o UserKnownHostsFile=${layout.knownHosts} -o StrictHostKeyChecking=yes' git push <url> HEAD:main`,
+      "",
+      "See what Flux made of it:  npm run local:status   (-- --json for tools)",
+      "Stop everything:           npm run down:local",
+    ].join("\n"),
+  );
+}
+
+main().then(
+  () => process.exit(0),
+  async (error: unknown) => {
+    console.error(`${PREFIX} ${error instanceof Error ? error.message : String(error)}`);
+    for (const step of undo.reverse()) {
+      try {
+        await step.stop();
+        console.error(`${PREFIX} stopped ${step.what}, which this run had started`);
+      } catch (stopError) {
+        console.error(`${PREFIX} stopping ${step.what} failed: ${(stopError as Error).message}`);
+      }
+    }
+    process.exit(1);
+  },
+);
