@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { SealedSecrets as SealedSecretsClass } from "../components/sealedSecrets";
 import {
+  CONTROLLER_ARGS,
   controllerDeployment,
   controllerServiceAccount,
   controllerServices,
@@ -174,7 +175,10 @@ describe("the controller's workload", () => {
     const [container] = spec.template.spec.containers;
     expect(container?.image).toBe(versions.sealedSecretsImage);
     expect(container?.command).toEqual(["controller"]);
-    expect(container?.args).toEqual(["--key-renew-period=0"]);
+    expect(container?.args).toEqual([
+      "--key-renew-period=0",
+      "--key-prefix=controller-generated-sealing-key-",
+    ]);
     expect(container?.livenessProbe).toEqual({ httpGet: { path: "/healthz", port: "http" } });
     expect(container?.readinessProbe).toEqual({ httpGet: { path: "/healthz", port: "http" } });
     expect(container?.resources).toEqual({
@@ -239,6 +243,23 @@ const keySecretOf = (run: MockRun): Recorded =>
   run.k8s("Secret", "sealed-secrets-key", "kube-system");
 const deploymentOf = (run: MockRun): Recorded =>
   run.one(TYPES.deployment, "sealed-secrets-deployment");
+
+describe("the controller's key prefix", () => {
+  // The 0.40 controller loads the Secret named exactly its prefix whatever its label. Our prefix
+  // must therefore never be the name of a Secret, so only labelled keys are ever loaded.
+  const prefix = CONTROLLER_ARGS.find((arg) => arg.startsWith("--key-prefix="))?.split("=")[1];
+  const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+  it("cannot be the name of any Secret, so a retiring key is really unloaded", () => {
+    expect(prefix).toBe("controller-generated-sealing-key-");
+    expect(DNS_SUBDOMAIN.test(prefix ?? "")).toBe(false);
+    expect(DNS_SUBDOMAIN.test("sealed-secrets-key")).toBe(true);
+  });
+
+  it("passes the controller's own prefix check (lower-case letters, digits and dashes)", () => {
+    expect(prefix).toMatch(/^[a-z0-9-]{1,245}$/);
+  });
+});
 
 describe("the sealing key", () => {
   it("is an RSA 4096 key, protected in Pulumi state", async () => {

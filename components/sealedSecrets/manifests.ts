@@ -144,6 +144,19 @@ export function controllerServices(waitForReadiness: boolean) {
   }));
 }
 
+/**
+ * The controller's flags.
+ * - No renewal: Pulumi owns the keys; a controller-made key would win and never be backed up.
+ * - A key prefix no Secret can be named (a name cannot end in `-`): 0.40 loads the Secret named
+ *   exactly its prefix whatever its label (pkg/controller/main.go, initKeyRegistry), so with the
+ *   default prefix a retired `sealed-secrets-key` would keep decrypting. Keys are then found by
+ *   their `active` label only. The prefix still names any key the controller generates itself.
+ */
+export const CONTROLLER_ARGS = [
+  "--key-renew-period=0",
+  "--key-prefix=controller-generated-sealing-key-",
+] as const;
+
 export function controllerDeployment(args: {
   readonly serviceAccountName: pulumi.Input<string>;
   /** Changes whenever the set of keys does: the controller reads keys only at start-up. */
@@ -172,8 +185,7 @@ export function controllerDeployment(args: {
               name: "controller",
               image: versions.sealedSecretsImage,
               command: ["controller"],
-              // Pulumi owns the key; a controller-made key would win and never be backed up.
-              args: ["--key-renew-period=0"],
+              args: [...CONTROLLER_ARGS],
               ports: [
                 { name: PORTS.http.name, containerPort: PORTS.http.port, protocol: "TCP" },
                 { name: PORTS.metrics.name, containerPort: PORTS.metrics.port, protocol: "TCP" },
