@@ -1,7 +1,7 @@
 /**
  * The docs against the code: every `k8s-flux:` key the schema accepts is documented in
- * docs/configuration.md and nothing else is, and every relative link in the README and docs/
- * resolves, anchors included.
+ * docs/configuration.md and nothing else is, every relative link in the README and docs/
+ * resolves, anchors included, and every `npm run` they name is a script of package.json.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
@@ -111,6 +111,29 @@ describe("links in README.md and docs/", () => {
       expect(brokenLinks(file)).toEqual([]);
     },
   );
+});
+
+/** Every `npm run <script>` the README and docs name, code blocks included, by file. */
+function namedScripts(): { file: string; script: string }[] {
+  return markdownFiles().flatMap((file) =>
+    [...readFileSync(file, "utf8").matchAll(/npm run (?:--silent )?([a-z][\w:-]*\w)/g)].map(
+      ([, script = ""]) => ({ file: relative(REPO_ROOT, file), script }),
+    ),
+  );
+}
+
+describe("commands in README.md and docs/", () => {
+  it("name only npm scripts that package.json defines", () => {
+    const packageJson = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as {
+      scripts: Record<string, string>;
+    };
+    const named = namedScripts();
+    expect(named.length).toBeGreaterThan(0);
+    const undefinedScripts = named
+      .filter(({ script }) => !Object.hasOwn(packageJson.scripts, script))
+      .map(({ file, script }) => `${file}: npm run ${script}`);
+    expect([...new Set(undefinedScripts)]).toEqual([]);
+  });
 });
 
 describe("README.md", () => {

@@ -24,9 +24,9 @@ const NO_REPOSITORY = "k8s-flux:applications[1].repository: expected a string, g
 describe("isLockError", () => {
   it("recognizes the file backend's lock and the Pulumi Cloud's conflict", () => {
     expect(isLockError(FILE_BACKEND_LOCK)).toBe(true);
-    expect(
-      isLockError("error: [409] Conflict: Another update is currently in progress."),
-    ).toBe(true);
+    expect(isLockError("error: [409] Conflict: Another update is currently in progress.")).toBe(
+      true,
+    );
   });
 
   it("does not take other failures for a lock", () => {

@@ -3,11 +3,7 @@
  * matching something, and nothing outside what they match.
  */
 import { describe, expect, it } from "vitest";
-import {
-  matchesGlob,
-  NoStackMatchedError,
-  selectStacks,
-} from "../../tools/fleet/stackSelection";
+import { matchesGlob, NoStackMatchedError, selectStacks } from "../../tools/fleet/stackSelection";
 
 const LISTED = ["dev", "prod-eu", "prod-us", "prod-us-2", "staging-eu"];
 
@@ -52,9 +48,7 @@ describe("selectStacks", () => {
 
   it("refuses an empty glob and characters no stack name holds", () => {
     expect(() => selectStacks(LISTED, "dev,")).toThrow('--stacks "dev,": an empty glob');
-    expect(() => selectStacks(LISTED, "prod-[eu]")).toThrow(
-      '"prod-[eu]" can match no stack name',
-    );
+    expect(() => selectStacks(LISTED, "prod-[eu]")).toThrow('"prod-[eu]" can match no stack name');
   });
 });
 

@@ -84,7 +84,9 @@ export function parseFleetArgs(argv: readonly string[], cwd: string): FleetArgs 
     throw new UsageError(`no operation given; expected one of ${OPERATIONS.join(", ")}`);
   }
   if (!isOperation(operation)) {
-    throw new UsageError(`unknown operation "${operation}"; expected one of ${OPERATIONS.join(", ")}`);
+    throw new UsageError(
+      `unknown operation "${operation}"; expected one of ${OPERATIONS.join(", ")}`,
+    );
   }
   if (extra.length > 0) {
     throw new UsageError(`unexpected argument "${extra[0]}"; give stacks with --stacks`);

@@ -2,7 +2,9 @@
  * Entry point: `npm run fleet -- <preview|up|refresh|drift> [--stacks GLOBS] [--concurrency N]
  * [--json]`. Progress goes to stderr; the summary (table or JSON) to stdout.
  */
+import { CommandError } from "@pulumi/pulumi/automation";
 import { parseFleetArgs, USAGE, UsageError } from "./args";
+import { failureText, firstErrorLine } from "./failures";
 import { runFleet } from "./fleet";
 import { renderJson, renderTable } from "./render";
 import { NoStackMatchedError } from "./stackSelection";
@@ -35,9 +37,10 @@ main().then(
   },
   (error: unknown) => {
     const usage = error instanceof UsageError || error instanceof NoStackMatchedError;
-    process.stderr.write(
-      `fleet: ${error instanceof Error ? error.message : String(error)}${error instanceof UsageError ? "\n\n" + USAGE : "\n"}`,
-    );
+    // A failing CLI (a backend that cannot be reached, say) in one line, not its whole output.
+    const message =
+      error instanceof CommandError ? firstErrorLine([], failureText(error)) : failureText(error);
+    process.stderr.write(`fleet: ${message}\n${error instanceof UsageError ? `\n${USAGE}` : ""}`);
     process.exitCode = usage ? EXIT_USAGE : EXIT_FAILED;
   },
 );

@@ -6,8 +6,11 @@
 import type { EngineEvent, OpMap, OpType } from "@pulumi/pulumi/automation";
 import { CHANGE_KINDS, type ChangeCounts, type DriftedResource } from "./summary";
 
-/** Steps that change nothing: reading, refreshing (the refresh half of a drift check) or keeping. */
-const UNCHANGING: readonly OpType[] = ["same", "read", "refresh"];
+/**
+ * Steps that change nothing: keeping, reading (the engine's `--expect-no-changes` does not count
+ * reads either) and refreshing, the first half of a drift check.
+ */
+const UNCHANGING: readonly OpType[] = ["same", "read", "read-replacement", "discard", "refresh"];
 
 /** The steps of one replacement, reported as one change. */
 const REPLACING: readonly OpType[] = ["replace", "create-replacement", "delete-replaced"];

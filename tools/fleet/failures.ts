@@ -45,6 +45,10 @@ export function configProblems(errorMessages: readonly string[]): string[] {
   return [];
 }
 
+/** What a thrown value says: a CommandError's message holds the CLI's stdout and stderr. */
+export const failureText = (error: unknown): string =>
+  error instanceof Error ? error.message : String(error);
+
 const nonEmptyLines = (text: string): string[] =>
   text
     .split("\n")
@@ -62,7 +66,9 @@ export function firstErrorLine(errorMessages: readonly string[], failureText: st
   const fromCli = /^\s*error: (.+)$/m.exec(failureText)?.[1]?.trim();
   if (fromCli) return fromCli;
   // How the CLI process ended, as the Automation API's CommandError quotes it.
-  const ending = /(Command (?:failed with exit code \d+|was killed with \w+))/.exec(failureText)?.[1];
+  const ending = /(Command (?:failed with exit code \d+|was killed with \w+))/.exec(
+    failureText,
+  )?.[1];
   if (ending) return `the pulumi CLI ended: ${ending.replace(/^Command /, "")}`;
   return nonEmptyLines(failureText)[0] ?? "failed without a message";
 }

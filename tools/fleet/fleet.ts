@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { Stack, type LocalWorkspace } from "@pulumi/pulumi/automation";
 import { killNow, processesMarked } from "../local/markedProcesses";
 import { runBounded } from "./boundedPool";
-import { firstErrorLine } from "./failures";
+import { failureText, firstErrorLine } from "./failures";
 import { Interruption } from "./interruption";
 import { changesState, type Operation } from "./operations";
 import { runStack } from "./runStack";
@@ -44,8 +44,7 @@ function neverRan(stack: string, operation: Operation, error?: unknown): StackOu
     startedAt: null,
     finishedAt: null,
     durationSeconds: null,
-    firstError:
-      error === undefined ? null : firstErrorLine([], error instanceof Error ? error.message : String(error)),
+    firstError: error === undefined ? null : firstErrorLine([], failureText(error)),
     configProblems: [],
     drift: [],
     leftMidUpdate: false,
@@ -83,7 +82,7 @@ export async function runFleet(options: FleetOptions): Promise<FleetSummary> {
     processMark: mark,
     env: options.env,
   });
-  const listed = (await workspace.listStacks()).map((summary) => summary.name);
+  const listed = (await workspace.listStacks()).map((summary) => summary.name).sort();
   const selected = selectStacks(listed, options.stacksSelector);
   mkdirSync(options.logDir, { recursive: true });
   options.progress(

@@ -45,7 +45,9 @@ function table(rows: readonly string[][]): string[] {
     cells
       .map((cell, column) => {
         const width = widths[column] ?? 0;
-        return RIGHT_ALIGNED.has(HEADINGS[column] ?? "") ? cell.padStart(width) : cell.padEnd(width);
+        return RIGHT_ALIGNED.has(HEADINGS[column] ?? "")
+          ? cell.padStart(width)
+          : cell.padEnd(width);
       })
       .join("  ")
       .trimEnd(),
@@ -59,23 +61,31 @@ function tally(outcomes: readonly StackOutcome[]): string {
   return [...counts].map(([result, count]) => `${count} ${result}`).join(", ");
 }
 
+const seeLog = (outcome: StackOutcome): string =>
+  outcome.logFile === null ? "" : `; see ${outcome.logFile}`;
+
 /** What needs attention, stack by stack, below the table. */
 function details(summary: FleetSummary): string[] {
   const lines: string[] = [];
   for (const outcome of summary.stacks) {
     for (const resource of outcome.drift) {
-      lines.push(`${outcome.stack}: drifted: ${resource.type} ${resource.name} (${resource.change})`);
+      lines.push(
+        `${outcome.stack}: drifted: ${resource.type} ${resource.name} (${resource.change})`,
+      );
     }
     if (outcome.configProblems.length > 0) {
       const [heading, ...problems] = outcome.configProblems;
       lines.push(`${outcome.stack}: ${heading}`, ...problems.map((problem) => `  ${problem}`));
+    }
+    if (outcome.result === "failed" || outcome.result === "locked") {
+      lines.push(`${outcome.stack}: ${outcome.result}: ${outcome.firstError}${seeLog(outcome)}`);
     }
     if (outcome.leftMidUpdate) {
       const pending =
         outcome.pendingOperations > 0
           ? `, with ${outcome.pendingOperations} resource operation(s) begun and not finished`
           : "";
-      lines.push(`${outcome.stack}: left mid-update${pending}; see ${outcome.logFile}`);
+      lines.push(`${outcome.stack}: left mid-update${pending}${seeLog(outcome)}`);
     }
   }
   return lines;

@@ -8,6 +8,7 @@ import type { Stack } from "@pulumi/pulumi/automation";
 import { EngineEventLog } from "./engineEvents";
 import {
   configProblems,
+  failureText,
   firstErrorLine,
   isLockError,
   isUnexpectedChangesError,
@@ -72,9 +73,6 @@ function settle(
   }
   return { result: "failed", firstError, problems: [] };
 }
-
-const failureText = (error: unknown): string =>
-  error instanceof Error ? error.message : String(error);
 
 export async function runStack(run: StackRun): Promise<StackOutcome> {
   const events = new EngineEventLog();

@@ -41,10 +41,13 @@ export function matchesGlob(stackName: string, glob: string): boolean {
   return globToRegExp(glob).test(candidate);
 }
 
-/** The listed stacks the selector matches, in the order listed. */
+/** The listed stacks the selector matches, in the order given. */
 export function selectStacks(listed: readonly string[], selector: string): string[] {
   const globs = parseSelector(selector);
-  const known = listed.length === 0 ? "the backend has no stack of this project" : `stacks in the backend: ${listed.join(", ")}`;
+  const known =
+    listed.length === 0
+      ? "the backend has no stack of this project"
+      : `stacks in the backend: ${listed.join(", ")}`;
   const unmatched = globs.filter((glob) => !listed.some((name) => matchesGlob(name, glob)));
   if (unmatched.length > 0) {
     const which = unmatched.map((glob) => `"${glob}"`).join(", ");

@@ -106,6 +106,17 @@ function untrack(pid: number): void {
 }
 
 export function runPulumi(args: readonly string[], context: PulumiContext): Promise<PulumiResult> {
+  return startPulumi(args, context).result;
+}
+
+/** A command under way: its pid, for a signal, and its result once it has exited. */
+export interface StartedPulumi {
+  readonly pid: number | undefined;
+  readonly result: Promise<PulumiResult>;
+}
+
+/** Starts a command as runPulumi does, without waiting for it. */
+export function startPulumi(args: readonly string[], context: PulumiContext): StartedPulumi {
   mkdirSync(context.backendDir, { recursive: true });
   const env = {
     ...process.env,
@@ -115,15 +126,15 @@ export function runPulumi(args: readonly string[], context: PulumiContext): Prom
     [MARK]: mark,
   };
   const begun = process.hrtime.bigint();
-  return new Promise((resolve, reject) => {
-    const child = spawn("pulumi", [...args, "--non-interactive"], {
-      cwd: context.cwd,
-      env,
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    const pid = child.pid;
-    if (pid !== undefined) track(pid);
+  const child = spawn("pulumi", [...args, "--non-interactive"], {
+    cwd: context.cwd,
+    env,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const pid = child.pid;
+  if (pid !== undefined) track(pid);
+  const result = new Promise<PulumiResult>((resolve, reject) => {
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => {
@@ -152,6 +163,7 @@ export function runPulumi(args: readonly string[], context: PulumiContext): Prom
       });
     });
   });
+  return { pid, result };
 }
 
 /** Fails with the command's own last lines when it did not succeed. */

@@ -10,6 +10,7 @@ import { KubeApi } from "../kube/api";
 import { prepareForLocalStack } from "./cluster";
 import { LOCAL_STACK, prepareProjectCopy, REPO_ROOT } from "./project";
 import { pulumiOk, runPulumi } from "./pulumi";
+import { describeRecovery, recoverInterruptedUpdate } from "./recovery";
 
 /** The local stack's project copy and state; `npm run down:local` leaves them for the next up. */
 export const LOCAL_WORK_DIR = join(REPO_ROOT, ".pulumi-local", "local-stack");
@@ -34,7 +35,13 @@ async function main(): Promise<void> {
   };
   const selected = await runPulumi(["stack", "select", LOCAL_STACK], context);
   if (selected.code !== 0) await pulumiOk(["stack", "init", LOCAL_STACK], context);
-  await pulumiOk(["up", "--yes", "--stack", LOCAL_STACK], context);
+  // A killed earlier run leaves a lock and pending creates; see recovery.ts.
+  const recovery = await recoverInterruptedUpdate(context, LOCAL_STACK);
+  for (const line of describeRecovery(recovery)) console.log(`up:local: ${line}`);
+  await pulumiOk(["up", "--yes", "--stack", LOCAL_STACK], {
+    ...context,
+    extraEnv: recovery.upEnvironment,
+  });
   console.log(`up:local: done; export KUBECONFIG=${kubeconfigPath} to look around`);
 }
 

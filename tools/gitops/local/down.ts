@@ -50,7 +50,7 @@ async function main(): Promise<void> {
       : "no git server was running",
   );
   const cluster = await stopControlPlane(layout.cluster);
-  print(cluster.found ? "stopped the control plane" : "no control plane was running");
+  print(cluster.stopped.length > 0 ? "stopped the control plane" : "no control plane was running");
   const listening = stillListening(ports);
   if (listening.length > 0) {
     throw new Error(`ports ${listening.join(", ")} are still listened on; see \`ss -ltnp\``);

@@ -9,7 +9,15 @@
  * Whatever this run started is stopped again if a later step fails; what was running before is
  * left running.
  */
-import { accessSync, chmodSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import {
+  accessSync,
+  chmodSync,
+  constants,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -23,7 +31,6 @@ import { pulumiOk, runPulumi } from "../../local/pulumi";
 import { pulumiCliPath } from "../../pulumi/environment";
 import { GitOpsError } from "../errors";
 import { requestReconcile } from "../flux/reconcile";
-import type { FluxObjectRef } from "../flux/objects";
 import {
   fluxOperatorModuleDir,
   OPERATOR_NAME,
@@ -45,8 +52,14 @@ import { waitForWorkloadReady } from "../runner/readiness";
 import { authorizeDeployKeys, deployKeysToAdd } from "./deployKeys";
 import { writeEnvironmentRecord } from "./environmentRecord";
 import { localEnvironmentLayout } from "./layout";
-import { gitOpsStackSettings, localStackSyncs, syncedRepositories, type SyncedRepository } from "./stackSettings";
+import {
+  gitOpsStackSettings,
+  localStackSyncs,
+  syncedRepositories,
+  type SyncedRepository,
+} from "./stackSettings";
 import { runningSupervisor, startSupervisor, stopSupervisor } from "./supervisorControl";
+import { syncRefs } from "./syncRefs";
 import { readWorkloadsFile } from "./workloadsFile";
 
 const PREFIX = "up:local:";
@@ -117,11 +130,6 @@ async function controlPlane(dir: string): Promise<string> {
   return started.kubeconfigPath;
 }
 
-const sourceOf = (synced: SyncedRepository): FluxObjectRef =>
-  synced.target === "system"
-    ? { kind: "GitRepository", namespace: "flux-system", name: "flux-system" }
-    : { kind: "GitRepository", namespace: `${synced.target}-flux`, name: synced.target };
-
 async function main(): Promise<void> {
   await requireBuilt();
   const layout = localEnvironmentLayout();
@@ -173,7 +181,7 @@ async function main(): Promise<void> {
     print(`deploy key ${key.fingerprint} on ${key.repository}: ${key.outcome}`);
   }
   // A source that failed before its key was added backs off for minutes; fetch now instead.
-  for (const synced of repositories) await requestReconcile(api, sourceOf(synced));
+  for (const synced of repositories) await requestReconcile(api, syncRefs(synced.target).source);
 
   const withUrls = repositories.map((synced) => ({
     ...synced,

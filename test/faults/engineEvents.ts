@@ -1,0 +1,117 @@
+/**
+ * The engine's own account of a command as it runs, so that a fault strikes at a moment the
+ * engine names (so many resource steps begun or done), not after a guessed sleep.
+ *
+ * `--event-log` takes a file or a `tcp://` address; the CLI accepts it only with
+ * PULUMI_DEBUG_COMMANDS=true. The events are streamed to a gRPC server in this process, as the
+ * Automation API does since CLI 3.206, rather than tailed from a file: the engine writes resource
+ * outputs into its events as they are, private keys in plaintext included, and streamed they
+ * never reach a disk. Nothing here prints an event.
+ */
+import * as grpc from "@grpc/grpc-js";
+import type { EngineEvent, StepEventMetadata } from "@pulumi/pulumi/automation";
+import { EventsService } from "@pulumi/pulumi/proto/events_grpc_pb";
+import type { EventRequest } from "@pulumi/pulumi/proto/events_pb";
+import { Empty } from "google-protobuf/google/protobuf/empty_pb";
+
+/** What the engine has reported so far. */
+export interface Progress {
+  /** Each step begun (resourcePreEvent), in order. */
+  readonly begun: readonly StepEventMetadata[];
+  /** Each step done (resOutputsEvent), in order. */
+  readonly done: readonly StepEventMetadata[];
+  /** The messages of error diagnostics. */
+  readonly errors: readonly string[];
+}
+
+const POLL_MS = 10;
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** One command's events: open one, pass its arguments to pulumi, close it after. */
+export class EngineEventStream {
+  private readonly begun: StepEventMetadata[] = [];
+  private readonly done: StepEventMetadata[] = [];
+  private readonly errors: string[] = [];
+
+  private readonly server = new grpc.Server();
+  private port = 0;
+
+  private constructor() {
+    this.server.addService(EventsService, { streamEvents: this.receive });
+  }
+
+  static async open(): Promise<EngineEventStream> {
+    const stream = new EngineEventStream();
+    stream.port = await new Promise<number>((resolve, reject) => {
+      stream.server.bindAsync(
+        "127.0.0.1:0",
+        grpc.ServerCredentials.createInsecure(),
+        (error, port) => (error ? reject(error) : resolve(port)),
+      );
+    });
+    return stream;
+  }
+
+  /** pulumi's arguments and environment that send a command's events here. */
+  get pulumiArgs(): string[] {
+    return ["--event-log", `tcp://127.0.0.1:${this.port}`];
+  }
+
+  static readonly environment: Readonly<Record<string, string>> = {
+    PULUMI_DEBUG_COMMANDS: "true",
+  };
+
+  get progress(): Progress {
+    return { begun: [...this.begun], done: [...this.done], errors: [...this.errors] };
+  }
+
+  /**
+   * Resolves with the progress once `reached` holds for it, or with undefined when `ended`
+   * (the command's result) settles first.
+   */
+  async until(
+    reached: (progress: Progress) => boolean,
+    ended: Promise<unknown>,
+  ): Promise<Progress | undefined> {
+    let over = false;
+    void ended.then(
+      () => (over = true),
+      () => (over = true),
+    );
+    for (;;) {
+      const progress = this.progress;
+      if (reached(progress)) return progress;
+      if (over) return undefined;
+      await sleep(POLL_MS);
+    }
+  }
+
+  close(): void {
+    this.server.forceShutdown();
+  }
+
+  private readonly receive = (
+    call: grpc.ServerReadableStream<EventRequest, Empty>,
+    callback: grpc.sendUnaryData<Empty>,
+  ): void => {
+    call.on("data", (request: EventRequest) => this.record(JSON.parse(request.getEvent())));
+    call.on("end", () => callback(null, new Empty()));
+    // A killed command drops its stream; what came before it stands.
+    call.on("error", () => undefined);
+  };
+
+  private record(event: EngineEvent): void {
+    if (event.resourcePreEvent) this.begun.push(event.resourcePreEvent.metadata);
+    if (event.resOutputsEvent) this.done.push(event.resOutputsEvent.metadata);
+    if (event.diagnosticEvent?.severity === "error")
+      this.errors.push(event.diagnosticEvent.message);
+  }
+}
+
+/** Steps that create a Kubernetes object (not a provider, not a component). */
+export const createsKubernetesObject = (step: StepEventMetadata): boolean =>
+  step.op === "create" && step.type.startsWith("kubernetes:");
+
+/** Steps that change something: neither kept as it was, nor only read or refreshed. */
+export const changesSomething = (step: StepEventMetadata): boolean =>
+  !["same", "read", "refresh"].includes(step.op);

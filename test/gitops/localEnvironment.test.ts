@@ -1,0 +1,247 @@
+/**
+ * The pieces of the GitOps stage and of `up:local` that need no server: the stack settings that
+ * move a stack's repositories to the local git server (checked by the program's own config
+ * validation), the stack output the deploy keys are added from, the pre-installed operator's
+ * lockdown, the names of each sync's Flux objects, the cluster-wide change check, and reading a
+ * repository's head.
+ */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { OPERATOR_NAME, fluxOperatorDeployment } from "../../tools/gitops/fluxOperator/runConfig";
+import {
+  PREINSTALLED_OPERATOR_VALUES,
+  fluxOperatorChartRbac,
+} from "../../tools/gitops/fluxOperator/preinstalled";
+import { runCommandOk } from "../../tools/gitops/command";
+import { deployKeysToAdd, repositoryOnServer } from "../../tools/gitops/local/deployKeys";
+import {
+  gitOpsStackSettings,
+  localStackSyncs,
+  repositoryPathOf,
+  syncedRepositories,
+} from "../../tools/gitops/local/stackSettings";
+import { branchHead } from "../../tools/gitops/local/statusReport";
+import { syncRefs } from "../../tools/gitops/local/syncRefs";
+import { REPO_ROOT } from "../../tools/local/project";
+import { validate } from "../configFixtures";
+import { outsideChanges, type ClusterObject } from "./clusterInventory";
+import { newEd25519PublicKey } from "./sshKeys";
+
+const PORT = 2222;
+const server = {
+  host: "127.0.0.1",
+  port: PORT,
+  knownHostsLine: `[127.0.0.1]:${PORT} ${newEd25519PublicKey("host").split(" ").slice(0, 2).join(" ")}`,
+  sshUrl: (repository: string) => `ssh://git@127.0.0.1:${PORT}/${repository}.git`,
+};
+
+/** The local stack's own `k8s-flux:` settings, as the program reads them. */
+function localStackValues(): Record<string, unknown> {
+  const config = (
+    parse(readFileSync(join(REPO_ROOT, "Pulumi.local.yaml"), "utf8")) as {
+      config: Record<string, unknown>;
+    }
+  ).config;
+  return Object.fromEntries(
+    Object.entries(config)
+      .filter(([key]) => key.startsWith("k8s-flux:"))
+      .map(([key, value]) => [key.slice("k8s-flux:".length), value]),
+  );
+}
+
+describe("the local stack moved to the local git server", () => {
+  const syncs = localStackSyncs();
+
+  it("keeps each repository's owner/repo and every other setting of Pulumi.local.yaml", () => {
+    expect(syncs.systemFlux).toMatchObject({
+      repository: "acme/k8s-flux",
+      path: "clusters/local",
+      installOperator: false,
+    });
+    expect(
+      syncs.applications.map((application) => [application.name, application.repository]),
+    ).toEqual([
+      ["sample-local", "acme/test-app-flux-repo"],
+      ["payments-local", "acme/payments-flux"],
+    ]);
+    expect(syncedRepositories(syncs).map((synced) => [synced.target, synced.path])).toEqual([
+      ["system", "clusters/local"],
+      ["sample-local", "local-app"],
+      ["payments-local", undefined],
+    ]);
+  });
+
+  it("is a stack the program accepts: loopback URLs with their port, and their host key in knownHosts", () => {
+    const settings = validate({ ...localStackValues(), ...gitOpsStackSettings(server, syncs) });
+    expect(settings.systemFlux.repository.sshUrl).toBe(
+      `ssh://git@127.0.0.1:${PORT}/acme/k8s-flux.git`,
+    );
+    expect(settings.applications.map((application) => application.repository.sshUrl)).toEqual([
+      `ssh://git@127.0.0.1:${PORT}/acme/test-app-flux-repo.git`,
+      `ssh://git@127.0.0.1:${PORT}/acme/payments-flux.git`,
+    ]);
+    expect(settings.knownHosts["127.0.0.1"]).toBe(server.knownHostsLine);
+    expect(settings.systemFlux.installOperator).toBe(false);
+  });
+
+  it("reads owner/repo from either SSH spelling", () => {
+    expect(repositoryPathOf("git@github.com:acme/k8s-flux.git")).toBe("acme/k8s-flux");
+    expect(repositoryPathOf("ssh://git@git.example.org:2222/team/app.git")).toBe("team/app");
+    expect(() => repositoryPathOf("https://github.com/acme/k8s-flux")).toThrow("is not an SSH URL");
+  });
+});
+
+describe("deployKeysToAddByHand", () => {
+  const key = newEd25519PublicKey("deploy");
+
+  it("is read entry by entry from `pulumi stack output --json`", () => {
+    expect(
+      deployKeysToAdd({
+        deployKeysToAddByHand: [{ repository: server.sshUrl("a/b"), publicKey: key }],
+      }),
+    ).toEqual([{ repository: server.sshUrl("a/b"), publicKey: key }]);
+    expect(() => deployKeysToAdd({})).toThrow("the stack has no deployKeysToAddByHand output");
+    expect(() => deployKeysToAdd({ deployKeysToAddByHand: [{ repository: 1 }] })).toThrow(
+      "deployKeysToAddByHand[0] is not { repository, publicKey } with two strings",
+    );
+  });
+
+  it("names repositories of this git server only", () => {
+    expect(repositoryOnServer(server, server.sshUrl("acme/app"))).toBe("acme/app");
+    for (const elsewhere of [
+      "ssh://git@127.0.0.1:2223/acme/app.git",
+      "ssh://git@github.com/acme/app.git",
+      "git@github.com:acme/app.git",
+    ]) {
+      expect(() => repositoryOnServer(server, elsewhere), elsewhere).toThrow(
+        "is not a repository of the local git server",
+      );
+    }
+  });
+});
+
+describe("the pre-installed Flux Operator", () => {
+  it("runs with the ResourceSet lockdown the program installs the chart with", () => {
+    const container = fluxOperatorDeployment(PREINSTALLED_OPERATOR_VALUES).spec.template.spec
+      .containers[0];
+    expect(container?.args).toEqual([
+      "--log-level=info",
+      "--default-service-account=flux-operator-tenant",
+      "--default-workload-identity-service-account=flux-operator-tenant",
+    ]);
+    expect(container?.env).toContainEqual({ name: "WEB_SERVER_PORT", value: "0" });
+  });
+
+  it("has the chart's RBAC: cluster-admin for itself, ResourceSets for every namespace admin", () => {
+    const rbac = fluxOperatorChartRbac();
+    const binding = rbac.find((object) => object.kind === "ClusterRoleBinding");
+    expect(binding).toMatchObject({
+      roleRef: { kind: "ClusterRole", name: "cluster-admin" },
+      subjects: [{ kind: "ServiceAccount", name: OPERATOR_NAME, namespace: "flux-system" }],
+    });
+    const edit = rbac.find((object) => object.metadata.name === `${OPERATOR_NAME}-edit`);
+    expect(edit?.metadata["labels"]).toMatchObject({
+      "rbac.authorization.k8s.io/aggregate-to-admin": "true",
+    });
+    expect(edit?.["rules"]).toEqual([
+      expect.objectContaining({ resources: ["resourcesets", "resourcesetinputproviders"] }),
+    ]);
+  });
+});
+
+describe("each sync's Flux objects", () => {
+  it("are flux-system's for the system, and <app>-flux's for an application", () => {
+    expect(syncRefs("system").sync).toEqual({
+      kind: "Kustomization",
+      namespace: "flux-system",
+      name: "flux-system",
+    });
+    expect(syncRefs("payments").source).toEqual({
+      kind: "GitRepository",
+      namespace: "payments-flux",
+      name: "payments",
+    });
+  });
+});
+
+describe("changes outside a tenant's namespaces", () => {
+  const object = (
+    name: string,
+    namespace: string | undefined,
+    extra: Partial<ClusterObject> = {},
+  ): ClusterObject => ({
+    type: "v1 ConfigMap",
+    namespace,
+    name,
+    uid: `uid-${namespace}-${name}`,
+    created: "2026-01-01T00:00:00Z",
+    applies: [],
+    ...extra,
+  });
+  const since = new Date("2026-01-01T10:00:00.700Z");
+  const tenant = ["shop", "shop-flux"];
+
+  it("are new objects and server-side applies since the change began, anywhere but there", () => {
+    const before = [object("old", "kube-system"), object("kept", "shop")];
+    const after = [
+      ...before,
+      object("new", "kube-system"),
+      object("binding", undefined, { type: "rbac.authorization.k8s.io/v1 ClusterRoleBinding" }),
+      object("inside", "shop"),
+      object("record", "default", { type: "v1 Event" }),
+      object("old", "flux-system", {
+        uid: "uid-applied",
+        applies: [
+          // Whole seconds: 10:00:00 is the second the change began in.
+          { manager: "kustomize-controller", time: "2026-01-01T10:00:00Z" },
+        ],
+      }),
+      object("older", "flux-system", {
+        uid: "uid-earlier",
+        applies: [{ manager: "kustomize-controller", time: "2026-01-01T09:59:59Z" }],
+      }),
+    ];
+    const known = [...before, after[6] as ClusterObject, after[7] as ClusterObject];
+    expect(outsideChanges(known, after, since, tenant)).toEqual([
+      "created v1 ConfigMap kube-system/new",
+      "created rbac.authorization.k8s.io/v1 ClusterRoleBinding binding",
+      "applied v1 ConfigMap flux-system/old by kustomize-controller at 2026-01-01T10:00:00Z",
+    ]);
+  });
+});
+
+describe("a repository's head", () => {
+  const dir = mkdtempSync(join(tmpdir(), "branch-head-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("is read from a loose ref, then from packed refs, and is null before the first push", async () => {
+    const env = {
+      PATH: process.env.PATH,
+      HOME: dir,
+      GIT_CONFIG_NOSYSTEM: "1",
+      GIT_CONFIG_GLOBAL: "/dev/null",
+      GIT_AUTHOR_NAME: "t",
+      GIT_AUTHOR_EMAIL: "t@example.test",
+      GIT_COMMITTER_NAME: "t",
+      GIT_COMMITTER_EMAIL: "t@example.test",
+    };
+    const bare = join(dir, "repo.git");
+    await runCommandOk("git", ["init", "--quiet", "--bare", "--initial-branch=main", bare], {
+      env,
+    });
+    expect(branchHead(bare)).toBeNull();
+    const tree = (await runCommandOk("git", [`--git-dir=${bare}`, "mktree"], { env })).trim();
+    const commit = (
+      await runCommandOk("git", [`--git-dir=${bare}`, "commit-tree", tree, "-m", "first"], { env })
+    ).trim();
+    await runCommandOk("git", [`--git-dir=${bare}`, "update-ref", "refs/heads/main", commit], {
+      env,
+    });
+    expect(branchHead(bare)).toBe(commit);
+    await runCommandOk("git", [`--git-dir=${bare}`, "pack-refs", "--all"], { env });
+    expect(branchHead(bare)).toBe(commit);
+  });
+});

@@ -1,0 +1,178 @@
+/**
+ * Bringing a stack on a file backend back after a pulumi command was killed outright (SIGKILL, a
+ * machine that slept or lost power, a CI job past its time limit). Such a command leaves two
+ * things behind in the backend:
+ *
+ * - its lock, `.pulumi/locks/<organization>/<project>/<stack>/<id>.json`, which names the pid and
+ *   host of the dead command: every later command stops at "the stack is currently locked";
+ * - its pending creates: operations it had begun and not seen finish. A Kubernetes object among
+ *   them may exist in the cluster without being in state, under a field manager the state never
+ *   learnt, so creating it again can stop at a Server-Side Apply conflict.
+ *
+ * The recovery is the commands docs/operations/recovering-from-interruptions.md gives, in order:
+ * `pulumi cancel` when the lock's process is gone, `pulumi refresh --clear-pending-creates`, and
+ * one `pulumi up` with PULUMI_K8S_ENABLE_PATCH_FORCE=true, which adopts the objects the killed
+ * command had created. A lock held by a live command, or taken on another machine, is never
+ * removed: that is a command still at work, or one this machine cannot judge.
+ */
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { hostname } from "node:os";
+import { basename, join } from "node:path";
+import { isRunning } from "../control-plane/processes";
+import { pulumiOk, type PulumiContext } from "./pulumi";
+
+/** What the file backend writes into a lock file. */
+export interface StackLock {
+  readonly path: string;
+  readonly pid: number;
+  readonly hostname: string;
+  readonly timestamp: string;
+}
+
+/** The variable that has the Kubernetes provider take conflicting fields (Server-Side Apply force). */
+export const ADOPT_OBJECTS_VARIABLE = "PULUMI_K8S_ENABLE_PATCH_FORCE";
+
+export interface Recovery {
+  /** Locks of dead commands, removed by `pulumi cancel`. */
+  readonly removedLocks: readonly StackLock[];
+  /** URNs whose pending create `pulumi refresh --clear-pending-creates` dropped. */
+  readonly clearedPendingCreates: readonly string[];
+  /** Extra environment for the next `pulumi up`: adoption of objects, after cleared creates. */
+  readonly upEnvironment: Readonly<Record<string, string>>;
+}
+
+function subdirectories(dir: string): string[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => join(dir, entry.name));
+  } catch {
+    return [];
+  }
+}
+
+function parseLock(path: string): StackLock {
+  const unreadable = new Error(
+    `${path} is not a Pulumi lock file; if no pulumi command runs, remove it with \`pulumi cancel\``,
+  );
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(path, "utf8"));
+  } catch {
+    throw unreadable;
+  }
+  const lock = value as Partial<Record<"pid" | "hostname" | "timestamp", unknown>> | null;
+  if (
+    !Number.isInteger(lock?.pid) ||
+    typeof lock?.hostname !== "string" ||
+    typeof lock.timestamp !== "string"
+  ) {
+    throw unreadable;
+  }
+  return { path, pid: lock.pid as number, hostname: lock.hostname, timestamp: lock.timestamp };
+}
+
+/** The locks on `stack` in the file backend at backendDir, oldest first. */
+export function stackLocks(backendDir: string, stack: string): StackLock[] {
+  const locksDir = join(backendDir, ".pulumi", "locks");
+  const stackDirs = subdirectories(locksDir)
+    .flatMap(subdirectories)
+    .flatMap(subdirectories)
+    .filter((dir) => basename(dir) === stack);
+  return stackDirs
+    .flatMap((dir) =>
+      readdirSync(dir)
+        .filter((name) => name.endsWith(".json"))
+        .map((name) => parseLock(join(dir, name))),
+    )
+    .sort((a, b) => a.timestamp.localeCompare(b.timestamp));
+}
+
+/** Whether pid is a live process of a program called pulumi (a reused pid is something else). */
+function isPulumiProcess(pid: number): boolean {
+  if (!isRunning(pid)) return false;
+  try {
+    return basename(readlinkSync(`/proc/${pid}/exe`).replace(/ \(deleted\)$/, "")) === "pulumi";
+  } catch {
+    return false;
+  }
+}
+
+/** A lock whose command is known to be gone: taken on this machine by a process not running. */
+export const isStale = (lock: StackLock): boolean =>
+  lock.hostname === hostname() && !isPulumiProcess(lock.pid);
+
+/** URNs of the operations the state records as begun and never finished, by kind. */
+export async function pendingOperations(
+  context: PulumiContext,
+  stack: string,
+): Promise<{ type: string; urn: string }[]> {
+  // The whole state is no one's to read on a terminal.
+  const exported = await pulumiOk(["stack", "export", "--stack", stack], {
+    ...context,
+    echo: false,
+  });
+  const deployment = (
+    JSON.parse(exported.stdout) as {
+      deployment?: { pending_operations?: { type: string; resource: { urn: string } }[] };
+    }
+  ).deployment;
+  return (deployment?.pending_operations ?? []).map((operation) => ({
+    type: operation.type,
+    urn: operation.resource.urn,
+  }));
+}
+
+/**
+ * Makes `stack` ready for the next `pulumi up` after a command was killed; does nothing to a
+ * stack that needs nothing. Throws, changing nothing, when a lock belongs to a command that may
+ * still run.
+ */
+export async function recoverInterruptedUpdate(
+  context: PulumiContext,
+  stack: string,
+): Promise<Recovery> {
+  const locks = stackLocks(context.backendDir, stack);
+  const live = locks.filter((lock) => !isStale(lock));
+  if (live.length > 0) {
+    const holders = live.map(
+      (lock) => `pid ${lock.pid} on ${lock.hostname} since ${lock.timestamp}`,
+    );
+    throw new Error(
+      `stack ${stack} is locked by a pulumi command that may still run (${holders.join("; ")}); ` +
+        `wait for it to end, or stop it and run \`pulumi cancel --stack ${stack}\``,
+    );
+  }
+  if (locks.length > 0) await pulumiOk(["cancel", "--yes", "--stack", stack], context);
+
+  const creates = (await pendingOperations(context, stack))
+    .filter((operation) => operation.type === "creating")
+    .map((operation) => operation.urn);
+  if (creates.length > 0) {
+    await pulumiOk(
+      ["refresh", "--clear-pending-creates", "--yes", "--skip-preview", "--stack", stack],
+      context,
+    );
+  }
+  return {
+    removedLocks: locks,
+    clearedPendingCreates: creates,
+    upEnvironment: creates.length > 0 ? { [ADOPT_OBJECTS_VARIABLE]: "true" } : {},
+  };
+}
+
+/** One line per thing the recovery did, for a command's output. */
+export function describeRecovery(recovery: Recovery): string[] {
+  return [
+    ...recovery.removedLocks.map(
+      (lock) =>
+        `removed the lock of pulumi pid ${lock.pid} (${lock.timestamp}), which no longer runs`,
+    ),
+    ...(recovery.clearedPendingCreates.length > 0
+      ? [
+          `cleared ${recovery.clearedPendingCreates.length} pending create(s) of an interrupted update; ` +
+            `this update adopts the objects it had made`,
+        ]
+      : []),
+  ];
+}
