@@ -68,7 +68,7 @@ export const privateKeyCount = (state: StackState): number =>
 export const gitHubResources = (state: StackState): string[] =>
   state.resources.filter((resource) => resource.type.startsWith("github:")).map((r) => r.urn);
 
-interface PublishedKeys {
+export interface PublishedKeys {
   /** Certificate by sealing key name. */
   readonly sealing: Record<string, string>;
   readonly systemFlux: string;
@@ -90,6 +90,21 @@ export async function publishedKeys(stack: FaultStack): Promise<PublishedKeys> {
     systemFlux: outputs.systemFluxPublicKey ?? "",
     applications: outputs.applicationPublicKeys ?? {},
   };
+}
+
+/** Each key published before that is no longer published the same, by what it is. */
+export function changedKeys(before: PublishedKeys, after: PublishedKeys): string[] {
+  const changed = (label: string, was: string | undefined, is: string | undefined): string[] =>
+    was === is ? [] : [label];
+  return [
+    ...Object.entries(before.sealing).flatMap(([name, certificate]) =>
+      changed(`sealing key ${name}`, certificate, after.sealing[name]),
+    ),
+    ...changed("system Flux deploy key", before.systemFlux, after.systemFlux),
+    ...Object.entries(before.applications).flatMap(([name, publicKey]) =>
+      changed(`deploy key of ${name}`, publicKey, after.applications[name]),
+    ),
+  ];
 }
 
 /** Where each published key is in the cluster, and what it is there: `namespace/name field`. */

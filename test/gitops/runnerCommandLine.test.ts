@@ -288,6 +288,16 @@ describe("the local substitutions", () => {
     expect(applied).not.toContain("WEB_SERVER_PORT");
   });
 
+  it("empties an events address the Deployment gives, and adds none where it gives none", async () => {
+    const deployment = sourceControllerDeployment();
+    const container = deployment.spec.template.spec.containers[0] as Container;
+    container.args = (container.args ?? []).filter((arg) => !arg.startsWith("--events-addr"));
+    const target = workload("source-controller");
+    const line = containerCommandLine(container, new Map());
+    await applySubstitutions(line, context(deployment, target));
+    expect(line.args.filter((arg) => arg.startsWith("--events-addr"))).toEqual([]);
+  });
+
   it("gives an in-cluster program the service-account mount and the API server's address instead of a kubeconfig", async () => {
     const deployment = sourceControllerDeployment();
     deployment.metadata.name = "sealed-secrets-controller";

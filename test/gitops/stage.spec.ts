@@ -300,25 +300,19 @@ function tail(path: string, lines = 25): string {
 /** What a failure prints: each controller's log, the git server's, the runner's events, Flux. */
 async function printDiagnostics(): Promise<void> {
   const sections: string[] = [];
-  for (const report of runner?.report() ?? []) {
-    if (report.logPath) {
-      sections.push(
-        `--- ${report.namespace}/${report.name} (${report.state}: ${report.reason}) ---\n${tail(report.logPath)}`,
-      );
-    }
-  }
-  // After a runner restart the report is new; the logs stay in the state dir.
+  // Every workload's log, also those of a runner stopped by the disaster step.
   const logDir = join(DIRS.runner, "logs");
+  let logs: string[] = [];
   try {
-    for (const file of readdirSync(logDir)) {
-      if (
-        !sections.some((section) => section.includes(file.replace(/\.log$/, "").replace(".", "/")))
-      ) {
-        sections.push(`--- ${file} ---\n${tail(join(logDir, file))}`);
-      }
-    }
+    logs = readdirSync(logDir);
   } catch {
-    // No runner started yet.
+    // No runner has started yet.
+  }
+  for (const file of logs) {
+    const path = join(logDir, file);
+    const report = runner?.report().find((candidate) => candidate.logPath === path);
+    const state = report ? ` (${report.state}: ${report.reason})` : "";
+    sections.push(`--- ${file}${state} ---\n${tail(path)}`);
   }
   if (server) sections.push(`--- git server (sshd) ---\n${tail(server.logPath, 15)}`);
   sections.push(`--- runner events ---\n${runnerEvents.slice(-20).join("\n")}`);

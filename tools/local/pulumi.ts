@@ -105,6 +105,16 @@ function untrack(pid: number): void {
   process.off("exit", killAllNow);
 }
 
+/**
+ * The file backend in `dir`. `metadata=skip` keeps the blob library from writing a `.attrs` file
+ * beside each state file: it rewrites that file in place, so a command killed at that moment
+ * leaves it empty, and every later command stops at "failed to load checkpoint: EOF". The state
+ * files themselves are written whole to a temporary file and renamed.
+ */
+export function fileBackendUrl(dir: string): string {
+  return `${pathToFileURL(dir).href}?metadata=skip`;
+}
+
 export function runPulumi(args: readonly string[], context: PulumiContext): Promise<PulumiResult> {
   return startPulumi(args, context).result;
 }
@@ -121,7 +131,7 @@ export function startPulumi(args: readonly string[], context: PulumiContext): St
   const env = {
     ...process.env,
     ...pulumiEnvironment(),
-    PULUMI_BACKEND_URL: pathToFileURL(context.backendDir).href,
+    PULUMI_BACKEND_URL: fileBackendUrl(context.backendDir),
     ...context.extraEnv,
     [MARK]: mark,
   };

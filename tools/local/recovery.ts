@@ -1,21 +1,26 @@
 /**
  * Bringing a stack on a file backend back after a pulumi command was killed outright (SIGKILL, a
- * machine that slept or lost power, a CI job past its time limit). Such a command leaves two
- * things behind in the backend:
+ * machine that slept or lost power, a CI job past its time limit). Such a command leaves behind:
  *
  * - its lock, `.pulumi/locks/<organization>/<project>/<stack>/<id>.json`, which names the pid and
  *   host of the dead command: every later command stops at "the stack is currently locked";
  * - its pending creates: operations it had begun and not seen finish. A Kubernetes object among
  *   them may exist in the cluster without being in state, under a field manager the state never
- *   learnt, so creating it again can stop at a Server-Side Apply conflict.
+ *   learnt, so creating it again can stop at a Server-Side Apply conflict;
+ * - sometimes, an empty `.attrs` file beside the state file. Unless the backend URL says
+ *   `metadata=skip` (ours does, see fileBackendUrl), the blob library rewrites that file in place
+ *   on every save, and an empty one makes every command fail with "failed to load checkpoint:
+ *   EOF". It holds only a content type and a checksum that nothing checks; the state file itself
+ *   is always whole.
  *
- * The recovery is the commands docs/operations/recovering-from-interruptions.md gives, in order:
- * `pulumi cancel` when the lock's process is gone, `pulumi refresh --clear-pending-creates`, and
- * one `pulumi up` with PULUMI_K8S_ENABLE_PATCH_FORCE=true, which adopts the objects the killed
- * command had created. A lock held by a live command, or taken on another machine, is never
- * removed: that is a command still at work, or one this machine cannot judge.
+ * The recovery takes the steps docs/operations/recovering-from-interruptions.md gives, in order:
+ * remove an unreadable `.attrs` file, `pulumi cancel` when the lock's process is gone, `pulumi
+ * refresh --clear-pending-creates`, and one `pulumi up` with PULUMI_K8S_ENABLE_PATCH_FORCE=true,
+ * which adopts the objects the killed command had created. A lock held by a live command, or
+ * taken on another machine, is never removed: that is a command still at work, or one this
+ * machine cannot judge.
  */
-import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { type Dirent, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { hostname } from "node:os";
 import { basename, join } from "node:path";
 import { isRunning } from "../control-plane/processes";
@@ -33,6 +38,8 @@ export interface StackLock {
 export const ADOPT_OBJECTS_VARIABLE = "PULUMI_K8S_ENABLE_PATCH_FORCE";
 
 export interface Recovery {
+  /** `.attrs` files beside the stack's state files that could not be read, removed. */
+  readonly removedSidecars: readonly string[];
   /** Locks of dead commands, removed by `pulumi cancel`. */
   readonly removedLocks: readonly StackLock[];
   /** URNs whose pending create `pulumi refresh --clear-pending-creates` dropped. */
@@ -41,15 +48,24 @@ export interface Recovery {
   readonly upEnvironment: Readonly<Record<string, string>>;
 }
 
-function subdirectories(dir: string): string[] {
+/** The entries of dir; none when it does not exist. */
+function entries(dir: string): Dirent[] {
   try {
-    return readdirSync(dir, { withFileTypes: true })
-      .filter((entry) => entry.isDirectory())
-      .map((entry) => join(dir, entry.name));
+    return readdirSync(dir, { withFileTypes: true });
   } catch {
     return [];
   }
 }
+
+const subdirectories = (dir: string): string[] =>
+  entries(dir)
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => join(dir, entry.name));
+
+const files = (dir: string): string[] =>
+  entries(dir)
+    .filter((entry) => entry.isFile())
+    .map((entry) => entry.name);
 
 function parseLock(path: string): StackLock {
   const unreadable = new Error(
@@ -81,11 +97,33 @@ export function stackLocks(backendDir: string, stack: string): StackLock[] {
     .filter((dir) => basename(dir) === stack);
   return stackDirs
     .flatMap((dir) =>
-      readdirSync(dir)
+      files(dir)
         .filter((name) => name.endsWith(".json"))
         .map((name) => parseLock(join(dir, name))),
     )
     .sort((a, b) => a.timestamp.localeCompare(b.timestamp));
+}
+
+/**
+ * Removes each `.attrs` file beside the stack's state files (`.pulumi/stacks/[<project>/]<stack>
+ * .json*`) that is not JSON, an empty one above all; returns their paths.
+ */
+export function removeBrokenSidecars(backendDir: string, stack: string): string[] {
+  const stacksDir = join(backendDir, ".pulumi", "stacks");
+  const removed: string[] = [];
+  for (const dir of [stacksDir, ...subdirectories(stacksDir)]) {
+    for (const name of files(dir)) {
+      if (!name.startsWith(`${stack}.json`) || !name.endsWith(".attrs")) continue;
+      const path = join(dir, name);
+      try {
+        JSON.parse(readFileSync(path, "utf8"));
+      } catch {
+        rmSync(path);
+        removed.push(path);
+      }
+    }
+  }
+  return removed;
 }
 
 /** Whether pid is a live process of a program called pulumi (a reused pid is something else). */
@@ -107,7 +145,7 @@ export async function pendingOperations(
   context: PulumiContext,
   stack: string,
 ): Promise<{ type: string; urn: string }[]> {
-  // The whole state is no one's to read on a terminal.
+  // Never echoed: it is the whole state.
   const exported = await pulumiOk(["stack", "export", "--stack", stack], {
     ...context,
     echo: false,
@@ -143,6 +181,8 @@ export async function recoverInterruptedUpdate(
         `wait for it to end, or stop it and run \`pulumi cancel --stack ${stack}\``,
     );
   }
+  // Every command, cancel included, reads the state first.
+  const removedSidecars = removeBrokenSidecars(context.backendDir, stack);
   if (locks.length > 0) await pulumiOk(["cancel", "--yes", "--stack", stack], context);
 
   const creates = (await pendingOperations(context, stack))
@@ -155,6 +195,7 @@ export async function recoverInterruptedUpdate(
     );
   }
   return {
+    removedSidecars,
     removedLocks: locks,
     clearedPendingCreates: creates,
     upEnvironment: creates.length > 0 ? { [ADOPT_OBJECTS_VARIABLE]: "true" } : {},
@@ -164,6 +205,7 @@ export async function recoverInterruptedUpdate(
 /** One line per thing the recovery did, for a command's output. */
 export function describeRecovery(recovery: Recovery): string[] {
   return [
+    ...recovery.removedSidecars.map((path) => `removed ${path}, which could not be read`),
     ...recovery.removedLocks.map(
       (lock) =>
         `removed the lock of pulumi pid ${lock.pid} (${lock.timestamp}), which no longer runs`,

@@ -6,6 +6,7 @@
  */
 import { parseArgs } from "node:util";
 import type { FluxObjectStatus } from "../flux/objects";
+import { aligned } from "./columns";
 import { localEnvironmentLayout } from "./layout";
 import { localStatus, type LocalStatus } from "./statusReport";
 
@@ -13,34 +14,48 @@ import { localStatus, type LocalStatus } from "./statusReport";
 const short = (revision: string | null): string =>
   revision === null ? "-" : revision.replace(/([0-9a-f]{12})[0-9a-f]{28}/, "$1");
 
-function fluxLine(object: FluxObjectStatus): string {
-  const revisions =
+function fluxLines(objects: readonly FluxObjectStatus[]): string[] {
+  const rows = objects.map((object) => [
+    object.namespace,
+    `${object.kind}/${object.name}`,
+    `Ready=${object.ready}${object.suspended ? " (suspended)" : ""}`,
+    object.reason ?? "-",
     object.category === "source"
       ? `artifact ${short(object.artifactRevision)}`
-      : `attempted ${short(object.lastAttemptedRevision)}  applied ${short(object.lastAppliedRevision)}`;
-  return [
-    `  ${object.namespace}  ${object.kind}/${object.name}  Ready=${object.ready}${object.suspended ? " (suspended)" : ""}  ${object.reason ?? "-"}  ${revisions}`,
-    ...(object.message ? [`      ${object.message}`] : []),
-  ].join("\n");
+      : `attempted ${short(object.lastAttemptedRevision)}  applied ${short(object.lastAppliedRevision)}`,
+  ]);
+  return aligned(rows).flatMap((line, index) => {
+    const message = objects[index]?.message;
+    return message ? [line, `      ${message}`] : [line];
+  });
 }
 
 function formatStatus(status: LocalStatus): string {
-  const lines = [`kubeconfig: ${status.kubeconfig ?? "-"}`, ""];
-  lines.push("Repositories:");
-  for (const repository of status.repositories) {
-    lines.push(
-      `  ${repository.target}  ${repository.url}  folder ${repository.path ?? "./"}  head ${repository.head ?? "-"}`,
-    );
-  }
+  const lines = [`kubeconfig: ${status.kubeconfig ?? "-"}`, "", "Repositories:"];
+  lines.push(
+    ...aligned(
+      status.repositories.map((repository) => [
+        repository.target,
+        repository.url,
+        `folder ${repository.path ?? "./"}`,
+        `head ${repository.head ?? "-"}`,
+      ]),
+    ),
+  );
   lines.push("", "Flux:");
-  if (status.flux.length === 0) lines.push("  (none)");
-  for (const object of status.flux) lines.push(fluxLine(object));
+  lines.push(...(status.flux.length === 0 ? ["  (none)"] : fluxLines(status.flux)));
   lines.push("", "Processes:");
-  for (const process of status.processes) {
-    lines.push(
-      `  ${process.role}  ${process.name}  ${process.pid ?? "-"}  ${process.state}  ${process.detail}`,
-    );
-  }
+  lines.push(
+    ...aligned(
+      status.processes.map((process) => [
+        process.role,
+        process.name,
+        String(process.pid ?? "-"),
+        process.state,
+        process.detail,
+      ]),
+    ),
+  );
   if (status.problems.length > 0) {
     lines.push("", "Problems:", ...status.problems.map((problem) => `  ${problem}`));
   }

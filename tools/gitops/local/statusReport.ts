@@ -117,6 +117,7 @@ export async function localStatus(layout: LocalEnvironmentLayout): Promise<Local
       detail: `127.0.0.1:${gitState.port}`,
     });
   }
+  if (record && !sshdRuns) problems.push("the git server is not running");
   const supervisor = runningSupervisor(layout);
   if (supervisor) {
     processes.push({

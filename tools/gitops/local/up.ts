@@ -49,6 +49,7 @@ import { isSameProcess } from "../processes";
 import { readAdminKubeconfig } from "../runner/kubeconfig";
 import { localWorkloads } from "../runner/localWorkloads";
 import { waitForWorkloadReady } from "../runner/readiness";
+import { aligned } from "./columns";
 import { authorizeDeployKeys, deployKeysToAdd } from "./deployKeys";
 import { writeEnvironmentRecord } from "./environmentRecord";
 import { localEnvironmentLayout } from "./layout";
@@ -202,7 +203,6 @@ function printSummary(
   repositories: readonly (SyncedRepository & { url: string })[],
 ): void {
   const layout = gitServerLayout(server.stateDir);
-  const width = Math.max(...repositories.map((synced) => synced.target.length));
   const targets = repositories.map((synced) => synced.target).join("|");
   console.log(
     [
@@ -210,15 +210,16 @@ function printSummary(
       `${PREFIX} ready. export KUBECONFIG=${kubeconfig}`,
       "",
       "Repositories (Flux applies the folder shown; each push replaces the branch main's content):",
-      ...repositories.map(
-        (synced) =>
-          `  ${synced.target.padEnd(width)}  ${synced.url}  folder ${synced.path ?? "./"}`,
+      ...aligned(
+        repositories.map((synced) => [synced.target, synced.url, `folder ${synced.path ?? "./"}`]),
       ),
       "",
       "Push a directory as the new head (prints the commit; Flux is asked to fetch it at once):",
       `  npm run local:push -- <${targets}> <dir>`,
-      "Or with git, as the local environment's admin key (write access to every repository):",
-      `  GIT_SSH_COMMAND='ssh -i ${layout.adminKey} -o IdentitiesOnly=yes -o UserKnownHostsFile=${layout.knownHosts} -o StrictHostKeyChecking=yes' git push <url> HEAD:main`,
+      "Or work with git itself, as the local environment's admin key (writes every repository):",
+      `  export GIT_SSH_COMMAND='ssh -i ${layout.adminKey} -o IdentitiesOnly=yes -o UserKnownHostsFile=${layout.knownHosts} -o StrictHostKeyChecking=yes'`,
+      "  git clone <url> work && cd work   # commit your change, then",
+      "  git push origin HEAD:main",
       "",
       "See what Flux made of it:  npm run local:status   (-- --json for tools)",
       "Stop everything:           npm run down:local",

@@ -246,7 +246,11 @@ export const SUBSTITUTIONS: readonly Substitution[] = [
       "event would be posted five times, about 15 s, before a reconcile reports its result. " +
       "Empty, the controller records Kubernetes Events only, as without notification-controller",
     apply(line) {
-      setFlag(line.args, "--events-addr", "");
+      // Only an address the Deployment gives is emptied; none given, none is added.
+      const given = line.args.some(
+        (arg) => arg === "--events-addr" || arg.startsWith("--events-addr="),
+      );
+      if (given) setFlag(line.args, "--events-addr", "");
     },
   },
   {

@@ -1,0 +1,147 @@
+/**
+ * The API server goes away during an update (issue 14, scenario 3). A deployed local stack gets a
+ * new tenant; once the engine reports the first Kubernetes object of that update created,
+ * kube-apiserver is stopped (by its pid, from the control plane's state.json) and started again
+ * 20 s later with the same certificates, port and etcd data, as in an upgrade. etcd and the
+ * controller manager keep running.
+ *
+ * The update either rides the outage out, or fails with messages that name the API server's
+ * address rather than a stack trace. The next `pulumi up` then converges, with no recovery step:
+ * an update with no changes, every key published before unchanged, and the cluster's objects the
+ * state's.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { startApiserver, stopApiserver } from "../../tools/control-plane/apiserverRestart";
+import { pulumiOk } from "../../tools/local/pulumi";
+import { createsKubernetesObject } from "./engineEvents";
+import {
+  addTenant,
+  expectNoChanges,
+  type FaultStack,
+  outputTail,
+  recordControlPlanePids,
+  startFaultStack,
+  startUpWithEvents,
+  stopFaultStack,
+  UP,
+} from "./faultStack";
+import {
+  changedKeys,
+  exportState,
+  keySecretMismatches,
+  objectDifferences,
+  publishedKeys,
+} from "./stackChecks";
+
+const TENANT = "billing-local";
+const DOWNTIME_MS = 20_000;
+
+let stack: FaultStack | undefined;
+let failed = false;
+
+beforeAll(async () => {
+  stack = await startFaultStack("apiserver-gone");
+  await pulumiOk(UP, stack.context);
+});
+
+beforeEach(({ onTestFailed }) => {
+  onTestFailed(() => {
+    failed = true;
+  });
+});
+
+afterAll(async () => {
+  await stopFaultStack(stack, failed);
+});
+
+const started = (): FaultStack => {
+  if (!stack) throw new Error("the stack did not start");
+  return stack;
+};
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Outage {
+  /** How long stopping took: SIGTERM until the process was gone. */
+  readonly stoppingMs: number;
+  /** From the stop until the API server answered /readyz again. */
+  readonly downMs: number;
+}
+
+/** Stops the API server, starts it again DOWNTIME_MS after the stop began, waits until ready. */
+async function apiserverOutage(faultStack: FaultStack): Promise<Outage> {
+  const stopping = Date.now();
+  await stopApiserver(faultStack.clusterDir);
+  const stoppingMs = Date.now() - stopping;
+  await sleep(DOWNTIME_MS - (Date.now() - stopping));
+  await startApiserver(faultStack.clusterDir);
+  recordControlPlanePids(faultStack);
+  return { stoppingMs, downMs: Date.now() - stopping };
+}
+
+/** Lines of a Node.js or Go stack trace, or a Go panic. */
+const STACK_TRACE = /^\s+at .+:\d+:\d+\)?$|^goroutine \d+ \[|^panic: /m;
+
+describe("kube-apiserver stopped during pulumi up, started again 20 s later", () => {
+  it("the update fails naming the API server or rides it out, and the next pulumi up converges", async ({
+    annotate,
+  }) => {
+    const faultStack = started();
+    const before = await publishedKeys(faultStack);
+    addTenant(faultStack, TENANT);
+
+    const { command, events } = await startUpWithEvents(faultStack);
+    let outage: Promise<Outage> | undefined;
+    let update;
+    try {
+      const atStop = await events.until(
+        (progress) => progress.done.some(createsKubernetesObject),
+        command.result,
+      );
+      if (atStop) {
+        outage = apiserverOutage(faultStack);
+        // Awaited below, once the update has ended; a failure is not lost meanwhile.
+        outage.catch(() => undefined);
+      }
+      update = await command.result;
+    } finally {
+      events.close();
+    }
+    if (!outage)
+      throw new Error(`the update ended before it created anything:\n${outputTail(update)}`);
+    const { stoppingMs, downMs } = await outage;
+
+    const output = `${update.stdout}\n${update.stderr}`;
+    expect(output).not.toMatch(STACK_TRACE);
+    let seen: string;
+    if (update.code === 0) {
+      seen = "the update rode the outage out";
+    } else {
+      const errors = events.progress.errors.map((message) => message.trim());
+      const naming = errors.filter((message) => message.includes(faultStack.apiserverAddress));
+      expect(
+        naming.length,
+        `no error names ${faultStack.apiserverAddress}:\n${outputTail(update)}`,
+      ).toBeGreaterThan(0);
+      seen = `the update failed after ${update.seconds.toFixed(1)} s: ${errors.length} error(s), e.g. "${naming[0]}"`;
+    }
+
+    const next = await pulumiOk(UP, faultStack.context);
+    await expectNoChanges(faultStack);
+
+    const after = await publishedKeys(faultStack);
+    expect(changedKeys(before, after)).toEqual([]);
+    expect(Object.keys(after.applications)).toContain(TENANT);
+    expect(await keySecretMismatches(faultStack, after)).toEqual([]);
+    expect(await objectDifferences(faultStack, await exportState(faultStack))).toEqual({
+      orphaned: [],
+      missing: [],
+      recordedTwice: [],
+    });
+    await annotate(
+      `${seen}; kube-apiserver took ${(stoppingMs / 1000).toFixed(1)} s to stop and was ` +
+        `back after ${(downMs / 1000).toFixed(1)} s; the next up: ` +
+        `${/\d+ created/.exec(next.stdout)?.[0] ?? "nothing created"}`,
+    );
+  });
+});

@@ -1,0 +1,109 @@
+/**
+ * Interrupted with Ctrl-C (issue 14, scenario 2). A deployed local stack gets a new tenant, and
+ * the update is sent SIGINT, as a terminal's Ctrl-C does, once the engine reports the first
+ * Kubernetes object of it created. Pulumi cancels: it starts nothing more, lets what is under way
+ * finish, saves the state and releases the lock. The next `pulumi up` completes with no recovery
+ * step, and the stack ends with an update with no changes, every key published before the
+ * interrupt unchanged, and the cluster's objects the state's.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { LOCAL_STACK } from "../../tools/local/project";
+import { pulumiOk } from "../../tools/local/pulumi";
+import { stackLocks } from "../../tools/local/recovery";
+import { createsKubernetesObject } from "./engineEvents";
+import {
+  addTenant,
+  expectNoChanges,
+  type FaultStack,
+  outputTail,
+  startFaultStack,
+  startUpWithEvents,
+  stopFaultStack,
+  UP,
+} from "./faultStack";
+import {
+  changedKeys,
+  exportState,
+  keySecretMismatches,
+  objectDifferences,
+  publishedKeys,
+} from "./stackChecks";
+
+const TENANT = "orders-local";
+
+let stack: FaultStack | undefined;
+let failed = false;
+
+beforeAll(async () => {
+  stack = await startFaultStack("ctrl-c");
+  await pulumiOk(UP, stack.context);
+});
+
+beforeEach(({ onTestFailed }) => {
+  onTestFailed(() => {
+    failed = true;
+  });
+});
+
+afterAll(async () => {
+  await stopFaultStack(stack, failed);
+});
+
+const started = (): FaultStack => {
+  if (!stack) throw new Error("the stack did not start");
+  return stack;
+};
+
+describe("pulumi up interrupted with Ctrl-C", () => {
+  it("cancels gracefully, and the next pulumi up completes with the same keys", async ({
+    annotate,
+  }) => {
+    const faultStack = started();
+    const before = await publishedKeys(faultStack);
+    addTenant(faultStack, TENANT);
+
+    const { command, events } = await startUpWithEvents(faultStack);
+    let atInterrupt;
+    let interrupted;
+    try {
+      atInterrupt = await events.until(
+        (progress) => progress.done.some(createsKubernetesObject),
+        command.result,
+      );
+      if (atInterrupt && command.pid !== undefined) process.kill(command.pid, "SIGINT");
+      interrupted = await command.result;
+    } finally {
+      events.close();
+    }
+    if (!atInterrupt) {
+      throw new Error(`the update ended before it created anything:\n${outputTail(interrupted)}`);
+    }
+    const { done, errors } = events.progress;
+    expect(interrupted.code, outputTail(interrupted)).not.toBe(0);
+    expect(errors.map((message) => message.trim())).toContain("update canceled");
+
+    // Nothing to recover: no lock, no pending operation.
+    expect(stackLocks(faultStack.context.backendDir, LOCAL_STACK)).toEqual([]);
+    expect((await exportState(faultStack)).pendingOperations).toEqual([]);
+
+    const next = await pulumiOk(UP, faultStack.context);
+    await expectNoChanges(faultStack);
+
+    const after = await publishedKeys(faultStack);
+    expect(changedKeys(before, after)).toEqual([]);
+    expect(Object.keys(after.applications)).toContain(TENANT);
+    expect(await keySecretMismatches(faultStack, after)).toEqual([]);
+    expect(await objectDifferences(faultStack, await exportState(faultStack))).toEqual({
+      orphaned: [],
+      missing: [],
+      recordedTwice: [],
+    });
+    await annotate(
+      `SIGINT after ${atInterrupt.done.length} steps done, ` +
+        `${atInterrupt.begun.length - atInterrupt.done.length} under way; ` +
+        `pulumi finished ${done.length - atInterrupt.done.length} more and stopped with ` +
+        `"${errors.map((message) => message.trim()).join("; ")}" (exit ${interrupted.code}); ` +
+        `the next up: ${/\d+ created/.exec(next.stdout)?.[0] ?? "nothing created"}`,
+    );
+  });
+});
