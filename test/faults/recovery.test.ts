@@ -39,9 +39,24 @@ function exitedPid(): number {
 
 describe("stackLocks and isStale", () => {
   it("reads the stack's lock files, oldest first, and not another stack's", () => {
-    const later = writeLock("local", "b", { pid: 1, username: "u", hostname: "h", timestamp: "2026-01-02T00:00:00Z" });
-    const earlier = writeLock("local", "a", { pid: 2, username: "u", hostname: "h", timestamp: "2026-01-01T00:00:00Z" });
-    writeLock("prod", "c", { pid: 3, username: "u", hostname: "h", timestamp: "2026-01-01T00:00:00Z" });
+    const later = writeLock("local", "b", {
+      pid: 1,
+      username: "u",
+      hostname: "h",
+      timestamp: "2026-01-02T00:00:00Z",
+    });
+    const earlier = writeLock("local", "a", {
+      pid: 2,
+      username: "u",
+      hostname: "h",
+      timestamp: "2026-01-01T00:00:00Z",
+    });
+    writeLock("prod", "c", {
+      pid: 3,
+      username: "u",
+      hostname: "h",
+      timestamp: "2026-01-01T00:00:00Z",
+    });
     expect(stackLocks(backend, "local").map((lock) => lock.path)).toEqual([earlier, later]);
     expect(stackLocks(backend, "dev")).toEqual([]);
   });
@@ -80,7 +95,9 @@ describe("removeBrokenSidecars", () => {
     writeFileSync(files.otherStackSidecar, "");
 
     expect(removeBrokenSidecars(backend, "local")).toEqual([files.emptySidecar]);
-    expect(Object.fromEntries(Object.entries(files).map(([name, path]) => [name, existsSync(path)]))).toEqual({
+    expect(
+      Object.fromEntries(Object.entries(files).map(([name, path]) => [name, existsSync(path)])),
+    ).toEqual({
       state: true,
       emptySidecar: false,
       backupSidecar: true,
