@@ -105,7 +105,7 @@ describe("kube-apiserver stopped during pulumi up, started again 20 s later", ()
       }
       update = await command.result;
     } finally {
-      events.close();
+      await events.close();
     }
     if (!outage)
       throw new Error(`the update ended before it created anything:\n${outputTail(update)}`);

@@ -1,10 +1,11 @@
 /**
  * Interrupted with Ctrl-C (issue 14, scenario 2). A deployed local stack gets a new tenant, and
  * the update is sent SIGINT, as a terminal's Ctrl-C does, once the engine reports the first
- * Kubernetes object of it created. Pulumi cancels: it starts nothing more, lets what is under way
- * finish, saves the state and releases the lock. The next `pulumi up` completes with no recovery
- * step, and the stack ends with an update with no changes, every key published before the
- * interrupt unchanged, and the cluster's objects the state's.
+ * Kubernetes object of it created. Pulumi cancels: it starts nothing more, the Kubernetes
+ * provider abandons the requests under way ("context canceled"), and the state is saved with no
+ * pending operation and the lock released. The next `pulumi up` completes with no recovery step,
+ * and the stack ends with an update with no changes, every key published before the interrupt
+ * unchanged, and the cluster's objects the state's.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { LOCAL_STACK } from "../../tools/local/project";
@@ -73,18 +74,28 @@ describe("pulumi up interrupted with Ctrl-C", () => {
       if (atInterrupt && command.pid !== undefined) process.kill(command.pid, "SIGINT");
       interrupted = await command.result;
     } finally {
-      events.close();
+      await events.close();
     }
     if (!atInterrupt) {
       throw new Error(`the update ended before it created anything:\n${outputTail(interrupted)}`);
     }
-    const { done, errors } = events.progress;
+    const { done } = events.progress;
+    const errors = events.progress.errors.map((message) => message.trim());
     expect(interrupted.code, outputTail(interrupted)).not.toBe(0);
-    expect(errors.map((message) => message.trim())).toContain("update canceled");
+    expect(interrupted.stdout).toContain("^C received; cancelling.");
+    // Operations under way are cancelled too: the Kubernetes provider drops its requests.
+    expect(
+      errors.filter(
+        (message) => !/context canceled|^update canceled$|^update failed$/.test(message),
+      ),
+      outputTail(interrupted, 60),
+    ).toEqual([]);
 
     // Nothing to recover: no lock, no pending operation.
     expect(stackLocks(faultStack.context.backendDir, LOCAL_STACK)).toEqual([]);
-    expect((await exportState(faultStack)).pendingOperations).toEqual([]);
+    const interruptedState = await exportState(faultStack);
+    expect(interruptedState.pendingOperations).toEqual([]);
+    const { orphaned } = await objectDifferences(faultStack, interruptedState);
 
     const next = await pulumiOk(UP, faultStack.context);
     await expectNoChanges(faultStack);
@@ -101,8 +112,9 @@ describe("pulumi up interrupted with Ctrl-C", () => {
     await annotate(
       `SIGINT after ${atInterrupt.done.length} steps done, ` +
         `${atInterrupt.begun.length - atInterrupt.done.length} under way; ` +
-        `pulumi finished ${done.length - atInterrupt.done.length} more and stopped with ` +
-        `"${errors.map((message) => message.trim()).join("; ")}" (exit ${interrupted.code}); ` +
+        `${done.length - atInterrupt.done.length} more finished, then exit ${interrupted.code} ` +
+        `with ${errors.length} error(s): ${errors.map((message) => `"${message}"`).join("; ")}; ` +
+        `objects in the cluster and not in state: ${orphaned.length}; ` +
         `the next up: ${/\d+ created/.exec(next.stdout)?.[0] ?? "nothing created"}`,
     );
   });

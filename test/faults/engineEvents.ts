@@ -25,6 +25,7 @@ export interface Progress {
 }
 
 const POLL_MS = 10;
+const STREAM_END_GRACE_MS = 5_000;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** One command's events: open one, pass its arguments to pulumi, close it after. */
@@ -35,6 +36,7 @@ export class EngineEventStream {
 
   private readonly server = new grpc.Server();
   private port = 0;
+  private openStreams = 0;
 
   private constructor() {
     this.server.addService(EventsService, { streamEvents: this.receive });
@@ -86,7 +88,14 @@ export class EngineEventStream {
     }
   }
 
-  close(): void {
+  /**
+   * Stops the server once every stream a command opened has ended: a command may exit before
+   * its last events have been read here. A stream that never ends (a killed command whose end
+   * never came) is given up after a few seconds.
+   */
+  async close(): Promise<void> {
+    const deadline = Date.now() + STREAM_END_GRACE_MS;
+    while (this.openStreams > 0 && Date.now() < deadline) await sleep(POLL_MS);
     this.server.forceShutdown();
   }
 
@@ -94,10 +103,20 @@ export class EngineEventStream {
     call: grpc.ServerReadableStream<EventRequest, Empty>,
     callback: grpc.sendUnaryData<Empty>,
   ): void => {
+    this.openStreams += 1;
+    let open = true;
+    const ended = (): void => {
+      if (open) this.openStreams -= 1;
+      open = false;
+    };
     call.on("data", (request: EventRequest) => this.record(JSON.parse(request.getEvent())));
-    call.on("end", () => callback(null, new Empty()));
+    call.on("end", () => {
+      ended();
+      callback(null, new Empty());
+    });
     // A killed command drops its stream; what came before it stands.
-    call.on("error", () => undefined);
+    call.on("error", ended);
+    call.on("cancelled", ended);
   };
 
   private record(event: EngineEvent): void {

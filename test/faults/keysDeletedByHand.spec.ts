@@ -80,7 +80,7 @@ async function deleteAndRestore(namespace: string, name: string): Promise<string
   try {
     update = await command.result;
   } finally {
-    events.close();
+    await events.close();
   }
   expect(update.code, outputTail(update)).toBe(0);
   const changes = events.progress.begun

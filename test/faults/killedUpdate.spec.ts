@@ -112,7 +112,7 @@ describe("pulumi up from empty, killed with SIGKILL", () => {
         );
         if (atKill) await killCommandTree(command);
       } finally {
-        events.close();
+        await events.close();
       }
       const killed = await command.result;
       if (!atKill)
