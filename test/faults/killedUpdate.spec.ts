@@ -163,7 +163,8 @@ describe("pulumi up from empty, killed with SIGKILL", () => {
           `${atKill.begun.length - atKill.done.length} under way, ` +
           `${Object.keys(keysAtKill).length} key(s) and certificate(s) in state; ` +
           `the next up: "${lockMessage}"; recovery: lock removed, ` +
-          `${pendingCreates.length} pending create(s) cleared and adopted`,
+          `${pendingCreates.length} pending create(s) cleared and adopted ` +
+          `(${pendingCreates.map((urn) => urn.split("::").at(-1)).join(", ")})`,
       );
     });
   }

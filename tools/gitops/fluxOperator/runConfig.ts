@@ -16,7 +16,7 @@
 import { join } from "node:path";
 import { binaryPath } from "../../go/cache";
 import { FLUX_OPERATOR_MODULE, fluxOperatorTool } from "../../go/flux-operator/tool";
-import { runCommandOk } from "../command";
+import { runGo } from "../../go/goCommand";
 import type { Deployment, EnvVar } from "../runner/deployment";
 import { substitutionsFor, type Substitution } from "../runner/substitutions";
 import type { RunnableWorkload } from "../runner/workloads";
@@ -148,7 +148,7 @@ export function fluxOperatorDeployment(values: FluxOperatorChartValues = {}): De
 
 /** Where the operator's module is in the Go module cache, for its config/data. */
 export async function fluxOperatorModuleDir(): Promise<string> {
-  const modCache = (await runCommandOk("go", ["env", "GOMODCACHE"])).trim();
+  const modCache = (await runGo({ args: ["env", "GOMODCACHE"], cwd: process.cwd() })).trim();
   return join(modCache, `${FLUX_OPERATOR_MODULE}@${fluxOperatorTool.version}`);
 }
 
