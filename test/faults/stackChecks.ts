@@ -8,40 +8,17 @@
  *   and the state's Kubernetes objects are the same set, each once: nothing orphaned, nothing
  *   recorded twice, nothing missing.
  */
+import { type KubeResponse, statusMessage } from "../../tools/kube/api";
+import { waitFor, within } from "../../tools/kube/waitFor";
 import { LOCAL_STACK } from "../../tools/local/project";
 import { pulumiOk } from "../../tools/local/pulumi";
+import { type ExportedState, exportStackState } from "../../tools/local/recovery";
 import type { FaultStack } from "./faultStack";
 
-interface StateResource {
-  readonly urn: string;
-  readonly type: string;
-  readonly custom?: boolean;
-  readonly outputs?: Record<string, unknown>;
-}
+export type StackState = ExportedState;
 
-export interface StackState {
-  readonly resources: readonly StateResource[];
-  readonly pendingOperations: readonly { type: string; urn: string }[];
-}
-
-export async function exportState(stack: FaultStack): Promise<StackState> {
-  const exported = await pulumiOk(["stack", "export", "--stack", LOCAL_STACK], stack.context);
-  const deployment = (
-    JSON.parse(exported.stdout) as {
-      deployment: {
-        resources?: StateResource[];
-        pending_operations?: { type: string; resource: { urn: string } }[];
-      };
-    }
-  ).deployment;
-  return {
-    resources: deployment.resources ?? [],
-    pendingOperations: (deployment.pending_operations ?? []).map((operation) => ({
-      type: operation.type,
-      urn: operation.resource.urn,
-    })),
-  };
-}
+export const exportState = (stack: FaultStack): Promise<StackState> =>
+  exportStackState(stack.context, LOCAL_STACK);
 
 const PRIVATE_KEY = "tls:index/privateKey:PrivateKey";
 const CERTIFICATE = "tls:index/selfSignedCert:SelfSignedCert";
@@ -158,6 +135,7 @@ export async function keySecretMismatches(
 }
 
 const PART_OF = "app.kubernetes.io/part-of=k8s-flux";
+const LIST_TIMEOUT_MS = 60_000;
 
 interface ObjectIdentity {
   readonly apiVersion: string;
@@ -193,11 +171,19 @@ async function objectsInCluster(
     const info = await stack.api.resource(apiVersion, kind);
     if (!info) throw new Error(`the cluster does not serve ${kind} ${apiVersion}`);
     const base = apiVersion.includes("/") ? `/apis/${apiVersion}` : "/api/v1";
-    const response = await stack.api.get(
-      `${base}/${info.plural}?labelSelector=${encodeURIComponent(PART_OF)}`,
+    const path = `${base}/${info.plural}?labelSelector=${encodeURIComponent(PART_OF)}`;
+    let listed: KubeResponse | undefined;
+    // An API server started again answers 429 to lists until its caches are filled.
+    await waitFor(
+      async () => {
+        listed = await stack.api.get(path);
+        return (
+          listed.status === 200 || `listing ${kind}: ${listed.status} ${statusMessage(listed)}`
+        );
+      },
+      { deadline: within(LIST_TIMEOUT_MS), intervalMs: 500 },
     );
-    if (response.status !== 200) throw new Error(`listing ${kind}: ${response.status}`);
-    const items = (response.body as { items: { metadata: { namespace?: string; name: string } }[] })
+    const items = (listed?.body as { items: { metadata: { namespace?: string; name: string } }[] })
       .items;
     for (const { metadata } of items) {
       found.push({

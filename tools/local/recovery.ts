@@ -140,11 +140,25 @@ function isPulumiProcess(pid: number): boolean {
 export const isStale = (lock: StackLock): boolean =>
   lock.hostname === hostname() && !isPulumiProcess(lock.pid);
 
-/** URNs of the operations the state records as begun and never finished, by kind. */
-export async function pendingOperations(
+/** A resource as `pulumi stack export` prints it: secret values stay encrypted. */
+export interface ExportedResource {
+  readonly urn: string;
+  readonly type: string;
+  readonly custom?: boolean;
+  readonly outputs?: Record<string, unknown>;
+}
+
+export interface ExportedState {
+  readonly resources: readonly ExportedResource[];
+  /** Operations the state records as begun and never finished: `creating`, `updating`, ... */
+  readonly pendingOperations: readonly { type: string; urn: string }[];
+}
+
+/** The stack's state, from `pulumi stack export`. */
+export async function exportStackState(
   context: PulumiContext,
   stack: string,
-): Promise<{ type: string; urn: string }[]> {
+): Promise<ExportedState> {
   // Never echoed: it is the whole state.
   const exported = await pulumiOk(["stack", "export", "--stack", stack], {
     ...context,
@@ -152,13 +166,19 @@ export async function pendingOperations(
   });
   const deployment = (
     JSON.parse(exported.stdout) as {
-      deployment?: { pending_operations?: { type: string; resource: { urn: string } }[] };
+      deployment?: {
+        resources?: ExportedResource[];
+        pending_operations?: { type: string; resource: { urn: string } }[];
+      };
     }
   ).deployment;
-  return (deployment?.pending_operations ?? []).map((operation) => ({
-    type: operation.type,
-    urn: operation.resource.urn,
-  }));
+  return {
+    resources: deployment?.resources ?? [],
+    pendingOperations: (deployment?.pending_operations ?? []).map((operation) => ({
+      type: operation.type,
+      urn: operation.resource.urn,
+    })),
+  };
 }
 
 /**
@@ -185,7 +205,7 @@ export async function recoverInterruptedUpdate(
   const removedSidecars = removeBrokenSidecars(context.backendDir, stack);
   if (locks.length > 0) await pulumiOk(["cancel", "--yes", "--stack", stack], context);
 
-  const creates = (await pendingOperations(context, stack))
+  const creates = (await exportStackState(context, stack)).pendingOperations
     .filter((operation) => operation.type === "creating")
     .map((operation) => operation.urn);
   if (creates.length > 0) {
