@@ -28,6 +28,7 @@ import {
 import { KubeApi } from "../../kube/api";
 import { LOCAL_STACK, prepareProjectCopy } from "../../local/project";
 import { pulumiOk, runPulumi } from "../../local/pulumi";
+import { describeRecovery, recoverInterruptedUpdate } from "../../local/recovery";
 import { pulumiCliPath } from "../../pulumi/environment";
 import { GitOpsError } from "../errors";
 import { requestReconcile } from "../flux/reconcile";
@@ -169,12 +170,15 @@ async function main(): Promise<void> {
   if ((await runPulumi(["stack", "select", LOCAL_STACK], context)).code !== 0) {
     await pulumiOk(["stack", "init", LOCAL_STACK], context);
   }
+  // A killed earlier run leaves a lock and pending creates; see tools/local/recovery.ts.
+  const recovery = await recoverInterruptedUpdate(context, LOCAL_STACK);
+  for (const line of describeRecovery(recovery)) print(line);
   // --refresh: after `down:local` the control plane is a new, empty one, and the state still
   // lists what the old one held; this is the same path as recovering from a lost cluster.
   await pulumiOk(["up", "--yes", "--refresh", ...STACK], {
     ...context,
     echo: true,
-    extraEnv: { PULUMI_K8S_DELETE_UNREACHABLE: "true" },
+    extraEnv: { PULUMI_K8S_DELETE_UNREACHABLE: "true", ...recovery.upEnvironment },
   });
 
   const outputs = await pulumiOk(["stack", "output", "--json", ...STACK], context);
