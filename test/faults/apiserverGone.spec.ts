@@ -6,13 +6,15 @@
  * controller manager keep running.
  *
  * The update either rides the outage out, or fails with messages that name the API server's
- * address rather than a stack trace. The next `pulumi up` then converges, with no recovery step:
- * an update with no changes, every key published before unchanged, and the cluster's objects the
- * state's.
+ * address rather than a stack trace, leaving no lock and no pending operation. The next `pulumi
+ * up` then converges with no recovery step: an update with no changes, every key published
+ * before unchanged, and the cluster's objects the state's.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startApiserver, stopApiserver } from "../../tools/control-plane/apiserverRestart";
+import { LOCAL_STACK } from "../../tools/local/project";
 import { pulumiOk } from "../../tools/local/pulumi";
+import { stackLocks } from "../../tools/local/recovery";
 import { createsKubernetesObject } from "./engineEvents";
 import {
   addTenant,
@@ -125,6 +127,10 @@ describe("kube-apiserver stopped during pulumi up, started again 20 s later", ()
       ).toBeGreaterThan(0);
       seen = `the update failed after ${update.seconds.toFixed(1)} s: ${errors.length} error(s), e.g. "${naming[0]}"`;
     }
+
+    // Nothing to recover: no lock, no pending operation.
+    expect(stackLocks(faultStack.context.backendDir, LOCAL_STACK)).toEqual([]);
+    expect((await exportState(faultStack)).pendingOperations).toEqual([]);
 
     const next = await pulumiOk(UP, faultStack.context);
     await expectNoChanges(faultStack);

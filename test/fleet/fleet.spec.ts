@@ -20,7 +20,6 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   type ControlPlane,
@@ -33,6 +32,7 @@ import { prepareForLocalStack } from "../../tools/local/cluster";
 import { killNow, processesMarked } from "../../tools/local/markedProcesses";
 import { REPO_ROOT } from "../../tools/local/project";
 import { pulumiOk, type PulumiContext } from "../../tools/local/pulumi";
+import { fileBackendUrl } from "../../tools/pulumi/environment";
 import type { FleetSummary, StackOutcome } from "../../tools/fleet/summary";
 import { type FleetStack, prepareFleetProject, writeStackConfig } from "./fleetProject";
 
@@ -78,7 +78,7 @@ async function runFleet(
       cwd: REPO_ROOT,
       env: {
         ...process.env,
-        PULUMI_BACKEND_URL: pathToFileURL(STATE_DIR).href,
+        PULUMI_BACKEND_URL: fileBackendUrl(STATE_DIR),
         [STAGE_MARK.name]: STAGE_MARK.value,
       },
       stdio: ["ignore", "pipe", "pipe"],

@@ -23,7 +23,9 @@ describe("fleetEnvironment", () => {
 
   it("falls back to the local file backend and the local stack's passphrase", () => {
     const environment = fleetEnvironment({ PATH: "/usr/bin" });
-    expect(environment.PULUMI_BACKEND_URL).toBe(pathToFileURL(LOCAL_BACKEND_DIR).href);
+    expect(environment.PULUMI_BACKEND_URL).toBe(
+      `${pathToFileURL(LOCAL_BACKEND_DIR).href}?metadata=skip`,
+    );
     expect(environment.PULUMI_CONFIG_PASSPHRASE).toBe(LOCAL_STACK_PASSPHRASE);
   });
 });

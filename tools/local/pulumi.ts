@@ -9,9 +9,8 @@
  */
 import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
-import { pathToFileURL } from "node:url";
 import { isRunning } from "../control-plane/processes";
-import { pulumiEnvironment } from "../pulumi/environment";
+import { fileBackendUrl, pulumiEnvironment } from "../pulumi/environment";
 import { killNow, processesMarked } from "./markedProcesses";
 
 export interface PulumiResult {
@@ -103,16 +102,6 @@ function untrack(pid: number): void {
   process.off("SIGINT", onInterrupt);
   for (const signal of TERMINATING) process.off(signal, onTerminate);
   process.off("exit", killAllNow);
-}
-
-/**
- * The file backend in `dir`. `metadata=skip` keeps the blob library from writing a `.attrs` file
- * beside each state file: it rewrites that file in place, so a command killed at that moment
- * leaves it empty, and every later command stops at "failed to load checkpoint: EOF". The state
- * files themselves are written whole to a temporary file and renamed.
- */
-export function fileBackendUrl(dir: string): string {
-  return `${pathToFileURL(dir).href}?metadata=skip`;
 }
 
 export function runPulumi(args: readonly string[], context: PulumiContext): Promise<PulumiResult> {

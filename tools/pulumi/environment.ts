@@ -29,7 +29,7 @@ export function pulumiEnvironment(base: NodeJS.ProcessEnv = process.env): Record
     // The language host is linked next to the CLI, where the CLI looks first.
     PATH: [toolDir(cliTool), base.PATH].filter(Boolean).join(delimiter),
     PULUMI_HOME,
-    PULUMI_BACKEND_URL: pathToFileURL(LOCAL_BACKEND_DIR).href,
+    PULUMI_BACKEND_URL: fileBackendUrl(LOCAL_BACKEND_DIR),
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     // Providers found on the user's PATH would win over the pinned ones installed in PULUMI_HOME.
     PULUMI_IGNORE_AMBIENT_PLUGINS: "true",
@@ -53,4 +53,14 @@ export function pulumiCliPath(): string {
     );
   }
   return cli;
+}
+
+/**
+ * The file backend in `dir`. `metadata=skip` keeps the blob library from writing a `.attrs` file
+ * beside each state file: it rewrites that file in place, so a command killed at that moment
+ * leaves it empty, and every later command stops at "failed to load checkpoint: EOF". The state
+ * files themselves are written whole to a temporary file and renamed.
+ */
+export function fileBackendUrl(dir: string): string {
+  return `${pathToFileURL(dir).href}?metadata=skip`;
 }
