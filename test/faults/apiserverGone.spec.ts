@@ -10,7 +10,7 @@
  * up` then converges with no recovery step: an update with no changes, every key published
  * before unchanged, and the cluster's objects the state's.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { startApiserver, stopApiserver } from "../../tools/control-plane/apiserverRestart";
 import { LOCAL_STACK } from "../../tools/local/project";
 import { pulumiOk } from "../../tools/local/pulumi";
@@ -22,10 +22,9 @@ import {
   type FaultStack,
   outputTail,
   recordControlPlanePids,
-  startFaultStack,
   startUpWithEvents,
-  stopFaultStack,
   UP,
+  useDeployedFaultStack,
 } from "./faultStack";
 import {
   changedKeys,
@@ -38,28 +37,7 @@ import {
 const TENANT = "billing-local";
 const DOWNTIME_MS = 20_000;
 
-let stack: FaultStack | undefined;
-let failed = false;
-
-beforeAll(async () => {
-  stack = await startFaultStack("apiserver-gone");
-  await pulumiOk(UP, stack.context);
-});
-
-beforeEach(({ onTestFailed }) => {
-  onTestFailed(() => {
-    failed = true;
-  });
-});
-
-afterAll(async () => {
-  await stopFaultStack(stack, failed);
-});
-
-const started = (): FaultStack => {
-  if (!stack) throw new Error("the stack did not start");
-  return stack;
-};
+const started = useDeployedFaultStack("apiserver-gone");
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -7,7 +7,7 @@
  * and the stack ends with an update with no changes, every key published before the interrupt
  * unchanged, and the cluster's objects the state's.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { LOCAL_STACK } from "../../tools/local/project";
 import { pulumiOk } from "../../tools/local/pulumi";
 import { stackLocks } from "../../tools/local/recovery";
@@ -15,12 +15,10 @@ import { createsKubernetesObject } from "./engineEvents";
 import {
   addTenant,
   expectNoChanges,
-  type FaultStack,
   outputTail,
-  startFaultStack,
   startUpWithEvents,
-  stopFaultStack,
   UP,
+  useDeployedFaultStack,
 } from "./faultStack";
 import {
   changedKeys,
@@ -32,28 +30,7 @@ import {
 
 const TENANT = "orders-local";
 
-let stack: FaultStack | undefined;
-let failed = false;
-
-beforeAll(async () => {
-  stack = await startFaultStack("ctrl-c");
-  await pulumiOk(UP, stack.context);
-});
-
-beforeEach(({ onTestFailed }) => {
-  onTestFailed(() => {
-    failed = true;
-  });
-});
-
-afterAll(async () => {
-  await stopFaultStack(stack, failed);
-});
-
-const started = (): FaultStack => {
-  if (!stack) throw new Error("the stack did not start");
-  return stack;
-};
+const started = useDeployedFaultStack("ctrl-c");
 
 describe("pulumi up interrupted with Ctrl-C", () => {
   it("cancels gracefully, and the next pulumi up completes with the same keys", async ({

@@ -9,6 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
+import { afterAll, beforeAll, beforeEach } from "vitest";
 import {
   type ControlPlane,
   startControlPlane,
@@ -191,4 +192,29 @@ export async function expectNoChanges(stack: FaultStack): Promise<void> {
   if (result.code !== 0) {
     throw new Error(`pulumi up --expect-no-changes failed:\n${outputTail(result)}`);
   }
+}
+
+/**
+ * Registers a spec file's hooks for one deployed stack: started and brought up before its tests,
+ * stopped after them (printing the logs' tails when a test failed). Returns the stack's getter.
+ */
+export function useDeployedFaultStack(label: string): () => FaultStack {
+  let stack: FaultStack | undefined;
+  let failed = false;
+  beforeAll(async () => {
+    stack = await startFaultStack(label);
+    await pulumiOk(UP, stack.context);
+  });
+  beforeEach(({ onTestFailed }) => {
+    onTestFailed(() => {
+      failed = true;
+    });
+  });
+  afterAll(async () => {
+    await stopFaultStack(stack, failed);
+  });
+  return () => {
+    if (!stack) throw new Error("the stack did not start");
+    return stack;
+  };
 }

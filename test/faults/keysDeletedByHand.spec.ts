@@ -10,18 +10,14 @@
  * holding them. What the Sealed Secrets controller does meanwhile is in
  * docs/operations/recovering-from-interruptions.md; no controller runs on this control plane.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { pulumiOk } from "../../tools/local/pulumi";
+import { describe, expect, it } from "vitest";
 import { changesSomething } from "./engineEvents";
 import {
   expectNoChanges,
-  type FaultStack,
   localApplications,
   outputTail,
-  startFaultStack,
   startUpWithEvents,
-  stopFaultStack,
-  UP,
+  useDeployedFaultStack,
 } from "./faultStack";
 import {
   changedKeys,
@@ -33,28 +29,7 @@ import {
   secretPath,
 } from "./stackChecks";
 
-let stack: FaultStack | undefined;
-let failed = false;
-
-beforeAll(async () => {
-  stack = await startFaultStack("keys-deleted");
-  await pulumiOk(UP, stack.context);
-});
-
-beforeEach(({ onTestFailed }) => {
-  onTestFailed(() => {
-    failed = true;
-  });
-});
-
-afterAll(async () => {
-  await stopFaultStack(stack, failed);
-});
-
-const started = (): FaultStack => {
-  if (!stack) throw new Error("the stack did not start");
-  return stack;
-};
+const started = useDeployedFaultStack("keys-deleted");
 
 /** `<type> <name>` of a URN, as the engine reports a step. */
 const stepName = (urn: string): string => {
