@@ -15,6 +15,7 @@
  * (`npm run tools:build -- pulumi-engine control-plane gitops`). Everything lives under
  * .cache/gitops-stage.
  */
+import { tmpdir } from "node:os";
 import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -71,7 +72,9 @@ import { ATTEMPTS, type HostileAttempt } from "./hostileAttempts";
 const WORK = join(REPO_ROOT, ".cache", "gitops-stage");
 const DIRS = {
   cluster: join(WORK, "cluster"),
-  gitServer: join(WORK, "git-server"),
+  // sshd runs the forced command as the git account, which must reach this directory; a clone
+  // may sit under a directory only its owner can enter, so it lives in the system's temp dir.
+  gitServer: join(tmpdir(), `k8s-flux-gitops-stage-git-server-${process.pid}`),
   runner: join(WORK, "runner"),
   scratch: join(WORK, "scratch"),
   attacker: join(WORK, "attacker"),
@@ -340,9 +343,9 @@ let setupFailed = false;
 beforeAll(async () => {
   try {
     rmSync(WORK, { recursive: true, force: true });
+    rmSync(DIRS.gitServer, { recursive: true, force: true });
     for (const dir of Object.values(DIRS)) mkdirSync(dir, { recursive: true });
-    // sshd runs the forced command as the git account, which must reach the state directory.
-    chmodSync(WORK, 0o755);
+    chmodSync(DIRS.gitServer, 0o755);
 
     server = await startGitServer({ stateDir: DIRS.gitServer });
     startedPids.add(server.pid);
@@ -442,6 +445,7 @@ afterAll(async () => {
   await step("stopping the control plane", () => cluster?.stop());
   await step("stopping the git server", () => server?.stop());
   await step("stopping the attacker's web server", () => attacker?.stop());
+  rmSync(DIRS.gitServer, { recursive: true, force: true });
   expect(problems).toEqual([]);
   expect(pulumiProcessesLeft(), "pulumi processes still running").toEqual([]);
   expect([...startedPids].filter(isRunning), "processes the stage started, still running").toEqual(
