@@ -2,5 +2,5 @@ import { deployStack } from "./stacks/deploy";
 
 // Pulumi runs an exported function and exports what it returns as the stack's outputs:
 // sealedSecretsCert, sealedSecretsKeys, sealedSecretsCertificates, externalDnsRoleArn,
-// systemFluxPublicKey, applicationPublicKeys and deployKeysToAddByHand.
+// systemFluxPublicKey, applicationPublicKeys, deployKeysToAddByHand and deployKeyGenerations.
 export = deployStack;

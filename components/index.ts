@@ -9,7 +9,7 @@ export { type PodSecurityLevel, podSecurityLevels } from "./applicationFlux/tena
 export type { ContainerDefaults } from "./applicationFlux/quantities";
 export type { ResourceQuotaHard } from "./applicationFlux/resourceLimits";
 
-export { DeployKey, type DeployKeyArgs } from "./deployKey";
+export { DeployKey, type DeployKeyArgs, type StagedDeployKey } from "./deployKey";
 export { deployKeyDefaults } from "./deployKey/defaults";
 
 export { ExternalDns, type ExternalDnsArgs } from "./externalDns";

@@ -2,6 +2,7 @@ import * as github from "@pulumi/github";
 import * as pulumi from "@pulumi/pulumi";
 import {
   ApplicationFlux,
+  type DeployKey,
   ExternalDns,
   type GitRepositoryLocation,
   MetricsServer,
@@ -10,7 +11,22 @@ import {
   type SealingKeyRequest,
   SystemFlux,
 } from "../components";
+import {
+  type DeployKeyGenerations,
+  type DeployKeyPlan,
+  type KeyGenerations,
+  repositoryToRegister,
+} from "./deployKeyPlan";
 import type { StackConfig } from "./loadConfig";
+
+/** A public key a person adds to a repository; only the one in use is in Flux's Secret. */
+export interface DeployKeyToAddByHand {
+  readonly repository: string;
+  readonly publicKey: pulumi.Output<string>;
+  readonly generation: number;
+  /** False for a staged key: add it, then the next `pulumi up` switches Flux to it. */
+  readonly inUse: boolean;
+}
 
 /** What a stack exports: only public values, for people and for other tooling. */
 export interface ClusterOutputs {
@@ -26,9 +42,26 @@ export interface ClusterOutputs {
   readonly systemFluxPublicKey: pulumi.Output<string>;
   /** Each application's deploy key public half, by application name. */
   readonly applicationPublicKeys: Record<string, pulumi.Output<string>>;
-  /** Keys for repositories outside GitHub, which must be added to those repositories by hand. */
-  readonly deployKeysToAddByHand: { repository: string; publicKey: pulumi.Output<string> }[];
+  /**
+   * Keys this program does not register (outside GitHub, or registerDeployKeys false), which a
+   * person adds to those repositories: each one in use, and each one staged.
+   */
+  readonly deployKeysToAddByHand: DeployKeyToAddByHand[];
+  /** Each repository's deploy key generations, which the next update reads back. */
+  readonly deployKeyGenerations: DeployKeyGenerations;
 }
+
+/** A component's deploy key arguments for the generations planned. */
+const flux = (generations: KeyGenerations) => ({
+  keyGeneration: generations.inUse,
+  ...(generations.staged !== undefined ? { stagedKeyGeneration: generations.staged } : {}),
+});
+
+/** What a deploy key declared, as the `deployKeyGenerations` output records it. */
+const generationsOf = (key: DeployKey): KeyGenerations => ({
+  inUse: key.generation,
+  ...(key.staged ? { staged: key.staged.generation } : {}),
+});
 
 /** One GitHub provider per repository owner, because a provider acts for a single owner. */
 function gitHubProviders(
@@ -36,8 +69,9 @@ function gitHubProviders(
 ): (location: GitRepositoryLocation) => github.Provider | undefined {
   const providers = new Map<string, github.Provider>();
   return (location) => {
-    if (!location.github || !config.registerDeployKeys) return undefined;
-    const owner = location.github.owner;
+    const repository = repositoryToRegister(location, config.registerDeployKeys);
+    if (repository === undefined) return undefined;
+    const owner = repository.owner;
     let provider = providers.get(owner.toLowerCase());
     if (!provider) {
       provider = new github.Provider(`github-${owner.toLowerCase()}`, {
@@ -57,6 +91,7 @@ function gitHubProviders(
 export function buildCluster(
   config: StackConfig,
   sealingKeys: readonly SealingKeyRequest[],
+  deployKeys: Pick<DeployKeyPlan, "systemFlux" | "applications">,
 ): ClusterOutputs {
   const providerFor = gitHubProviders(config);
   const knownHostsFor = (location: GitRepositoryLocation): string => {
@@ -88,7 +123,7 @@ export function buildCluster(
       imageAutomation: config.systemFlux.imageAutomation,
       knownHosts: knownHostsFor(config.systemFlux.repository),
       clusterName: config.clusterName,
-      keyGeneration: config.systemFlux.keyGeneration,
+      ...flux(deployKeys.systemFlux),
       installOperator: config.systemFlux.installOperator,
       operatorWebUi: config.systemFlux.operatorWebUi,
       registerDeployKey: config.registerDeployKeys,
@@ -134,7 +169,9 @@ export function buildCluster(
         ...(application.resourceQuota ? { resourceQuota: application.resourceQuota } : {}),
         ...(application.limitRange ? { limitRange: application.limitRange } : {}),
         networkPolicy: application.networkPolicy,
-        keyGeneration: application.keyGeneration,
+        ...flux(
+          deployKeys.applications.get(application.name) ?? { inUse: application.keyGeneration },
+        ),
         registerDeployKey: config.registerDeployKeys,
         waitForReadiness: config.waitForReadiness,
       },
@@ -142,13 +179,33 @@ export function buildCluster(
     ),
   }));
 
-  const byHand = [
+  const keys = [
     { repository: config.systemFlux.repository, key: systemFlux.deployKey },
     ...applications.map(({ application, tenant }) => ({
       repository: application.repository,
       key: tenant.deployKey,
     })),
-  ].filter(({ key }) => !key.registeredOnGitHub);
+  ];
+  const byHand = keys
+    .filter(({ key }) => !key.registeredOnGitHub)
+    .flatMap(({ repository, key }) => [
+      {
+        repository: repository.original,
+        publicKey: key.publicKey,
+        generation: key.generation,
+        inUse: true,
+      },
+      ...(key.staged
+        ? [
+            {
+              repository: repository.original,
+              publicKey: key.staged.publicKey,
+              generation: key.staged.generation,
+              inUse: false,
+            },
+          ]
+        : []),
+    ]);
 
   return {
     ...(sealedSecrets
@@ -166,9 +223,15 @@ export function buildCluster(
     applicationPublicKeys: Object.fromEntries(
       applications.map(({ application, tenant }) => [application.name, tenant.deployKey.publicKey]),
     ),
-    deployKeysToAddByHand: byHand.map(({ repository, key }) => ({
-      repository: repository.original,
-      publicKey: key.publicKey,
-    })),
+    deployKeysToAddByHand: byHand,
+    deployKeyGenerations: {
+      systemFlux: generationsOf(systemFlux.deployKey),
+      applications: Object.fromEntries(
+        applications.map(({ application, tenant }) => [
+          application.name,
+          generationsOf(tenant.deployKey),
+        ]),
+      ),
+    },
   };
 }

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { needsDeployingAccount } from "./awsAccounts";
+import { planDeployKeys } from "./deployKeyPlan";
 import { lookUpNamespaces } from "./clusterNamespaces";
 import { buildCluster, type ClusterOutputs } from "./cluster";
 import { lookupDeployingAccount } from "./deployingAccount";
@@ -32,7 +33,9 @@ async function deploy(): Promise<ClusterOutputs> {
   if (namespaces.warning !== undefined) pulumi.log.warn(namespaces.warning);
   const problems = [...sealingKeys.problems, ...namespaces.problems];
   if (problems.length > 0) throw new StackConfigError(problems);
-  return buildCluster(config, sealingKeys.requests);
+  const deployKeys = planDeployKeys(config, last);
+  for (const warning of deployKeys.warnings) pulumi.log.warn(warning);
+  return buildCluster(config, sealingKeys.requests, deployKeys);
 }
 
 /**

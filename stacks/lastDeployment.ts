@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { KeyGenerations } from "./deployKeyPlan";
 import { isRecord } from "./isRecord";
 import { STACK_OUTPUTS } from "./names";
 
@@ -11,16 +12,51 @@ export interface LastDeployment {
   readonly sealedSecretsCertificates?: Record<string, string>;
   /** The applications it deployed, by name: their namespaces are this stack's. */
   readonly applications?: string[];
+  /** The deploy keys it declared, where recorded: a Map, so no name reads a prototype's. */
+  readonly deployKeyGenerations?: {
+    readonly systemFlux?: KeyGenerations;
+    readonly applications: ReadonlyMap<string, KeyGenerations>;
+  };
 }
 
 const isStringArray = (value: unknown): value is string[] =>
   Array.isArray(value) && value.every((item) => typeof item === "string");
 
+const isGeneration = (value: unknown): value is number =>
+  Number.isSafeInteger(value) && (value as number) >= 1;
+
+/** `{ inUse, staged? }` with whole numbers from 1, two different ones; otherwise undefined. */
+function parseKeyGenerations(value: unknown): KeyGenerations | undefined {
+  if (!isRecord(value) || !isGeneration(value["inUse"])) return undefined;
+  const { inUse, staged } = value;
+  if (staged === undefined) return { inUse };
+  return isGeneration(staged) && staged !== inUse ? { inUse, staged } : undefined;
+}
+
+/** Each well-formed record of a `deployKeyGenerations` output; the rest reads as not known. */
+function parseDeployKeyGenerations(value: unknown): LastDeployment["deployKeyGenerations"] {
+  if (!isRecord(value)) return undefined;
+  const systemFlux = parseKeyGenerations(value["systemFlux"]);
+  const listed = isRecord(value["applications"]) ? Object.entries(value["applications"]) : [];
+  const applications = new Map(
+    listed.flatMap(([name, record]) => {
+      const generations = parseKeyGenerations(record);
+      return generations ? [[name, generations] as const] : [];
+    }),
+  );
+  return { ...(systemFlux ? { systemFlux } : {}), applications };
+}
+
 /** Keeps only well-formed values, so a hand-edited or older state reads as "not known". */
 export function parseLastDeployment(outputs: unknown): LastDeployment {
   if (!isRecord(outputs)) return {};
-  const { sealedSecretsCert, sealedSecretsKeys, sealedSecretsCertificates, applicationPublicKeys } =
-    outputs;
+  const {
+    sealedSecretsCert,
+    sealedSecretsKeys,
+    sealedSecretsCertificates,
+    applicationPublicKeys,
+    deployKeyGenerations,
+  } = outputs;
   const keys =
     isRecord(sealedSecretsKeys) &&
     isStringArray(sealedSecretsKeys["active"]) &&
@@ -36,11 +72,13 @@ export function parseLastDeployment(outputs: unknown): LastDeployment {
   const applications = isRecord(applicationPublicKeys)
     ? Object.keys(applicationPublicKeys)
     : undefined;
+  const keyGenerations = parseDeployKeyGenerations(deployKeyGenerations);
   return {
     ...(typeof sealedSecretsCert === "string" ? { sealedSecretsCert } : {}),
     ...(keys ? { sealedSecretsKeys: keys } : {}),
     ...(certificates ? { sealedSecretsCertificates: certificates } : {}),
     ...(applications ? { applications } : {}),
+    ...(keyGenerations ? { deployKeyGenerations: keyGenerations } : {}),
   };
 }
 
@@ -58,6 +96,7 @@ export async function readLastDeployment(): Promise<LastDeployment> {
     STACK_OUTPUTS.sealedSecretsKeys,
     STACK_OUTPUTS.sealedSecretsCertificates,
     STACK_OUTPUTS.applicationPublicKeys,
+    STACK_OUTPUTS.deployKeyGenerations,
   ] as const;
   const values = await Promise.all(
     names.map(async (name) => [name, (await reference.getOutputDetails(name)).value] as const),

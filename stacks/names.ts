@@ -26,4 +26,5 @@ export const STACK_OUTPUTS = {
   systemFluxPublicKey: "systemFluxPublicKey",
   applicationPublicKeys: "applicationPublicKeys",
   deployKeysToAddByHand: "deployKeysToAddByHand",
+  deployKeyGenerations: "deployKeyGenerations",
 } as const satisfies { readonly [Name in keyof Required<ClusterOutputs>]: Name };

@@ -283,7 +283,8 @@ const GENERATIONS = "expected 1, 2, 3, ...";
 
 /**
  * Which deploy key a repository uses. Raising it makes a new key, registers it and switches the
- * Flux Secret to it before the old key is deleted; lowering it also makes a new key, never the
+ * Flux Secret to it before the old key is deleted; a key added by hand is staged first and
+ * switched to by the next update (deployKeyPlan.ts). Lowering it also makes a new key, never the
  * old one back (its private half is gone). Past 2^53 two generations would read as one number,
  * and a rotation to the second would silently change nothing.
  */

@@ -699,6 +699,11 @@ describe("a tenant as a library user writes it", () => {
       { source: { repository: "acme/payments-flux" } },
       { source: { repository: "ssh://git@git.example.org/finance/payments-flux.git" } },
       { source: { repository: "git@github.com:acme/payments-flux.git" }, keyGeneration: 1.5 },
+      {
+        source: { repository: "git@github.com:acme/payments-flux.git" },
+        keyGeneration: 2,
+        stagedKeyGeneration: 2,
+      },
     ]) {
       const run = await startMockRun("test");
       const { ApplicationFlux } = await import("../components/applicationFlux");
@@ -714,6 +719,7 @@ describe("a tenant as a library user writes it", () => {
       'ApplicationFlux payments: source.repository "acme/payments-flux" is not an SSH URL; expected an SSH URL such as git@github.com:owner/repo.git or ssh://git@github.com/owner/repo.git',
       "ApplicationFlux payments: knownHosts is required for ssh://git@git.example.org/finance/payments-flux.git: no host keys are built in for git.example.org; expected its known_hosts lines, as printed by ssh-keyscan and checked out of band",
       "ApplicationFlux payments: keyGeneration must be a whole number from 1, not 1.5",
+      "ApplicationFlux payments: stagedKeyGeneration is 2, the key already in use (keyGeneration); expected another number, or none",
     ]);
   });
 
@@ -732,6 +738,26 @@ describe("a tenant as a library user writes it", () => {
       run.k8s("GitRepository", "payments", "payments-flux").inputs["metadata"].annotations,
     ).toEqual({ "pulumi.com/skipAwait": "true" });
   });
+
+  it("passes a staged key generation to its deploy key", async () => {
+    const run = await startMockRun("test");
+    const { ApplicationFlux } = await import("../components/applicationFlux");
+    const payments = new ApplicationFlux("payments", {
+      source: { repository: "git@github.com:acme/payments-flux.git" },
+      clusterName: "prod-eks",
+      registerDeployKey: false,
+      keyGeneration: 2,
+      stagedKeyGeneration: 3,
+    });
+    await run.settle();
+    expect(payments.deployKey.generation).toBe(2);
+    expect(payments.deployKey.staged?.generation).toBe(3);
+    expect(
+      run.k8s("Secret", "payments-deploy-key", "payments-flux").inputs["stringData"][
+        "identity.pub"
+      ],
+    ).toBe(FAKE.publicKeyOpenssh("payments-deploy-key-key-gen2").trim());
+  });
 });
 
 describe("the whole cluster with applications on two GitHub owners and one other host", () => {
@@ -740,6 +766,7 @@ describe("the whole cluster with applications on two GitHub owners and one other
     const { validateStackConfig } = await import("../stacks/validate");
     const { buildCluster } = await import("../stacks/cluster");
     const { planSealingKeys } = await import("../stacks/sealingKeyPlan");
+    const { planDeployKeys } = await import("../stacks/deployKeyPlan");
     const settings = validateStackConfig({
       values: {
         clusterName: "prod-eks",
@@ -764,6 +791,7 @@ describe("the whole cluster with applications on two GitHub owners and one other
     const outputs = buildCluster(
       { ...settings, githubToken: pulumi.secret(TEST_GITHUB_TOKEN) },
       planSealingKeys(settings.sealedSecrets, {}).requests,
+      planDeployKeys(settings, {}),
     );
     await run.settle();
     return { run, outputs };
@@ -834,6 +862,8 @@ describe("the whole cluster with applications on two GitHub owners and one other
       {
         repository: "ssh://git@git.example.org/finance/billing-flux.git",
         publicKey: FAKE.publicKeyOpenssh("app-billing-deploy-key-key").trim(),
+        generation: 1,
+        inUse: true,
       },
     ]);
     expect(Object.keys(outputs.applicationPublicKeys)).toEqual([

@@ -245,6 +245,8 @@ describe("DeployKey on a GitHub repository", () => {
       // A host named like an Object property is still a host with no built-in keys.
       { repository: "ssh://git@constructor/platform/payments-flux.git", knownHosts: undefined },
       { generation: 0 },
+      { generation: 2, stagedGeneration: 2 },
+      { stagedGeneration: 1.5 },
     ]) {
       const run = await startMockRun("test");
       const { DeployKey } = await import("../components/deployKey");
@@ -270,6 +272,8 @@ describe("DeployKey on a GitHub repository", () => {
       "DeployKey payments-deploy-key: knownHosts is required for ssh://git@git.example.org:2222/platform/payments-flux.git: no host keys are built in for git.example.org port 2222; expected its known_hosts lines, as printed by ssh-keyscan and checked out of band",
       "DeployKey payments-deploy-key: knownHosts is required for ssh://git@constructor/platform/payments-flux.git: no host keys are built in for constructor; expected its known_hosts lines, as printed by ssh-keyscan and checked out of band",
       "DeployKey payments-deploy-key: generation must be a whole number from 1, not 0",
+      "DeployKey payments-deploy-key: stagedGeneration is 2, the key already in use (generation); expected another number, or none",
+      "DeployKey payments-deploy-key: stagedGeneration must be a whole number from 1, not 1.5",
     ]);
   });
 });
@@ -358,5 +362,68 @@ describe("a later generation of a DeployKey", () => {
       FAKE.publicKeyOpenssh("payments-deploy-key-key-gen3").trim(),
     );
     expect(deployKey.generation).toBe(3);
+  });
+});
+
+describe("a staged generation of a DeployKey", () => {
+  it("is a second key beside the one in use, kept out of the Secret", async () => {
+    const { run, deployKey } = await build(
+      { repository: GITLAB_REPOSITORY, knownHosts: GITLAB_KNOWN_HOSTS, stagedGeneration: 2 },
+      false,
+    );
+    expect(run.ofType(TYPES.privateKey).map((r) => r.name)).toEqual([
+      "payments-deploy-key-key",
+      "payments-deploy-key-key-gen2",
+    ]);
+    expect(deployKey.generation).toBe(1);
+    expect(deployKey.staged?.generation).toBe(2);
+    expect(await valueOf(deployKey.staged?.publicKey ?? "")).toBe(
+      FAKE.publicKeyOpenssh("payments-deploy-key-key-gen2").trim(),
+    );
+    expect(await valueOf(deployKey.publicKey)).toBe(
+      FAKE.publicKeyOpenssh("payments-deploy-key-key").trim(),
+    );
+    const secret = secretOf(run);
+    expect(secret.inputs["stringData"]["identity.pub"]).toBe(
+      FAKE.publicKeyOpenssh("payments-deploy-key-key").trim(),
+    );
+    // The Secret does not wait for, or read, the staged key.
+    const staged = run.one(TYPES.privateKey, "payments-deploy-key-key-gen2");
+    expect(secret.dependencies).not.toContain(staged.urn);
+  });
+
+  it("keeps its resource names when it becomes the key in use", async () => {
+    const staging = await build({ stagedGeneration: 3 });
+    const names = (run: MockRun) =>
+      run.resources
+        .filter((r) => r.name.endsWith("-gen3"))
+        .map((r) => r.urn)
+        .sort();
+    const inUse = await build({ generation: 3 });
+    expect(names(staging.run)).toEqual(names(inUse.run));
+    expect(names(inUse.run).map((urn) => urn.split("::").pop())).toEqual([
+      "payments-deploy-key-github-gen3",
+      "payments-deploy-key-key-gen3",
+    ]);
+  });
+
+  it("is registered on GitHub too when the key in use is, titled with its number", async () => {
+    const { run } = await build({ stagedGeneration: 2 });
+    expect(run.ofType(TYPES.deployKey).map((r) => [r.name, r.inputs["title"]])).toEqual([
+      ["payments-deploy-key-github", "k8s-flux dev-eks payments"],
+      ["payments-deploy-key-github-gen2", "k8s-flux dev-eks payments (key 2)"],
+    ]);
+    const secret = secretOf(run);
+    expect(secret.dependencies).toContain(
+      run.one(TYPES.deployKey, "payments-deploy-key-github").urn,
+    );
+    expect(secret.dependencies).not.toContain(
+      run.one(TYPES.deployKey, "payments-deploy-key-github-gen2").urn,
+    );
+  });
+
+  it("is none by default", async () => {
+    const { deployKey } = await build();
+    expect(deployKey.staged).toBeUndefined();
   });
 });

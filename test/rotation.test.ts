@@ -6,8 +6,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { X509Certificate } from "node:crypto";
-import { describe, expect, it } from "vitest";
+import * as pulumi from "@pulumi/pulumi";
+import { describe, expect, it, vi } from "vitest";
 import {
+  FAKE,
   type Inputs,
   mockStack,
   type MockRun,
@@ -342,5 +344,229 @@ describe("deploy keys", () => {
       "  - k8s-flux:systemFlux.keyGeneration: 0 is below 1; expected 1, 2, 3, ...",
       "  - k8s-flux:applications[0].keyGeneration: 1.5 is not a whole number; expected 1, 2, 3, ...",
     ]);
+  });
+});
+
+describe("deploy keys added by hand", () => {
+  const REPOSITORY = "ssh://git@git.example.org/acme/sample-dev.git";
+  const KNOWN_HOSTS = {
+    "git.example.org":
+      "git.example.org ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINsayVl588TW8k3vWtmyq+g0ZWZvetlXp9DLB4yXVSzw",
+  };
+  /** The dev stack with its application on a host outside GitHub, at key `keyGeneration`. */
+  const outsideGitHub = (keyGeneration: number) => ({
+    knownHosts: KNOWN_HOSTS,
+    applications: [{ name: "sample-dev", repository: REPOSITORY, path: "dev-app", keyGeneration }],
+  });
+  const appKey = (generation: number) =>
+    FAKE.publicKeyOpenssh(
+      `app-sample-dev-deploy-key-key${generation === 1 ? "" : `-gen${generation}`}`,
+    ).trim();
+  const name = (urn: string) => urn.split("::").pop();
+  const secretOf = (update: StackRun) =>
+    named(update.run, TYPES.secret, "app-sample-dev-deploy-key-secret");
+  const sourceOf = (update: StackRun) =>
+    update.run.k8s("GitRepository", "sample-dev", "sample-dev-flux");
+
+  /** One update, with the warnings it logged kept instead of printed. */
+  async function upLogged(
+    settings: Record<string, unknown>,
+    last: Inputs = {},
+  ): Promise<{ update: StackRun; exported: Inputs; warnings: string[] }> {
+    const warn = vi.spyOn(pulumi.log, "warn").mockImplementation(() => Promise.resolve());
+    try {
+      const update = await up(settings, last);
+      const warnings = warn.mock.calls.map(([message]) => message);
+      return { update, exported: await outputsOf(update), warnings };
+    } finally {
+      warn.mockRestore();
+    }
+  }
+
+  it("are staged by one update and used by the next, and Flux's Secret never holds an unadded key", async () => {
+    const start = await upLogged(outsideGitHub(1));
+    expect(start.exported["deployKeyGenerations"]).toEqual({
+      systemFlux: { inUse: 1 },
+      applications: { "sample-dev": { inUse: 1 } },
+    });
+
+    // Update 1: key 2 is made and listed beside key 1; nothing Flux reads changes.
+    const staging = await upLogged(outsideGitHub(2), start.exported);
+    const before = urns(start.update.run);
+    expect(
+      urns(staging.update.run)
+        .filter((urn) => !before.includes(urn))
+        .map(name),
+    ).toEqual(["app-sample-dev-deploy-key-key-gen2"]);
+    expect(before.filter((urn) => !urns(staging.update.run).includes(urn))).toEqual([]);
+    expect(secretOf(staging.update).inputs).toEqual(secretOf(start.update).inputs);
+    expect(secretOf(staging.update).inputs["stringData"]["identity.pub"]).toBe(appKey(1));
+    expect(sourceOf(staging.update).inputs).toEqual(sourceOf(start.update).inputs);
+    expect(staging.exported["deployKeysToAddByHand"]).toEqual([
+      { repository: REPOSITORY, publicKey: appKey(1), generation: 1, inUse: true },
+      { repository: REPOSITORY, publicKey: appKey(2), generation: 2, inUse: false },
+    ]);
+    expect(staging.exported["deployKeyGenerations"]).toEqual({
+      systemFlux: { inUse: 1 },
+      applications: { "sample-dev": { inUse: 1, staged: 2 } },
+    });
+    expect(staging.warnings).toEqual([
+      `Deploy key 2 of application sample-dev is staged (k8s-flux:applications[0].keyGeneration); Flux keeps using key 1. From the deployKeysToAddByHand output, add key 2 to ${REPOSITORY}, then run pulumi up again to switch Flux to it.`,
+    ]);
+
+    // Update 2, same config: the Secret switches to key 2, kept as it was; key 1 goes.
+    const switching = await upLogged(outsideGitHub(2), staging.exported);
+    const staged = urns(staging.update.run);
+    expect(staged.filter((urn) => !urns(switching.update.run).includes(urn)).map(name)).toEqual([
+      "app-sample-dev-deploy-key-key",
+    ]);
+    expect(urns(switching.update.run).filter((urn) => !staged.includes(urn))).toEqual([]);
+    expect(secretOf(switching.update).urn).toBe(secretOf(start.update).urn);
+    expect(secretOf(switching.update).inputs["stringData"]["identity.pub"]).toBe(appKey(2));
+    expect(switching.exported["deployKeysToAddByHand"]).toEqual([
+      { repository: REPOSITORY, publicKey: appKey(2), generation: 2, inUse: true },
+    ]);
+    expect(switching.exported["deployKeyGenerations"]).toEqual({
+      systemFlux: { inUse: 1 },
+      applications: { "sample-dev": { inUse: 2 } },
+    });
+    expect(switching.warnings).toEqual([
+      `Flux of application sample-dev switches to deploy key 2 (k8s-flux:applications[0].keyGeneration); this update deletes key 1: remove key 1 from ${REPOSITORY}.`,
+    ]);
+
+    // And then nothing more happens.
+    const after = await upLogged(outsideGitHub(2), switching.exported);
+    expect(urns(after.update.run)).toEqual(urns(switching.update.run));
+    expect(after.warnings).toEqual([]);
+  });
+
+  it("keep every private key a secret, staged ones included", async () => {
+    const start = await upLogged(outsideGitHub(1));
+    const staging = await upLogged(outsideGitHub(2), start.exported);
+    expect(JSON.stringify(staging.exported).includes("PRIVATE KEY")).toBe(false);
+    expect(staging.warnings.join("\n").includes("PRIVATE KEY")).toBe(false);
+    const outputs = staging.update.outputs["deployKeysToAddByHand"] as pulumi.Output<unknown>;
+    expect(await pulumi.isSecret(pulumi.output(outputs))).toBe(false);
+    expect(secretOf(staging.update).secretPaths).toEqual(["stringData"]);
+  });
+
+  it("set back while staged: the staged key is dropped and Flux keeps its key", async () => {
+    const start = await upLogged(outsideGitHub(1));
+    const staging = await upLogged(outsideGitHub(2), start.exported);
+    const back = await upLogged(outsideGitHub(1), staging.exported);
+    expect(urns(back.update.run)).toEqual(urns(start.update.run));
+    expect(secretOf(back.update).inputs["stringData"]["identity.pub"]).toBe(appKey(1));
+    expect(back.exported["deployKeysToAddByHand"]).toEqual([
+      { repository: REPOSITORY, publicKey: appKey(1), generation: 1, inUse: true },
+    ]);
+    expect(back.warnings).toEqual([
+      `k8s-flux:applications[0].keyGeneration no longer asks for staged deploy key 2 of application sample-dev, which this update deletes: remove key 2 from ${REPOSITORY} if you added it.`,
+    ]);
+  });
+
+  it("changed again while staged: the other key is staged in its place", async () => {
+    const start = await upLogged(outsideGitHub(1));
+    const staging = await upLogged(outsideGitHub(2), start.exported);
+    const again = await upLogged(outsideGitHub(3), staging.exported);
+    expect(
+      urns(again.update.run, (r) => r.type === TYPES.privateKey && r.name.startsWith("app-")).map(
+        name,
+      ),
+    ).toEqual(["app-sample-dev-deploy-key-key", "app-sample-dev-deploy-key-key-gen3"]);
+    expect(secretOf(again.update).inputs["stringData"]["identity.pub"]).toBe(appKey(1));
+    expect(again.exported["deployKeyGenerations"]).toMatchObject({
+      applications: { "sample-dev": { inUse: 1, staged: 3 } },
+    });
+  });
+
+  it("with registerDeployKeys false are staged on GitHub repositories too", async () => {
+    const settings = (keyGeneration: number) => ({
+      registerDeployKeys: false,
+      systemFlux: { repository: "git@github.com:acme/k8s-flux.git", keyGeneration },
+    });
+    const start = await upLogged(settings(1));
+    const staging = await upLogged(settings(2), start.exported);
+    expect(staging.update.run.ofType(TYPES.githubKey)).toEqual([]);
+    expect(
+      named(staging.update.run, TYPES.secret, "system-flux-deploy-key-secret").inputs["stringData"][
+        "identity.pub"
+      ],
+    ).toBe(FAKE.publicKeyOpenssh("system-flux-deploy-key-key").trim());
+    expect(staging.exported["deployKeysToAddByHand"]).toEqual([
+      {
+        repository: "git@github.com:acme/k8s-flux.git",
+        publicKey: FAKE.publicKeyOpenssh("system-flux-deploy-key-key").trim(),
+        generation: 1,
+        inUse: true,
+      },
+      {
+        repository: "git@github.com:acme/k8s-flux.git",
+        publicKey: FAKE.publicKeyOpenssh("system-flux-deploy-key-key-gen2").trim(),
+        generation: 2,
+        inUse: false,
+      },
+      {
+        repository: "git@github.com:acme/test-app-flux-repo.git",
+        publicKey: appKey(1),
+        generation: 1,
+        inUse: true,
+      },
+    ]);
+    expect(staging.warnings.map((warning) => warning.split(";")[0])).toEqual([
+      "Deploy key 2 of the system Flux is staged (k8s-flux:systemFlux.keyGeneration)",
+    ]);
+  });
+
+  it("are used at once when the last update kept no record, as before records existed", async () => {
+    // What a stack last deployed by an older program left: public keys, no generations.
+    const start = await upLogged(outsideGitHub(1));
+    const older = Object.fromEntries(
+      Object.entries(start.exported).filter(([name]) => name !== "deployKeyGenerations"),
+    );
+    expect(Object.keys(older)).toContain("applicationPublicKeys");
+    const raised = await upLogged(outsideGitHub(2), older);
+    expect(secretOf(raised.update).inputs["stringData"]["identity.pub"]).toBe(appKey(2));
+    expect(raised.exported["deployKeysToAddByHand"]).toEqual([
+      { repository: REPOSITORY, publicKey: appKey(2), generation: 2, inUse: true },
+    ]);
+    expect(raised.exported["deployKeyGenerations"]).toMatchObject({
+      applications: { "sample-dev": { inUse: 2 } },
+    });
+    expect(raised.warnings).toEqual([]);
+  });
+
+  it("do not change how a key registered on GitHub rotates, with a record or without", async () => {
+    const start = await upLogged(outsideGitHub(1));
+    const raised = await upLogged(
+      {
+        ...outsideGitHub(1),
+        systemFlux: { repository: "git@github.com:acme/k8s-flux.git", keyGeneration: 2 },
+      },
+      start.exported,
+    );
+    const before = urns(start.update.run);
+    const after = urns(raised.update.run);
+    expect(
+      after
+        .filter((urn) => !before.includes(urn))
+        .map(name)
+        .sort(),
+    ).toEqual(["system-flux-deploy-key-github-gen2", "system-flux-deploy-key-key-gen2"]);
+    expect(
+      before
+        .filter((urn) => !after.includes(urn))
+        .map(name)
+        .sort(),
+    ).toEqual(["system-flux-deploy-key-github", "system-flux-deploy-key-key"]);
+    expect(
+      named(raised.update.run, TYPES.secret, "system-flux-deploy-key-secret").inputs["stringData"][
+        "identity.pub"
+      ],
+    ).toBe(FAKE.publicKeyOpenssh("system-flux-deploy-key-key-gen2").trim());
+    expect(raised.exported["deployKeyGenerations"]).toEqual({
+      systemFlux: { inUse: 2 },
+      applications: { "sample-dev": { inUse: 1 } },
+    });
+    expect(raised.warnings).toEqual([]);
   });
 });

@@ -504,6 +504,9 @@ describe("SystemFlux refuses, before creating anything,", () => {
     expect(await refusal({ keyGeneration: 0 })).toBe(
       "SystemFlux system-flux: keyGeneration must be a whole number from 1, not 0",
     );
+    expect(await refusal({ stagedKeyGeneration: 1 })).toBe(
+      "SystemFlux system-flux: stagedKeyGeneration is 1, the key already in use (keyGeneration); expected another number, or none",
+    );
   });
 
   it("a web UI for an operator it does not install", async () => {

@@ -41,6 +41,11 @@ export interface ApplicationFluxArgs {
   /** The deploy key's generation, from 1 (the default); raise it to rotate the key. */
   readonly keyGeneration?: number;
   /**
+   * A next deploy key, made but not yet used by Flux, for a key added to the repository by
+   * hand: DeployKey's `stagedGeneration`. None by default.
+   */
+  readonly stagedKeyGeneration?: number;
+  /**
    * Register the deploy key on GitHub when the repository is there, with the GitHub provider in
    * `opts.providers`. Defaults to true.
    */
@@ -88,7 +93,7 @@ export class ApplicationFlux extends pulumi.ComponentResource {
 
     const settled = settleFluxSource(args, applicationFluxDefaults, gitHubProviderOf(this));
     if ("problem" in settled) throw argumentError(this, label, settled.argument, settled.problem);
-    const { source, knownHosts, keyGeneration, registerDeployKey } = settled;
+    const { source, knownHosts, keyGeneration, stagedKeyGeneration, registerDeployKey } = settled;
     const limits = resourceLimitsProblem(args);
     if (limits !== undefined) throw argumentError(this, label, limits.argument, limits.problem);
 
@@ -139,6 +144,7 @@ export class ApplicationFlux extends pulumi.ComponentResource {
         secretNamespace: fluxNamespace.metadata.name,
         labels: { [TENANT_LABEL]: tenant },
         generation: keyGeneration,
+        ...(stagedKeyGeneration !== undefined ? { stagedGeneration: stagedKeyGeneration } : {}),
         registerOnGitHub: registerDeployKey,
       },
       { parent: this },

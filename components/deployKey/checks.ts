@@ -54,11 +54,30 @@ export function keyGenerationProblem(generation: number): string | undefined {
     : `must be a whole number from 1, not ${generation}`;
 }
 
+/**
+ * Why a staged generation is unusable beside the one in use, or undefined. The same number
+ * would name the same key twice.
+ */
+export function stagedGenerationProblem(
+  staged: number | undefined,
+  inUse: number,
+  inUseArgument: string,
+): string | undefined {
+  if (staged === undefined) return undefined;
+  return (
+    keyGenerationProblem(staged) ??
+    (staged === inUse
+      ? `is ${staged}, the key already in use (${inUseArgument}); expected another number, or none`
+      : undefined)
+  );
+}
+
 /** The arguments of a component that syncs a Git source with a deploy key of its own. */
 export interface FluxSourceArgs {
   readonly source: GitSourceArgs;
   readonly knownHosts?: pulumi.Input<string>;
   readonly keyGeneration?: number;
+  readonly stagedKeyGeneration?: number;
   readonly registerDeployKey?: boolean;
 }
 
@@ -75,6 +94,7 @@ export function settleFluxSource(
       readonly source: GitSource;
       readonly knownHosts: pulumi.Input<string>;
       readonly keyGeneration: number;
+      readonly stagedKeyGeneration?: number;
       readonly registerDeployKey: boolean;
     }
   | { readonly argument: string; readonly problem: string } {
@@ -88,6 +108,15 @@ export function settleFluxSource(
   if (generationProblem !== undefined) {
     return { argument: "keyGeneration", problem: generationProblem };
   }
+  const stagedKeyGeneration = args.stagedKeyGeneration;
+  const stagedProblem = stagedGenerationProblem(
+    stagedKeyGeneration,
+    keyGeneration,
+    "keyGeneration",
+  );
+  if (stagedProblem !== undefined) {
+    return { argument: "stagedKeyGeneration", problem: stagedProblem };
+  }
   const registerDeployKey = args.registerDeployKey ?? defaults.registerDeployKey;
   const providerProblem = registerDeployKey
     ? gitHubProviderProblem(source.repository, githubProvider, "registerDeployKey")
@@ -95,5 +124,11 @@ export function settleFluxSource(
   if (providerProblem !== undefined) {
     return { argument: "opts.providers", problem: providerProblem };
   }
-  return { source, knownHosts: hostKeys.knownHosts, keyGeneration, registerDeployKey };
+  return {
+    source,
+    knownHosts: hostKeys.knownHosts,
+    keyGeneration,
+    ...(stagedKeyGeneration !== undefined ? { stagedKeyGeneration } : {}),
+    registerDeployKey,
+  };
 }

@@ -10,6 +10,7 @@ import {
   gitHubProviderProblem,
   keyGenerationProblem,
   knownHostsFor,
+  stagedGenerationProblem,
 } from "./checks";
 import { deployKeyDefaults } from "./defaults";
 
@@ -39,11 +40,27 @@ export interface DeployKeyArgs {
   /** Extra labels for the Secret. */
   readonly labels?: Record<string, string>;
   /**
-   * Which key this is, from 1 (the default). Raising it replaces the key without a gap: the new
-   * key is made and registered and the Secret switched to it during the update, and the old key
-   * and its registration, no longer declared, are deleted at the end of the update.
+   * Which key Flux uses, from 1 (the default). Raising it replaces the key without a gap when
+   * the key is registered on GitHub: the new key is made and registered and the Secret switched
+   * to it during the update, and the old key and its registration, no longer declared, are
+   * deleted at the end of the update. A key added by hand is staged first (`stagedGeneration`).
    */
   readonly generation?: number;
+  /**
+   * A next key, made beside the one in use but kept out of the Secret, so that someone can add
+   * it to the repository before Flux uses it. A later update with `generation` set to this
+   * number switches the Secret to it and deletes the old key; the key itself is kept, since a
+   * key's resource names depend only on its number. Registered on GitHub too when this
+   * component registers keys. None by default; must differ from `generation`.
+   */
+  readonly stagedGeneration?: number;
+}
+
+/** A key made beside the one in use, not yet in the Secret. */
+export interface StagedDeployKey {
+  readonly generation: number;
+  /** The public key in OpenSSH format, to add to the repository before switching to it. */
+  readonly publicKey: pulumi.Output<string>;
 }
 
 /** Generation 1 keeps the names keys had before rotation existed, so no stack sees a change. */
@@ -54,7 +71,8 @@ function generationSuffix(generation: number): string {
 /**
  * An SSH key pair owned by Pulumi state, registered as a deploy key on the repository, and
  * handed to Flux as a Secret. The Secret is written only after the key is registered, so Flux
- * never tries a key GitHub doesn't know yet. Used by the system Flux and by every tenant.
+ * never tries a key GitHub doesn't know yet; a key added by hand can be staged beside it for the
+ * same reason. Used by the system Flux and by every tenant.
  */
 export class DeployKey extends pulumi.ComponentResource {
   /** The public key in OpenSSH format; add it by hand when `registeredOnGitHub` is false. */
@@ -66,8 +84,10 @@ export class DeployKey extends pulumi.ComponentResource {
   /** The Flux pull Secret; depend on it before creating anything that syncs. */
   public readonly secret: k8s.core.v1.Secret;
   public readonly secretName: string;
-  /** Which key this is, from 1. */
+  /** Which key Flux uses, from 1. */
   public readonly generation: number;
+  /** The next key, made but not yet in the Secret; undefined when none is staged. */
+  public readonly staged: StagedDeployKey | undefined;
 
   constructor(name: string, args: DeployKeyArgs, opts?: pulumi.ComponentResourceOptions) {
     super("k8s-flux:deployKey:DeployKey", name, {}, opts);
@@ -85,6 +105,14 @@ export class DeployKey extends pulumi.ComponentResource {
     if (generationProblem !== undefined) {
       throw argumentError(this, label, "generation", generationProblem);
     }
+    const stagedProblem = stagedGenerationProblem(
+      args.stagedGeneration,
+      this.generation,
+      "generation",
+    );
+    if (stagedProblem !== undefined) {
+      throw argumentError(this, label, "stagedGeneration", stagedProblem);
+    }
     const registering = args.registerOnGitHub ?? deployKeyDefaults.registerOnGitHub;
     const githubRepository = registering ? location.github : undefined;
     const githubProvider = gitHubProviderOf(this);
@@ -92,35 +120,49 @@ export class DeployKey extends pulumi.ComponentResource {
       const problem = gitHubProviderProblem(location, githubProvider, "registerOnGitHub");
       if (problem !== undefined) throw argumentError(this, label, "opts.providers", problem);
     }
-    const suffix = generationSuffix(this.generation);
 
-    // ECDSA P-384 is Flux's own default for generated keys, and GitHub accepts it.
-    const key = new tls.PrivateKey(
-      `${name}-key${suffix}`,
-      { algorithm: "ECDSA", ecdsaCurve: "P384" },
-      { parent: this },
-    );
-    this.publicKey = key.publicKeyOpenssh.apply((text) => text.trim());
-    this.privateKey = pulumi.secret(key.privateKeyPem);
+    const makeKey = (generation: number) => {
+      const suffix = generationSuffix(generation);
+      // ECDSA P-384 is Flux's own default for generated keys, and GitHub accepts it.
+      const key = new tls.PrivateKey(
+        `${name}-key${suffix}`,
+        { algorithm: "ECDSA", ecdsaCurve: "P384" },
+        { parent: this },
+      );
+      const publicKey = key.publicKeyOpenssh.apply((text) => text.trim());
+      const registration =
+        githubRepository && githubProvider
+          ? new github.RepositoryDeployKey(
+              `${name}-github${suffix}`,
+              {
+                repository: githubRepository.name,
+                // Two generations are registered side by side for a while; tell them apart.
+                title:
+                  generation === 1
+                    ? args.title
+                    : pulumi.interpolate`${args.title} (key ${generation})`,
+                key: publicKey,
+                readOnly: args.readOnly ?? deployKeyDefaults.readOnly,
+              },
+              { parent: this, provider: githubProvider },
+            )
+          : undefined;
+      return { key, publicKey, registration };
+    };
 
-    const registration =
-      githubRepository && githubProvider
-        ? new github.RepositoryDeployKey(
-            `${name}-github${suffix}`,
-            {
-              repository: githubRepository.name,
-              // Two generations are registered side by side for a moment; tell them apart.
-              title:
-                this.generation === 1
-                  ? args.title
-                  : pulumi.interpolate`${args.title} (key ${this.generation})`,
-              key: this.publicKey,
-              readOnly: args.readOnly ?? deployKeyDefaults.readOnly,
-            },
-            { parent: this, provider: githubProvider },
-          )
-        : undefined;
+    const inUse = makeKey(this.generation);
+    this.publicKey = inUse.publicKey;
+    this.privateKey = pulumi.secret(inUse.key.privateKeyPem);
+    const registration = inUse.registration;
     this.registeredOnGitHub = registration !== undefined;
+    // Only its public half leaves the component; its private half stays in the key's state.
+    this.staged =
+      args.stagedGeneration === undefined
+        ? undefined
+        : {
+            generation: args.stagedGeneration,
+            publicKey: makeKey(args.stagedGeneration).publicKey,
+          };
 
     this.secretName = args.secretName;
     this.secret = new k8s.core.v1.Secret(
@@ -148,6 +190,7 @@ export class DeployKey extends pulumi.ComponentResource {
       secret: this.secret,
       secretName: this.secretName,
       generation: this.generation,
+      staged: this.staged,
     });
   }
 }

@@ -33,6 +33,11 @@ export interface SystemFluxArgs {
   /** The deploy key's generation, from 1 (the default); raise it to rotate the key. */
   readonly keyGeneration?: number;
   /**
+   * A next deploy key, made but not yet used by Flux, for a key added to the repository by
+   * hand: DeployKey's `stagedGeneration`. None by default.
+   */
+  readonly stagedKeyGeneration?: number;
+  /**
    * Register the deploy key on GitHub when the repository is there, with the GitHub provider in
    * `opts.providers`. Defaults to true.
    */
@@ -74,7 +79,7 @@ export class SystemFlux extends pulumi.ComponentResource {
 
     const settled = settleFluxSource(args, systemFluxDefaults, gitHubProviderOf(this));
     if ("problem" in settled) throw argumentError(this, label, settled.argument, settled.problem);
-    const { source, knownHosts, keyGeneration, registerDeployKey } = settled;
+    const { source, knownHosts, keyGeneration, stagedKeyGeneration, registerDeployKey } = settled;
     const imageAutomation = args.imageAutomation ?? systemFluxDefaults.imageAutomation;
     const installOperator = args.installOperator ?? systemFluxDefaults.installOperator;
     const webUi = args.operatorWebUi ?? systemFluxDefaults.operatorWebUi;
@@ -103,6 +108,7 @@ export class SystemFlux extends pulumi.ComponentResource {
         secretName: PULL_SECRET_NAME,
         secretNamespace: namespace,
         generation: keyGeneration,
+        ...(stagedKeyGeneration !== undefined ? { stagedGeneration: stagedKeyGeneration } : {}),
         registerOnGitHub: registerDeployKey,
       },
       { parent: this },

@@ -10,6 +10,10 @@ import { GitOpsError } from "../errors";
 export interface DeployKeyToAdd {
   readonly repository: string;
   readonly publicKey: string;
+  /** Which key of the repository this is; stacks from before staging leave it out. */
+  readonly generation?: number;
+  /** False for a staged key, which Flux uses only after the next `pulumi up`. */
+  readonly inUse?: boolean;
 }
 
 export interface KeyAuthorization {
@@ -28,13 +32,18 @@ export function deployKeysToAdd(outputs: unknown): DeployKeyToAdd[] {
     );
   }
   return list.map((entry: unknown, index) => {
-    const { repository, publicKey } = (entry ?? {}) as Record<string, unknown>;
+    const { repository, publicKey, generation, inUse } = (entry ?? {}) as Record<string, unknown>;
     if (typeof repository !== "string" || typeof publicKey !== "string") {
       throw new GitOpsError(
         `deployKeysToAddByHand[${index}] is not { repository, publicKey } with two strings`,
       );
     }
-    return { repository, publicKey };
+    return {
+      repository,
+      publicKey,
+      ...(typeof generation === "number" ? { generation } : {}),
+      ...(typeof inUse === "boolean" ? { inUse } : {}),
+    };
   });
 }
 
