@@ -8,51 +8,34 @@
  */
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import {
-  type ControlPlane,
-  runningControlPlane,
-  startControlPlane,
-} from "../../tools/control-plane/controlPlane";
-import { isRunning } from "../../tools/control-plane/processes";
 import { KubeApi } from "../../tools/kube/api";
 import { describeObject } from "../../tools/kube/manifest";
 import { prepareForLocalStack } from "../../tools/local/cluster";
 import { LOCAL_STACK, prepareProjectCopy, REPO_ROOT } from "../../tools/local/project";
-import {
-  type PulumiContext,
-  pulumiOk,
-  pulumiProcessesLeft,
-  runPulumi,
-  stopPulumiCommands,
-} from "../../tools/local/pulumi";
+import { type PulumiContext, pulumiOk, runPulumi } from "../../tools/local/pulumi";
 import { renderStack } from "../../tools/render/render";
+import { chainSteps, ControlPlanes } from "./steps";
 
 const WORK_DIR = join(REPO_ROOT, ".cache", "e2e");
 const CLUSTER_DIR = join(WORK_DIR, "cluster");
 const STACK = ["--stack", LOCAL_STACK];
 
-let cluster: ControlPlane | undefined;
-/** Every control-plane process this suite started, by pid. */
-const controlPlanePids: number[] = [];
+const controlPlanes = new ControlPlanes();
 const context: PulumiContext = {
   cwd: join(WORK_DIR, "project"),
   backendDir: join(WORK_DIR, "state"),
 };
 
 /** Starts an empty control plane with what a pre-installed Flux Operator would have left. */
-async function startCluster(): Promise<ControlPlane> {
-  cluster = await startControlPlane({ dir: CLUSTER_DIR });
-  controlPlanePids.push(...(runningControlPlane(CLUSTER_DIR)?.processes ?? []).map((p) => p.pid));
+async function startCluster() {
+  const cluster = await controlPlanes.start(CLUSTER_DIR);
   await prepareForLocalStack(new KubeApi(cluster));
   return cluster;
 }
 
-const admin = (): KubeApi => {
-  if (!cluster) throw new Error("no control plane runs");
-  return new KubeApi(cluster);
-};
+const admin = (): KubeApi => new KubeApi(controlPlanes.cluster);
 
 /** The last lines of a command's output, for a failure message. */
 const tail = (text: string): string => text.trim().split("\n").slice(-30).join("\n");
@@ -136,31 +119,14 @@ interface StateResource {
   readonly parent?: string;
 }
 
-let failedStep: string | undefined;
+chainSteps();
+controlPlanes.stopAfterAll();
 
 beforeAll(async () => {
   rmSync(WORK_DIR, { recursive: true, force: true });
   const started = await startCluster();
   prepareProjectCopy(context.cwd, started.kubeconfigPath);
   await pulumiOk(["stack", "init", LOCAL_STACK], context);
-});
-
-beforeEach(({ skip, onTestFailed, task }) => {
-  if (failedStep) skip(`"${failedStep}" failed, and this step builds on it`);
-  onTestFailed(() => {
-    failedStep = task.name;
-  });
-});
-
-afterAll(async () => {
-  // A timed-out step may have left a command running; a failed one, the control plane.
-  try {
-    await stopPulumiCommands();
-  } finally {
-    await cluster?.stop();
-  }
-  expect(pulumiProcessesLeft(), "pulumi processes still running").toEqual([]);
-  expect(controlPlanePids.filter(isRunning), "control-plane processes still running").toEqual([]);
 });
 
 describe("the local stack, deployed by the real engine", () => {
@@ -201,8 +167,7 @@ describe("the local stack, deployed by the real engine", () => {
 
   it("4. disaster: the control plane is replaced by an empty one", async () => {
     before = await readKeys();
-    await cluster?.stop();
-    cluster = undefined;
+    await controlPlanes.stop();
     await startCluster();
     const statuses = await Promise.all(
       keySecrets().map(

@@ -15,14 +15,8 @@
  */
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import {
-  type ControlPlane,
-  runningControlPlane,
-  startControlPlane,
-} from "../../tools/control-plane/controlPlane";
-import { isRunning } from "../../tools/control-plane/processes";
 import { KubeApi, statusMessage } from "../../tools/kube/api";
 import type { Manifest } from "../../tools/kube/manifest";
 import { prepareForLocalStack } from "../../tools/local/cluster";
@@ -31,27 +25,22 @@ import {
   type PulumiContext,
   type PulumiResult,
   pulumiOk,
-  pulumiProcessesLeft,
   runPulumi,
-  stopPulumiCommands,
 } from "../../tools/local/pulumi";
+import { chainSteps, ControlPlanes } from "./steps";
 
 const WORK_DIR = join(REPO_ROOT, ".cache", "e2e-takeover");
 const STACK = ["--stack", LOCAL_STACK];
 /** The ownership label of this suite's stack: organization/k8s-flux/local. */
 const OWNERSHIP = { key: "k8s-flux.io/stack", value: "k8s-flux.local.a0b20561b9af17a9" };
 
-let cluster: ControlPlane | undefined;
-const controlPlanePids: number[] = [];
+const controlPlanes = new ControlPlanes();
 const context: PulumiContext = {
   cwd: join(WORK_DIR, "project"),
   backendDir: join(WORK_DIR, "state"),
 };
 
-const admin = (): KubeApi => {
-  if (!cluster) throw new Error("no control plane runs");
-  return new KubeApi(cluster);
-};
+const admin = (): KubeApi => new KubeApi(controlPlanes.cluster);
 
 const application = (name: string) => ({
   name,
@@ -61,8 +50,7 @@ const application = (name: string) => ({
 
 /** The local stack's project copy, with these applications and this kubeconfig. */
 function useStack(applications: readonly string[], kubeconfigPath?: string): void {
-  if (!cluster) throw new Error("no control plane runs");
-  prepareProjectCopy(context.cwd, kubeconfigPath ?? cluster.kubeconfigPath, {
+  prepareProjectCopy(context.cwd, kubeconfigPath ?? controlPlanes.cluster.kubeconfigPath, {
     applications: applications.map(application),
   });
 }
@@ -151,15 +139,13 @@ async function kubernetesResourcesInState(): Promise<string[]> {
     .map((resource) => resource.urn);
 }
 
-let failedStep: string | undefined;
+chainSteps();
+controlPlanes.stopAfterAll();
 let before: Awaited<ReturnType<typeof snapshot>>;
 
 beforeAll(async () => {
   rmSync(WORK_DIR, { recursive: true, force: true });
-  cluster = await startControlPlane({ dir: join(WORK_DIR, "cluster") });
-  controlPlanePids.push(
-    ...(runningControlPlane(join(WORK_DIR, "cluster"))?.processes ?? []).map((p) => p.pid),
-  );
+  await controlPlanes.start(join(WORK_DIR, "cluster"));
   await prepareForLocalStack(admin());
   for (const namespace of ["payments-legacy", "cert-manager"]) {
     for (const manifest of foreignNamespace(namespace)) {
@@ -169,23 +155,6 @@ beforeAll(async () => {
   }
   useStack([]);
   await pulumiOk(["stack", "init", LOCAL_STACK], context);
-});
-
-beforeEach(({ skip, onTestFailed, task }) => {
-  if (failedStep) skip(`"${failedStep}" failed, and this step builds on it`);
-  onTestFailed(() => {
-    failedStep = task.name;
-  });
-});
-
-afterAll(async () => {
-  try {
-    await stopPulumiCommands();
-  } finally {
-    await cluster?.stop();
-  }
-  expect(pulumiProcessesLeft(), "pulumi processes still running").toEqual([]);
-  expect(controlPlanePids.filter(isRunning), "control-plane processes still running").toEqual([]);
 });
 
 describe("an application named after a namespace that is not this stack's", () => {

@@ -20,8 +20,9 @@ import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { isRunning } from "../control-plane/processes";
 import type { GoTool } from "./goTool";
+import { REPO_ROOT } from "../repoRoot";
 
-export const REPO_ROOT = join(__dirname, "..", "..");
+export { REPO_ROOT };
 
 /** `.cache/tools` in the repository: a link to the cache, for finding the builds by hand. */
 export const REPO_TOOLS_LINK = join(REPO_ROOT, ".cache", "tools");

@@ -6,8 +6,9 @@
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseDocument } from "yaml";
+import { REPO_ROOT } from "../repoRoot";
 
-export const REPO_ROOT = join(__dirname, "..", "..");
+export { REPO_ROOT };
 export const LOCAL_STACK = "local";
 
 const LINKED = [

@@ -9,9 +9,9 @@ import { parse } from "yaml";
 import { CONFIG_NAMESPACE } from "../../stacks/names";
 import { FAKE_SECRETS } from "./fakes";
 import { type MockRun, type MockRunOptions, startMockRun } from "./runtime";
+import { REPO_ROOT } from "../repoRoot";
 
-/** The project's directory, where index.ts and the Pulumi.<stack>.yaml files are. */
-export const REPO_ROOT = join(__dirname, "..", "..");
+export { REPO_ROOT };
 
 /** Thrown for a stack this checkout has no Pulumi.<stack>.yaml for. */
 export class UnknownStackError extends Error {}

@@ -4,8 +4,9 @@
  * engine's binaries themselves are in the per-user tools cache (tools/go/).
  */
 import { join } from "node:path";
+import { REPO_ROOT } from "../repoRoot";
 
-export const REPO_ROOT = join(__dirname, "..", "..");
+export { REPO_ROOT };
 
 /** PULUMI_HOME: the plugin cache our providers are installed into, and the CLI's own settings. */
 export const PULUMI_HOME = join(REPO_ROOT, ".cache", "pulumi-home");
