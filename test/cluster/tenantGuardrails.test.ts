@@ -303,6 +303,67 @@ describe("the workload namespace's quota and container defaults", () => {
   });
 });
 
+describe("the workload namespace's Pod Security level (baseline, the default)", () => {
+  const IMAGE = "registry.k8s.io/pause:3.10";
+  const pod = (name: string, spec: Record<string, unknown>): Manifest => ({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name, namespace: tenant.workloads },
+    spec: { containers: [{ name: "main", image: IMAGE }], ...spec },
+  });
+  const podsPath = () => `/api/v1/namespaces/${tenant.workloads}/pods`;
+
+  it("refuses the tenant every pod that could take over its node", async () => {
+    const hostile = [
+      pod("privileged", {
+        containers: [{ name: "main", image: IMAGE, securityContext: { privileged: true } }],
+      }),
+      pod("host-path", {
+        containers: [
+          { name: "main", image: IMAGE, volumeMounts: [{ name: "root", mountPath: "/host" }] },
+        ],
+        volumes: [{ name: "root", hostPath: { path: "/" } }],
+      }),
+      pod("host-network", { hostNetwork: true }),
+      pod("host-pid", { hostPID: true }),
+    ];
+    for (const manifest of hostile) {
+      const response = await create(actingAs(admin, tenant.account), podsPath(), manifest);
+      expectCells([
+        requestCell(
+          tenant.account,
+          "create",
+          `pods (${manifest.metadata.name})`,
+          tenant.workloads,
+          false,
+          response,
+        ),
+      ]);
+      expect(statusMessage(response)).toMatch(/violates PodSecurity "baseline:latest"/);
+    }
+  });
+
+  it("admits a plain pod from the tenant", async () => {
+    const response = await create(actingAs(admin, tenant.account), podsPath(), pod("plain", {}));
+    expect(response.status, statusMessage(response)).toBe(201);
+  });
+
+  it("cannot be lowered by the tenant, who may not change any Namespace", async () => {
+    expectCells(
+      await reviewCells(
+        admin,
+        tenant.account,
+        questions(
+          ["update", "patch", "delete"],
+          [{ group: "", resource: "namespaces" }],
+          [undefined],
+        ),
+        false,
+      ),
+    );
+  });
+});
+
 describe("the tenant's Flux namespace", () => {
   it("is none of the tenant's business: its Flux account may not read or write there", async () => {
     const asked = questions(

@@ -56,6 +56,9 @@ export function apiserverArgs(files: Layout, ports: ControlPlanePorts): string[]
     // needs them; without this the API server retries writing them forever.
     "--endpoint-reconciler-type=none",
     "--profiling=false",
+    // As on EKS: privileged containers pass validation, so what refuses them in a tenant's
+    // namespace is the namespace's Pod Security level, which the cluster suite checks.
+    "--allow-privileged=true",
   ];
 }
 
