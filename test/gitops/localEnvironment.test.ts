@@ -2,10 +2,11 @@
  * The pieces of the GitOps stage and of `up:local` that need no server: the stack settings that
  * move a stack's repositories to the local git server (checked by the program's own config
  * validation), the stack output the deploy keys are added from, the pre-installed operator's
- * lockdown, the names of each sync's Flux objects, the cluster-wide change check, and reading a
- * repository's head.
+ * lockdown, the names of each sync's Flux objects, the cluster-wide change check, reading a
+ * repository's head, what `local:status` makes of a SealedSecret, and the pulumi environment
+ * file a shell sources to reach the local stack.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -23,7 +24,15 @@ import {
   repositoryPathOf,
   syncedRepositories,
 } from "../../tools/gitops/local/stackSettings";
+import {
+  sealedSecretStatus,
+  type SealedSecretObject,
+} from "../../tools/gitops/local/sealedSecretsStatus";
 import { branchHead } from "../../tools/gitops/local/statusReport";
+import { pulumiEnvScript } from "../../tools/gitops/local/pulumiEnvFile";
+import { toolDir } from "../../tools/go/cache";
+import { pulumiCliTool } from "../../tools/go/pulumi/tool";
+import { fileBackendUrl, LOCAL_STACK_PASSPHRASE } from "../../tools/pulumi/environment";
 import { syncRefs } from "../../tools/gitops/local/syncRefs";
 import { REPO_ROOT } from "../../tools/local/project";
 import { validate } from "../configFixtures";
@@ -243,5 +252,120 @@ describe("a repository's head", () => {
     expect(branchHead(bare)).toBe(commit);
     await runCommandOk("git", [`--git-dir=${bare}`, "pack-refs", "--all"], { env });
     expect(branchHead(bare)).toBe(commit);
+  });
+});
+
+describe("a SealedSecret in local:status", () => {
+  const UID = "0b6c2f4e-2d3a-4f7e-9a51-6f1d3c2b8e90";
+  /** A SealedSecret as the API server returns it, with the controller's status if it wrote one. */
+  const sealed = (
+    generation: number,
+    status?: SealedSecretObject["status"],
+  ): SealedSecretObject => ({
+    metadata: { namespace: "sample-local", name: "db", uid: UID, generation },
+    ...(status ? { status } : {}),
+  });
+  const ownedBy = (uid: string) => ({
+    ownerReferences: [{ uid, controller: true }],
+  });
+
+  it("is Synced with its Secret once the controller opened it", () => {
+    const opened = sealed(2, {
+      observedGeneration: 2,
+      conditions: [{ type: "Synced", status: "True" }],
+    });
+    expect(sealedSecretStatus(opened, ownedBy(UID))).toEqual({
+      namespace: "sample-local",
+      name: "db",
+      synced: "True",
+      reason: null,
+      message: null,
+      current: true,
+      secret: "owned",
+    });
+  });
+
+  it("carries the controller's message when it could not open it", () => {
+    const message = "no key could decrypt secret (password)";
+    const refused = sealed(1, {
+      observedGeneration: 1,
+      conditions: [{ type: "Synced", status: "False", message }],
+    });
+    expect(sealedSecretStatus(refused, undefined)).toMatchObject({
+      synced: "False",
+      reason: null,
+      message,
+      current: true,
+      secret: "missing",
+    });
+  });
+
+  it("is Unknown and not current before the controller has looked at it", () => {
+    expect(sealedSecretStatus(sealed(1), undefined)).toMatchObject({
+      synced: "Unknown",
+      current: false,
+      secret: "missing",
+    });
+  });
+
+  it("is not current while the condition describes an earlier generation", () => {
+    const changed = sealed(3, {
+      observedGeneration: 2,
+      conditions: [{ type: "Synced", status: "True" }],
+    });
+    expect(sealedSecretStatus(changed, ownedBy(UID))).toMatchObject({
+      synced: "True",
+      current: false,
+    });
+  });
+
+  it("tells a Secret of the same name that something else controls, or nothing does", () => {
+    const opened = sealed(1, {
+      observedGeneration: 1,
+      conditions: [{ type: "Synced", status: "True" }],
+    });
+    expect(sealedSecretStatus(opened, ownedBy("another-uid")).secret).toBe("not owned");
+    expect(sealedSecretStatus(opened, {}).secret).toBe("not owned");
+    expect(
+      sealedSecretStatus(opened, { ownerReferences: [{ uid: UID, controller: false }] }).secret,
+    ).toBe("not owned");
+  });
+});
+
+describe("pulumi-env.sh", () => {
+  const dir = mkdtempSync(join(tmpdir(), "pulumi-env-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const backend = join(dir, "it's a checkout", "state");
+
+  /** What a shell that sourced the file sees, one variable a line. */
+  async function sourced(script: string): Promise<string[]> {
+    const file = join(dir, "pulumi-env.sh");
+    writeFileSync(file, script);
+    const printed = await runCommandOk(
+      "sh",
+      [
+        "-c",
+        '. "$1" && printf "%s\\n" "$PATH" "$PULUMI_BACKEND_URL" "${PULUMI_CONFIG_PASSPHRASE-unset}" "$PULUMI_SKIP_UPDATE_CHECK"',
+        "sh",
+        file,
+      ],
+      { env: { PATH: "/usr/bin:/bin" } },
+    );
+    return printed.trimEnd().split("\n");
+  }
+
+  it("puts the built CLI first and the local stack's backend, quoted for any path", async () => {
+    expect(await sourced(pulumiEnvScript(backend, { PATH: "/usr/bin:/bin" }))).toEqual([
+      `${toolDir(pulumiCliTool)}:/usr/bin:/bin`,
+      fileBackendUrl(backend),
+      LOCAL_STACK_PASSPHRASE,
+      "true",
+    ]);
+  });
+
+  it("never writes down a passphrase the person chose", async () => {
+    const script = pulumiEnvScript(backend, { PATH: "/usr/bin", PULUMI_CONFIG_PASSPHRASE: "mine" });
+    expect(script).not.toContain("mine");
+    expect((await sourced(script))[2]).toBe("unset");
   });
 });

@@ -55,7 +55,9 @@ async function main(): Promise<void> {
   if (listening.length > 0) {
     throw new Error(`ports ${listening.join(", ")} are still listened on; see \`ss -ltnp\``);
   }
-  print("nothing of the local environment runs; its repositories and stack state are kept");
+  print(
+    `nothing of the local environment runs; the git server's repositories and keys (${layout.gitServer}) and the stack's state are kept`,
+  );
 }
 
 main().then(

@@ -1,13 +1,15 @@
 /**
  * `npm run local:status [-- --json]`: every Flux source, Kustomization, FluxInstance and
  * ResourceSet of the local environment (namespace, name, Ready, reason, message, last attempted
- * and last applied revision), each repository's head, and the processes running. With --json, the
- * same as stable JSON (statusReport.ts; documented in docs/development/gitops-stage.md).
+ * and last applied revision), every SealedSecret (Synced, why not, and its Secret), each
+ * repository's head, and the processes running. With --json, the same as stable JSON
+ * (statusReport.ts; documented in docs/development/gitops-stage.md).
  */
 import { parseArgs } from "node:util";
 import type { FluxObjectStatus } from "../flux/objects";
 import { aligned } from "./columns";
 import { localEnvironmentLayout } from "./layout";
+import type { SealedSecretStatus } from "./sealedSecretsStatus";
 import { localStatus, type LocalStatus } from "./statusReport";
 
 /** `main@sha1:0123456789ab…` → `main@sha1:0123456789ab`: enough to tell commits apart. */
@@ -30,6 +32,21 @@ function fluxLines(objects: readonly FluxObjectStatus[]): string[] {
   });
 }
 
+function sealedSecretLines(sealedSecrets: readonly SealedSecretStatus[]): string[] {
+  const rows = sealedSecrets.map((sealed) => [
+    sealed.namespace,
+    `SealedSecret/${sealed.name}`,
+    `Synced=${sealed.synced}${sealed.current ? "" : " (an earlier generation)"}`,
+    `Secret ${sealed.secret}`,
+  ]);
+  // The controller writes a message when it fails and, so far, never a reason.
+  return aligned(rows).flatMap((line, index) => {
+    const sealed = sealedSecrets[index];
+    const why = [sealed?.reason, sealed?.message].filter(Boolean).join(": ");
+    return why ? [line, `      ${why}`] : [line];
+  });
+}
+
 function formatStatus(status: LocalStatus): string {
   const lines = [`kubeconfig: ${status.kubeconfig ?? "-"}`, "", "Repositories:"];
   lines.push(
@@ -44,6 +61,10 @@ function formatStatus(status: LocalStatus): string {
   );
   lines.push("", "Flux:");
   lines.push(...(status.flux.length === 0 ? ["  (none)"] : fluxLines(status.flux)));
+  lines.push("", "Sealed Secrets:");
+  lines.push(
+    ...(status.sealedSecrets.length === 0 ? ["  (none)"] : sealedSecretLines(status.sealedSecrets)),
+  );
   lines.push("", "Processes:");
   lines.push(
     ...aligned(

@@ -15,6 +15,7 @@ import { isSameProcess } from "../processes";
 import { readAdminKubeconfig } from "../runner/kubeconfig";
 import { readEnvironmentRecord } from "./environmentRecord";
 import type { LocalEnvironmentLayout } from "./layout";
+import { listSealedSecrets, type SealedSecretStatus } from "./sealedSecretsStatus";
 import { runningSupervisor } from "./supervisorControl";
 import { readWorkloadsFile } from "./workloadsFile";
 
@@ -59,6 +60,8 @@ export interface LocalStatus {
   readonly repositories: readonly RepositoryStatus[];
   /** Every Flux source, Kustomization, FluxInstance and ResourceSet; empty when none is readable. */
   readonly flux: readonly FluxObjectStatus[];
+  /** Every SealedSecret and whether it was decrypted; empty when none is readable. */
+  readonly sealedSecrets: readonly SealedSecretStatus[];
   readonly processes: readonly ProcessStatus[];
   /** What could not be read, and why. */
   readonly problems: readonly string[];
@@ -87,11 +90,18 @@ export async function localStatus(layout: LocalEnvironmentLayout): Promise<Local
   const cluster = runningControlPlane(layout.cluster);
 
   let flux: FluxObjectStatus[] = [];
+  let sealedSecrets: SealedSecretStatus[] = [];
   if (cluster) {
+    const api = new KubeApi(readAdminKubeconfig(cluster.kubeconfigPath));
     try {
-      flux = await listFluxObjects(new KubeApi(readAdminKubeconfig(cluster.kubeconfigPath)));
+      flux = await listFluxObjects(api);
     } catch (error) {
       problems.push(`reading Flux's objects: ${(error as Error).message}`);
+    }
+    try {
+      sealedSecrets = await listSealedSecrets(api);
+    } catch (error) {
+      problems.push(`reading the SealedSecrets: ${(error as Error).message}`);
     }
   } else {
     problems.push("the control plane is not running; start it with `npm run up:local`");
@@ -160,6 +170,7 @@ export async function localStatus(layout: LocalEnvironmentLayout): Promise<Local
       head: branchHead(repositoryDir(git, synced.repository)),
     })),
     flux,
+    sealedSecrets,
     processes,
     problems,
   };

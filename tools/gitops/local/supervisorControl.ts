@@ -76,7 +76,8 @@ export async function stopSupervisor(layout: LocalEnvironmentLayout): Promise<bo
     while (isSameProcess(record.pid, record.startTime) && Date.now() < deadline) await sleep(100);
     if (isSameProcess(record.pid, record.startTime)) await stopProcessTree(record.pid);
   }
-  await stopRunner(layout.runner);
+  // Before the first up:local there is no runner directory to record into.
+  if (existsSync(layout.runner)) await stopRunner(layout.runner);
   rmSync(layout.supervisorState, { force: true });
   return record !== undefined;
 }

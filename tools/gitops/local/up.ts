@@ -9,15 +9,7 @@
  * Whatever this run started is stopped again if a later step fails; what was running before is
  * left running.
  */
-import {
-  accessSync,
-  chmodSync,
-  constants,
-  mkdirSync,
-  mkdtempSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -31,6 +23,7 @@ import { pulumiOk, runPulumi } from "../../local/pulumi";
 import { describeRecovery, recoverInterruptedUpdate } from "../../local/recovery";
 import { pulumiCliPath } from "../../pulumi/environment";
 import { GitOpsError } from "../errors";
+import { fluxObjectStatus } from "../flux/objects";
 import { requestReconcile } from "../flux/reconcile";
 import {
   fluxOperatorModuleDir,
@@ -53,7 +46,9 @@ import { waitForWorkloadReady } from "../runner/readiness";
 import { aligned } from "./columns";
 import { authorizeDeployKeys, deployKeysToAdd } from "./deployKeys";
 import { writeEnvironmentRecord } from "./environmentRecord";
+import { prepareLocalGitServerDir } from "./gitServerHome";
 import { localEnvironmentLayout } from "./layout";
+import { writePulumiEnvFile } from "./pulumiEnvFile";
 import {
   gitOpsStackSettings,
   localStackSyncs,
@@ -136,8 +131,7 @@ async function main(): Promise<void> {
   await requireBuilt();
   const layout = localEnvironmentLayout();
   mkdirSync(layout.root, { recursive: true });
-  // sshd runs the forced command as the git account, which must reach the git server's files.
-  chmodSync(layout.root, 0o755);
+  prepareLocalGitServerDir(layout.gitServer);
 
   const server = await gitServer(layout.gitServer);
   const syncs = localStackSyncs();
@@ -167,6 +161,7 @@ async function main(): Promise<void> {
     cwd: prepareProjectCopy(layout.project, kubeconfig, gitOpsStackSettings(server, syncs)),
     backendDir: layout.backend,
   };
+  writePulumiEnvFile(layout.pulumiEnv, layout.backend);
   if ((await runPulumi(["stack", "select", LOCAL_STACK], context)).code !== 0) {
     await pulumiOk(["stack", "init", LOCAL_STACK], context);
   }
@@ -185,8 +180,19 @@ async function main(): Promise<void> {
   for (const key of authorizeDeployKeys(server, deployKeysToAdd(JSON.parse(outputs.stdout)))) {
     print(`deploy key ${key.fingerprint} on ${key.repository}: ${key.outcome}`);
   }
-  // A source that failed before its key was added backs off for minutes; fetch now instead.
-  for (const synced of repositories) await requestReconcile(api, syncRefs(synced.target).source);
+  // A source that failed before its key was added backs off for minutes; fetch now instead. The
+  // operator makes the system's source after `pulumi up`, maybe not yet: its first fetch then
+  // comes after the keys are there.
+  for (const synced of repositories) {
+    const source = syncRefs(synced.target).source;
+    if (await fluxObjectStatus(api, source)) {
+      await requestReconcile(api, source);
+    } else {
+      print(
+        `${source.kind} ${source.namespace}/${source.name} is not made yet; it fetches once it is`,
+      );
+    }
+  }
 
   const withUrls = repositories.map((synced) => ({
     ...synced,
@@ -198,13 +204,14 @@ async function main(): Promise<void> {
     repositories: withUrls,
   });
   undo.length = 0;
-  printSummary(kubeconfig, server, withUrls);
+  printSummary(kubeconfig, server, withUrls, layout.pulumiEnv);
 }
 
 function printSummary(
   kubeconfig: string,
   server: GitServer,
   repositories: readonly (SyncedRepository & { url: string })[],
+  pulumiEnv: string,
 ): void {
   const layout = gitServerLayout(server.stateDir);
   const targets = repositories.map((synced) => synced.target).join("|");
@@ -224,6 +231,9 @@ function printSummary(
       `  export GIT_SSH_COMMAND='ssh -i ${layout.adminKey} -o IdentitiesOnly=yes -o UserKnownHostsFile=${layout.knownHosts} -o StrictHostKeyChecking=yes'`,
       "  git clone <url> work && cd work   # commit your change, then",
       "  git push origin HEAD:main",
+      "",
+      "Seal a secret with the stack's certificate (pulumi-env.sh points pulumi at the local stack):",
+      `  (. ${pulumiEnv} && npm run --silent seal -- --stack ${LOCAL_STACK} --name NAME -n NAMESPACE --from-literal KEY=VALUE) > NAME.sealed.yaml`,
       "",
       "See what Flux made of it:  npm run local:status   (-- --json for tools)",
       "Stop everything:           npm run down:local",
