@@ -17,30 +17,24 @@
  * Each step builds on the one before. Everything lives under .cache/fleet-stage, and no process
  * is left running, whatever fails.
  */
-import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import {
-  type ControlPlane,
-  runningControlPlane,
-  startControlPlane,
-} from "../../tools/control-plane/controlPlane";
 import { isRunning } from "../../tools/control-plane/processes";
 import { KubeApi } from "../../tools/kube/api";
-import { prepareForLocalStack } from "../../tools/local/cluster";
+import { writeStackConfig } from "../../tools/local/fleetProject";
+import { type FleetRun, runFleetCli, summaryOf } from "../../tools/local/fleetProcess";
+import { type LocalFleet, localFleetLayout, startLocalFleet } from "../../tools/local/localFleet";
 import { killNow, processesMarked } from "../../tools/local/markedProcesses";
 import { REPO_ROOT } from "../../tools/local/project";
 import { pulumiOk, type PulumiContext } from "../../tools/local/pulumi";
-import { fileBackendUrl } from "../../tools/pulumi/environment";
 import type { FleetSummary, StackOutcome } from "../../tools/fleet/summary";
-import { type FleetStack, prepareFleetProject, writeStackConfig } from "./fleetProject";
 
 const WORK_DIR = join(REPO_ROOT, ".cache", "fleet-stage");
-const PROJECT_DIR = join(WORK_DIR, "project");
-const STATE_DIR = join(WORK_DIR, "state");
-const LOG_DIR = join(WORK_DIR, "logs");
-const FLEET_CLI = join(REPO_ROOT, "tools", "fleet", "cli.ts");
+const LAYOUT = localFleetLayout(WORK_DIR);
+const PROJECT_DIR = LAYOUT.projectDir;
+const STATE_DIR = LAYOUT.stateDir;
+const LOG_DIR = LAYOUT.logDir;
 const SELECTOR = "fleet-*";
 /** A stack of the same project that no glob of this suite matches. */
 const BYSTANDER = "bystander";
@@ -50,63 +44,20 @@ const ROLE_BINDING_TYPE = "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding";
 const STAGE_MARK = { name: "K8S_FLUX_FLEET_STAGE", value: String(process.pid) };
 
 const names = ["a", "b", "c"] as const;
-const stacks = new Map<string, FleetStack & { cluster: ControlPlane }>();
-const controlPlanePids: number[] = [];
+let fleet: LocalFleet | undefined;
 const pulumiContext: PulumiContext = { cwd: PROJECT_DIR, backendDir: STATE_DIR };
 
 const stack = (name: (typeof names)[number]) => {
-  const found = stacks.get(`fleet-${name}`);
+  const found = fleet?.stacks.get(`fleet-${name}`);
   if (!found) throw new Error(`stack fleet-${name} was not set up`);
   return found;
 };
 
-interface FleetRun {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /** `npm run fleet -- <args>` as a process of its own; `whileRunning` may signal it. */
-async function runFleet(
+const runFleet = (
   args: readonly string[],
   whileRunning?: (pid: number) => Promise<void>,
-): Promise<FleetRun> {
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", FLEET_CLI, ...args, "--work-dir", PROJECT_DIR, "--log-dir", LOG_DIR],
-    {
-      cwd: REPO_ROOT,
-      env: {
-        ...process.env,
-        PULUMI_BACKEND_URL: fileBackendUrl(STATE_DIR),
-        [STAGE_MARK.name]: STAGE_MARK.value,
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const ended = new Promise<FleetRun>((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-  const pid = child.pid;
-  const [run] = await Promise.all([ended, whileRunning && pid ? whileRunning(pid) : undefined]);
-  return run;
-}
-
-/** The JSON summary of a `--json` run, with its output in the message if it is not JSON. */
-function summaryOf(run: FleetRun): FleetSummary {
-  try {
-    return JSON.parse(run.stdout) as FleetSummary;
-  } catch {
-    throw new Error(
-      `fleet printed no JSON summary (exit ${run.code}):\n${run.stdout}\n${run.stderr}`,
-    );
-  }
-}
+): Promise<FleetRun> => runFleetCli(LAYOUT, args, STAGE_MARK, whileRunning);
 
 const byStack = (summary: FleetSummary): Record<string, StackOutcome> =>
   Object.fromEntries(summary.stacks.map((outcome) => [outcome.stack, outcome]));
@@ -144,38 +95,15 @@ function locksOf(stackName: string): string[] {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function startClusters(): Promise<void> {
-  const started = await Promise.allSettled(
-    names.map((name) => startControlPlane({ dir: join(WORK_DIR, `cluster-${name}`) })),
-  );
-  started.forEach((result, index) => {
-    if (result.status !== "fulfilled") return;
-    const name = names[index] ?? "";
-    controlPlanePids.push(
-      ...(runningControlPlane(result.value.dir)?.processes ?? []).map((p) => p.pid),
-    );
-    stacks.set(`fleet-${name}`, {
-      name: `fleet-${name}`,
-      tenant: `tenant-${name}`,
-      kubeconfigPath: result.value.kubeconfigPath,
-      cluster: result.value,
-    });
-  });
-  const failed = started.find((result) => result.status === "rejected");
-  if (failed) throw (failed as PromiseRejectedResult).reason;
-}
-
 let failedStep: string | undefined;
 
 beforeAll(async () => {
-  rmSync(WORK_DIR, { recursive: true, force: true });
-  mkdirSync(STATE_DIR, { recursive: true });
-  await startClusters();
-  for (const { cluster } of stacks.values()) await prepareForLocalStack(new KubeApi(cluster));
-  prepareFleetProject(PROJECT_DIR, [...stacks.values()]);
-  for (const name of [...stacks.keys(), BYSTANDER]) {
-    await pulumiOk(["stack", "init", name], pulumiContext);
-  }
+  // Stops what it started if it fails.
+  fleet = await startLocalFleet({
+    workDir: WORK_DIR,
+    stacks: names.map((name) => ({ name: `fleet-${name}`, tenant: `tenant-${name}` })),
+    bareStacks: [BYSTANDER],
+  });
 });
 
 beforeEach(({ skip, onTestFailed, task }) => {
@@ -188,13 +116,16 @@ beforeEach(({ skip, onTestFailed, task }) => {
 afterAll(async () => {
   // A timed-out step may have left a fleet run, and what it started, behind.
   killNow(processesMarked(STAGE_MARK.name, STAGE_MARK.value));
-  for (const { cluster } of stacks.values()) await cluster.stop();
+  await fleet?.stop();
   await sleep(200);
   expect(
     processesMarked(STAGE_MARK.name, STAGE_MARK.value),
     "fleet processes still running",
   ).toEqual([]);
-  expect(controlPlanePids.filter(isRunning), "control-plane processes still running").toEqual([]);
+  expect(
+    (fleet?.controlPlanePids ?? []).filter(isRunning),
+    "control-plane processes still running",
+  ).toEqual([]);
 });
 
 describe("npm run fleet, on three local stacks", () => {

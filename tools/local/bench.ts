@@ -1,16 +1,22 @@
 /**
- * `npm run bench`: what the real engine costs over a plain server-side apply, for a dev-sized
- * stack (one application) and a 50-application one. For each: `pulumi up` from empty, a
- * `pulumi up` that changes nothing, and a server-side apply of the same objects (rendered
- * offline) into an empty control plane. Prints the figures and their ratios; asserts nothing.
+ * `npm run bench [-- --only single-stack|fleet]`. Prints figures and their ratios; asserts
+ * nothing. Every process it starts is stopped, whatever fails.
+ *
+ * - single-stack: what the real engine costs over a plain server-side apply, for a dev-sized
+ *   stack (one application) and a 50-application one. For each: `pulumi up` from empty, a
+ *   `pulumi up` that changes nothing, and a server-side apply of the same objects (rendered
+ *   offline) into an empty control plane.
+ * - fleet: `npm run fleet` on three stacks at concurrency 1 and 2 (fleetBench.ts).
  */
 import { rmSync } from "node:fs";
 import { join } from "node:path";
+import { parseArgs } from "node:util";
 import { startControlPlane } from "../control-plane/controlPlane";
 import { KubeApi } from "../kube/api";
 import { applyInOrder } from "../kube/apply";
 import { renderStack } from "../render/render";
 import { prepareForLocalStack } from "./cluster";
+import { measureFleet, printFleetFigures } from "./fleetBench";
 import { LOCAL_STACK, prepareProjectCopy, REPO_ROOT } from "./project";
 import { pulumiOk } from "./pulumi";
 
@@ -77,7 +83,25 @@ async function measure(label: string, appCount: number): Promise<Figures> {
   }
 }
 
-async function main(): Promise<void> {
+const SECTIONS = ["single-stack", "fleet"] as const;
+type Section = (typeof SECTIONS)[number];
+
+/** The sections `--only` names, or all of them. */
+function sectionsToRun(argv: readonly string[]): readonly Section[] {
+  const { values } = parseArgs({
+    args: [...argv],
+    strict: true,
+    options: { only: { type: "string" } },
+  });
+  if (values.only === undefined) return SECTIONS;
+  const only = SECTIONS.find((section) => section === values.only);
+  if (!only) {
+    throw new Error(`--only "${values.only}": expected one of ${SECTIONS.join(", ")}`);
+  }
+  return [only];
+}
+
+async function singleStack(): Promise<void> {
   const rows = [await measure("dev-sized", 1), await measure("50-applications", 50)];
   const cell = (value: number) => `${value.toFixed(1)} s`.padStart(9);
   const ratio = (value: number) => `${value.toFixed(1)}x`.padStart(7);
@@ -95,6 +119,12 @@ async function main(): Promise<void> {
       `\n50 applications against 1: pulumi up ${ratio(large.upFromEmpty / small.upFromEmpty)}, no-change up ${ratio(large.upNoChange / small.upNoChange)}, server-side apply ${ratio(large.serverSideApply / small.serverSideApply)}`,
     );
   }
+}
+
+async function main(): Promise<void> {
+  const sections = sectionsToRun(process.argv.slice(2));
+  if (sections.includes("single-stack")) await singleStack();
+  if (sections.includes("fleet")) printFleetFigures(await measureFleet(WORK_DIR));
   rmSync(WORK_DIR, { recursive: true, force: true });
 }
 

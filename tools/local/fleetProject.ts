@@ -1,12 +1,13 @@
 /**
- * The fleet stage's project: a copy of this project (links to the program) in a directory of
- * its own, with one stack config file per test stack, each derived from Pulumi.local.yaml and
- * made as small as the program allows. The repository's Pulumi.*.yaml files are never written.
+ * A local fleet's project (the fleet stage's, the bench's): a copy of this project (links to the
+ * program) in a directory of its own, with one stack config file per stack, each derived from
+ * Pulumi.local.yaml and made as small as the program allows. The repository's Pulumi.*.yaml
+ * files are never written.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseDocument } from "yaml";
-import { prepareProjectCopy, REPO_ROOT } from "../../tools/local/project";
+import { prepareProjectCopy, REPO_ROOT } from "./project";
 
 export interface FleetStack {
   readonly name: string;
