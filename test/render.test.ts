@@ -39,7 +39,7 @@ describe("rendering the dev stack", () => {
       Namespace: 4,
       CustomResourceDefinition: 1,
       ServiceAccount: 5,
-      ClusterRole: 4,
+      ClusterRole: 5,
       Role: 2,
       ValidatingAdmissionPolicy: 1,
       ClusterRoleBinding: 4,

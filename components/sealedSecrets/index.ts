@@ -12,6 +12,7 @@ import {
   keyAdminBinding,
   keyAdminRole,
   SEALED_SECRETS_LABELS,
+  sealedSecretsEditorRole,
   SEALED_SECRETS_NAMESPACE,
   serviceProxierBinding,
   serviceProxierRole,
@@ -126,6 +127,7 @@ export class SealedSecrets extends pulumi.ComponentResource {
   private createRbac(name: string, subject: k8s.types.input.rbac.v1.Subject): pulumi.Resource[] {
     const opts = { parent: this };
     const unsealer = new k8s.rbac.v1.ClusterRole(`${name}-unsealer`, unsealerRole(), opts);
+    new k8s.rbac.v1.ClusterRole(`${name}-editor`, sealedSecretsEditorRole(), opts);
     const keyAdmin = new k8s.rbac.v1.Role(`${name}-key-admin`, keyAdminRole(), opts);
     const serviceProxier = new k8s.rbac.v1.Role(
       `${name}-service-proxier`,

@@ -65,6 +65,33 @@ export function unsealerRole() {
   } satisfies k8s.rbac.v1.ClusterRoleArgs;
 }
 
+/**
+ * SealedSecrets are what an application's repository holds instead of Secrets, so whoever may
+ * manage Secrets in a namespace through the built-in `admin` or `edit` role may manage them too:
+ * a tenant's Flux account holds `admin` in its workload namespace only. Unsealing stays bound to
+ * the namespace (and name) a secret was sealed for; only a cluster-wide sealed secret opens in
+ * any namespace, which is what that scope means. `view` is left out: nothing needs it.
+ */
+export function sealedSecretsEditorRole() {
+  return {
+    metadata: {
+      name: "sealed-secrets-edit",
+      labels: {
+        ...SEALED_SECRETS_LABELS,
+        "rbac.authorization.k8s.io/aggregate-to-admin": "true",
+        "rbac.authorization.k8s.io/aggregate-to-edit": "true",
+      },
+    },
+    rules: [
+      {
+        apiGroups: ["bitnami.com"],
+        resources: ["sealedsecrets"],
+        verbs: ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"],
+      },
+    ],
+  } satisfies k8s.rbac.v1.ClusterRoleArgs;
+}
+
 /** Creating and listing key Secrets, in its own namespace only. */
 export function keyAdminRole() {
   return {

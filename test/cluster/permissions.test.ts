@@ -22,6 +22,8 @@ const WORKLOAD_RESOURCES = [
   { group: "", resource: "services" },
   { group: "", resource: "configmaps" },
   { group: "", resource: "secrets" },
+  // Aggregated into `admin` by the program's sealed-secrets-edit ClusterRole.
+  { group: "bitnami.com", resource: "sealedsecrets" },
 ];
 const WRITE_VERBS = ["create", "update", "delete"];
 const READ_VERBS = ["get", "list", "watch"];
@@ -71,6 +73,11 @@ beforeAll(async () => {
     resource: "deployments",
     verb: "create",
   });
+  await waitForAggregatedRule(admin, "admin", {
+    group: "bitnami.com",
+    resource: "sealedsecrets",
+    verb: "create",
+  });
 });
 
 afterAll(() => {
@@ -91,7 +98,7 @@ describe("each application's Flux ServiceAccount", () => {
     );
   });
 
-  it("can create, update and delete Deployments, Services, ConfigMaps and Secrets in its workload namespace", async () => {
+  it("can create, update and delete Deployments, Services, ConfigMaps, Secrets and SealedSecrets in its workload namespace", async () => {
     for (const tenant of tenants) {
       const asked = questions(WRITE_VERBS, WORKLOAD_RESOURCES, [tenant.workloads]);
       expectCells(await reviewCells(admin, tenant.account, asked, true));
