@@ -1,12 +1,22 @@
 /**
  * Whether a workload the runner started is ready, as a kubelet's readiness probe would tell: its
- * process runs, and its health endpoint (the loopback `--health-addr` the substitutions gave it)
- * answers /readyz with 200. The Flux managers all serve /readyz there.
+ * process runs, and its health endpoint (on the loopback address the substitutions gave it)
+ * answers with 200. The Flux managers serve /readyz on `--health-addr`; the sealed-secrets
+ * controller serves /healthz on `--listen-addr`, the probe its Deployment names.
  */
 import { readFileSync } from "node:fs";
 import { get } from "../../kube/http";
 import { GitOpsError } from "../errors";
 import type { WorkloadReport } from "./runner";
+import type { Program } from "./workloads";
+
+/** Where each program answers its readiness probe: the flag holding the address, and the path. */
+const READINESS_PROBES: Record<Program, { flag: string; path: string }> = {
+  "flux-operator": { flag: "--health-addr", path: "/readyz" },
+  "source-controller": { flag: "--health-addr", path: "/readyz" },
+  "kustomize-controller": { flag: "--health-addr", path: "/readyz" },
+  "sealed-secrets-controller": { flag: "--listen-addr", path: "/healthz" },
+};
 
 /** The value of `--<flag>=` on a running process's command line. */
 export function flagOf(pid: number, flag: string): string | undefined {
@@ -26,12 +36,13 @@ export async function workloadReadiness(
   if (report.state !== "running" || report.pid === undefined) {
     return `${report.state}: ${report.reason}`;
   }
-  const health = flagOf(report.pid, "--health-addr");
-  if (!health) return `pid ${report.pid} has no --health-addr`;
-  const response = await get(`http://${health}/readyz`, undefined, 2_000).catch(() => undefined);
-  return (
-    response?.status === 200 || `http://${health}/readyz answers ${response?.status ?? "nothing"}`
-  );
+  if (report.program === undefined) return "the runner has no program for it";
+  const probe = READINESS_PROBES[report.program];
+  const address = flagOf(report.pid, probe.flag);
+  if (!address) return `pid ${report.pid} has no ${probe.flag}`;
+  const url = `http://${address}${probe.path}`;
+  const response = await get(url, undefined, 2_000).catch(() => undefined);
+  return response?.status === 200 || `${url} answers ${response?.status ?? "nothing"}`;
 }
 
 /** Resolves once the workload is ready; fails after timeoutMs with the last reason. */

@@ -36,7 +36,7 @@ import { readRunnerState, writeRunnerState } from "./runnerState";
 import { needsRenewal, requestToken, type ServiceAccountToken } from "./serviceAccountToken";
 import { applySubstitutions, type BindMount, type SubstitutionContext } from "./substitutions";
 import { templateHash } from "./templateHash";
-import type { RunnableWorkload } from "./workloads";
+import type { Program, RunnableWorkload } from "./workloads";
 
 export type WorkloadState = "running" | "waiting" | "not run" | "stopped";
 
@@ -46,13 +46,15 @@ export interface WorkloadReport {
   state: WorkloadState;
   /** Why it is not running, or what it runs. */
   reason: string;
-  program?: string;
+  program?: Program;
   pid?: number;
   restarts: number;
   templateHash?: string;
   logPath?: string;
   /** The substitutions applied at the last start, by target. */
   substitutions?: string[];
+  /** The loopback ports the substitutions gave it at the last start, by purpose (`health`, …). */
+  ports?: Record<string, number>;
 }
 
 export interface RunnerOptions {
@@ -242,6 +244,7 @@ export class ProcessRunner {
       ...(entry.lastTemplateHash ? { templateHash: entry.lastTemplateHash } : {}),
       ...(before.logPath ? { logPath: before.logPath } : {}),
       ...(before.substitutions ? { substitutions: before.substitutions } : {}),
+      ...(before.ports ? { ports: before.ports } : {}),
       ...extra,
     };
     if (before.state !== state || before.reason !== reason) {
@@ -370,6 +373,7 @@ export class ProcessRunner {
     let token: ServiceAccountToken;
     let line;
     let applied: string[];
+    const ports = new Map<string, Promise<number>>();
     try {
       const env = await resolveEnvironment(
         container,
@@ -380,7 +384,6 @@ export class ProcessRunner {
       );
       token = await requestToken(this.api, workload.namespace, serviceAccount);
       line = containerCommandLine(container, env);
-      const ports = new Map<string, Promise<number>>();
       const server = new URL(this.access.server);
       applied = await applySubstitutions(line, {
         workload,
@@ -399,6 +402,8 @@ export class ProcessRunner {
       return;
     }
 
+    const assignedPorts: Record<string, number> = {};
+    for (const [purpose, port] of ports) assignedPorts[purpose] = await port;
     const tokenPath = join(files.serviceAccountDir, "token");
     writeAtomically(tokenPath, token.token);
     writeAtomically(join(files.serviceAccountDir, "ca.crt"), this.access.caPem, 0o644);
@@ -458,6 +463,7 @@ export class ProcessRunner {
         logPath,
         substitutions: applied,
         templateHash: hash,
+        ports: assignedPorts,
       },
     );
   }
