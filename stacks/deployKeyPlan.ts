@@ -75,7 +75,7 @@ export function planDeployKey(
   }
   if (last !== undefined && generations.inUse !== last.inUse && last.staged === generation) {
     warnings.push(
-      `Flux of ${request.user} switches to deploy key ${generation} (${request.setting}); this update deletes key ${last.inUse}: remove key ${last.inUse} from ${repository}.`,
+      `Deploy key ${generation} of ${request.user} is now in use (${request.setting}): Flux switches to it in this update, which deletes key ${last.inUse}; remove key ${last.inUse} from ${repository}.`,
     );
   }
   const dropped = last?.staged;

@@ -43,7 +43,7 @@ describe("a deploy key added by hand", () => {
     expect(planDeployKey(byHand(2), { inUse: 1, staged: 2 })).toEqual({
       generations: { inUse: 2 },
       warnings: [
-        `Flux of application billing switches to deploy key 2 (${SETTING}); this update deletes key 1: remove key 1 from ${REPOSITORY}.`,
+        `Deploy key 2 of application billing is now in use (${SETTING}): Flux switches to it in this update, which deletes key 1; remove key 1 from ${REPOSITORY}.`,
       ],
     });
   });
@@ -98,7 +98,7 @@ describe("a deploy key this program registers on GitHub", () => {
     const { generations, warnings } = planDeployKey(registered(2), { inUse: 1, staged: 2 });
     expect(generations).toEqual({ inUse: 2 });
     expect(warnings).toEqual([
-      `Flux of application billing switches to deploy key 2 (${SETTING}); this update deletes key 1: remove key 1 from ${REPOSITORY}.`,
+      `Deploy key 2 of application billing is now in use (${SETTING}): Flux switches to it in this update, which deletes key 1; remove key 1 from ${REPOSITORY}.`,
     ]);
   });
 });

@@ -431,7 +431,7 @@ describe("deploy keys added by hand", () => {
       applications: { "sample-dev": { inUse: 2 } },
     });
     expect(switching.warnings).toEqual([
-      `Flux of application sample-dev switches to deploy key 2 (k8s-flux:applications[0].keyGeneration); this update deletes key 1: remove key 1 from ${REPOSITORY}.`,
+      `Deploy key 2 of application sample-dev is now in use (k8s-flux:applications[0].keyGeneration): Flux switches to it in this update, which deletes key 1; remove key 1 from ${REPOSITORY}.`,
     ]);
 
     // And then nothing more happens.

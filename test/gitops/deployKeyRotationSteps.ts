@@ -299,7 +299,7 @@ export class DeployKeyRotationSteps {
    */
   async switchToStagedKeys(): Promise<string[]> {
     const up = await this.stage.pulumi(["up", "--yes"]);
-    const warnings = warningsOf(up, /Flux of (.+?) switches to deploy key 2/);
+    const warnings = warningsOf(up, /Deploy key 2 of (.+?) is now in use/);
     expect(warnings.map(([, user]) => user).sort()).toEqual(
       TARGETS.map((target) => target.user).sort(),
     );

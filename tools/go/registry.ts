@@ -38,8 +38,13 @@ export const groups: Record<string, string[]> = {
     kubernetesProviderTool.name,
     tlsProviderTool.name,
   ],
-  /** The programs that reconcile the local stack from git. */
-  gitops: [fluxOperatorTool.name, fluxControllersTool.name, sealedSecretsControllerTool.name],
+  /** The programs that reconcile the local stack from git, and kubeseal, which seals for it. */
+  gitops: [
+    fluxOperatorTool.name,
+    fluxControllersTool.name,
+    sealedSecretsControllerTool.name,
+    kubesealTool.name,
+  ],
 };
 
 /** What `npm run tools:build` builds with no names: everything the test stages need. */
