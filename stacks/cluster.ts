@@ -57,6 +57,13 @@ const flux = (generations: KeyGenerations) => ({
   ...(generations.staged !== undefined ? { stagedKeyGeneration: generations.staged } : {}),
 });
 
+/** An application's planned deploy keys; every configured application has a plan. */
+function plannedKeys(plan: Pick<DeployKeyPlan, "applications">, name: string): KeyGenerations {
+  const planned = plan.applications.get(name);
+  if (planned === undefined) throw new Error(`no deploy key plan for application ${name}`);
+  return planned;
+}
+
 /** What a deploy key declared, as the `deployKeyGenerations` output records it. */
 const generationsOf = (key: DeployKey): KeyGenerations => ({
   inUse: key.generation,
@@ -169,9 +176,7 @@ export function buildCluster(
         ...(application.resourceQuota ? { resourceQuota: application.resourceQuota } : {}),
         ...(application.limitRange ? { limitRange: application.limitRange } : {}),
         networkPolicy: application.networkPolicy,
-        ...flux(
-          deployKeys.applications.get(application.name) ?? { inUse: application.keyGeneration },
-        ),
+        ...flux(plannedKeys(deployKeys, application.name)),
         registerDeployKey: config.registerDeployKeys,
         waitForReadiness: config.waitForReadiness,
       },

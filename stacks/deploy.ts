@@ -31,9 +31,9 @@ async function deploy(): Promise<ClusterOutputs> {
     preview: pulumi.runtime.isDryRun(),
   });
   if (namespaces.warning !== undefined) pulumi.log.warn(namespaces.warning);
-  const problems = [...sealingKeys.problems, ...namespaces.problems];
-  if (problems.length > 0) throw new StackConfigError(problems);
   const deployKeys = planDeployKeys(config, last);
+  const problems = [...sealingKeys.problems, ...deployKeys.problems, ...namespaces.problems];
+  if (problems.length > 0) throw new StackConfigError(problems);
   for (const warning of deployKeys.warnings) pulumi.log.warn(warning);
   return buildCluster(config, sealingKeys.requests, deployKeys);
 }

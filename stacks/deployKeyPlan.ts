@@ -22,19 +22,28 @@ export interface DeployKeyPlan {
   readonly applications: ReadonlyMap<string, KeyGenerations>;
   /** What a person must do about the keys, one warning each. */
   readonly warnings: readonly string[];
+  /** Settings refused, each naming its key: nothing may be registered. */
+  readonly problems: readonly string[];
 }
 
-/** One repository's deploy key as the config asks for it. */
+/** One repository's deploy keys as the config asks for them. */
 export interface DeployKeyRequest {
-  /** The setting that asks, as `pulumi config set --path` reads it. */
+  /** The `keyGeneration` setting, as `pulumi config set --path` reads it. */
   readonly setting: string;
+  /** The `nextKeyGeneration` setting beside it. */
+  readonly nextSetting: string;
   /** Whose key it is, for messages: "the system Flux", "application shop". */
   readonly user: string;
   /** The repository as configured. */
   readonly repository: string;
+  /** The key Flux uses. */
   readonly generation: number;
-  /** Whether a person adds the key to the repository, rather than this program. */
+  /** The key to make beside it, not yet used; the same number as `generation` stages nothing. */
+  readonly next: number | undefined;
+  /** Whether a person adds the keys to the repository, rather than this program. */
   readonly addedByHand: boolean;
+  /** Whether the last update deployed this repository's Flux (and so had a key in use). */
+  readonly deployedBefore: boolean;
 }
 
 /**
@@ -49,42 +58,61 @@ export function repositoryToRegister(
 }
 
 /**
- * Which keys one repository's Flux has after this update. A key registered by this program is
- * used in the update that makes it, since the registration comes first. A key added by hand is
- * staged first: made and listed, while Flux keeps the key it has, and used by the next update
- * that still asks for it. Without a record of the last update (a new repository, or a stack
- * last deployed before records were kept) the key asked for is used at once, as it always was.
+ * Which keys one repository's Flux has after this update, and what the person must do. Both
+ * numbers come from the config, so no update switches keys unless someone changed a setting:
+ * `nextKeyGeneration` stages a key (made, and listed or registered, while Flux keeps its key),
+ * and `keyGeneration` set to it switches Flux over. A key registered by this program may also be
+ * switched to directly, since the registration comes first; a key added by hand may not, when
+ * the last update's record shows it was never staged: Flux would fetch with a key no repository
+ * knows. Without a record (a stack last deployed before records were kept) it is used at once,
+ * as it always was.
  */
 export function planDeployKey(
   request: DeployKeyRequest,
   last: KeyGenerations | undefined,
-): { readonly generations: KeyGenerations; readonly warnings: readonly string[] } {
-  const { generation, repository } = request;
+): {
+  readonly generations: KeyGenerations;
+  readonly warnings: readonly string[];
+  readonly problems: readonly string[];
+} {
+  const { generation, next, repository, user, setting, nextSetting } = request;
+  const staged = next !== undefined && next !== generation ? next : undefined;
   const generations: KeyGenerations =
-    !request.addedByHand || last === undefined || last.inUse === generation
-      ? { inUse: generation }
-      : last.staged === generation
-        ? { inUse: generation }
-        : { inUse: last.inUse, staged: generation };
-
+    staged === undefined ? { inUse: generation } : { inUse: generation, staged };
+  const switching = last !== undefined && last.inUse !== generation;
   const warnings: string[] = [];
-  if (generations.staged !== undefined) {
+  const problems: string[] = [];
+  if (!request.addedByHand) return { generations, warnings, problems };
+
+  if (switching && last.staged !== generation) {
+    problems.push(
+      `${setting}: ${generation} would switch Flux of ${user} to a key that was never staged, which no one can have added to ${repository} yet (this program does not register it); ` +
+        `expected ${last.inUse}, the key in use, or key ${generation} staged first: set ${nextSetting} to ${generation}, run pulumi up, add the key from the ${STACK_OUTPUTS.deployKeysToAddByHand} output, then set ${setting} to ${generation}`,
+    );
+    return { generations, warnings, problems };
+  }
+  if (staged !== undefined && last?.staged !== staged) {
     warnings.push(
-      `Deploy key ${generation} of ${request.user} is staged (${request.setting}); Flux keeps using key ${generations.inUse}. From the ${STACK_OUTPUTS.deployKeysToAddByHand} output, add key ${generation} to ${repository}, then run pulumi up again to switch Flux to it.`,
+      `Deploy key ${staged} of ${user} is staged (${nextSetting}); Flux keeps using key ${generation}. From the ${STACK_OUTPUTS.deployKeysToAddByHand} output, add key ${staged} to ${repository}, then set ${setting} to ${staged} and run pulumi up to switch Flux to it.`,
     );
   }
-  if (last !== undefined && generations.inUse !== last.inUse && last.staged === generation) {
+  if (switching) {
     warnings.push(
-      `Deploy key ${generation} of ${request.user} is now in use (${request.setting}): Flux switches to it in this update, which deletes key ${last.inUse}; remove key ${last.inUse} from ${repository}.`,
+      `Deploy key ${generation} of ${user} is now in use (${setting}): Flux switches to it in this update, which deletes key ${last.inUse}; remove key ${last.inUse} from ${repository}.`,
     );
   }
   const dropped = last?.staged;
-  if (dropped !== undefined && dropped !== generations.inUse && dropped !== generations.staged) {
+  if (dropped !== undefined && dropped !== generation && dropped !== staged) {
     warnings.push(
-      `${request.setting} no longer asks for staged deploy key ${dropped} of ${request.user}, which this update deletes: remove key ${dropped} from ${repository} if you added it.`,
+      `${nextSetting} no longer asks for staged deploy key ${dropped} of ${user}, which this update deletes: remove key ${dropped} from ${repository} if you added it.`,
     );
   }
-  return { generations, warnings };
+  if (last === undefined && request.deployedBefore && generation !== 1) {
+    warnings.push(
+      `The last update kept no record of which deploy key of ${user} is in use; Flux uses key ${generation} (${setting}) from this update on. If that is a new key, add it to ${repository} now, from the ${STACK_OUTPUTS.deployKeysToAddByHand} output.`,
+    );
+  }
+  return { generations, warnings, problems };
 }
 
 /** Every repository's deploy keys for this update, from the config and the last update's record. */
@@ -95,14 +123,19 @@ export function planDeployKeys(
   const record = last.deployKeyGenerations;
   const addedByHand = (location: GitRepositoryLocation) =>
     repositoryToRegister(location, settings.registerDeployKeys) === undefined;
+  const deployedApplications = new Set(last.applications ?? []);
 
   const system = planDeployKey(
     {
       setting: settingKey(["systemFlux", "keyGeneration"]),
+      nextSetting: settingKey(["systemFlux", "nextKeyGeneration"]),
       user: "the system Flux",
       repository: settings.systemFlux.repository.original,
       generation: settings.systemFlux.keyGeneration,
+      next: settings.systemFlux.nextKeyGeneration,
       addedByHand: addedByHand(settings.systemFlux.repository),
+      // Every deployed stack exported applicationPublicKeys, empty or not; a new stack has none.
+      deployedBefore: last.applications !== undefined,
     },
     record?.systemFlux,
   );
@@ -111,18 +144,31 @@ export function planDeployKeys(
     ...planDeployKey(
       {
         setting: settingKey(["applications", index, "keyGeneration"]),
+        nextSetting: settingKey(["applications", index, "nextKeyGeneration"]),
         user: `application ${application.name}`,
         repository: application.repository.original,
         generation: application.keyGeneration,
+        next: application.nextKeyGeneration,
         addedByHand: addedByHand(application.repository),
+        deployedBefore: deployedApplications.has(application.name),
       },
       record?.applications.get(application.name),
     ),
   }));
 
+  // A removed application's keys go with it; a person must take those they added off the repository.
+  const configured = new Set(settings.applications.map((application) => application.name));
+  const removed = [...(record?.applications ?? new Map<string, KeyGenerations>())]
+    .filter(([name]) => !configured.has(name))
+    .map(
+      ([name, generations]) =>
+        `Application ${name} is no longer configured, so this update deletes its deploy key${generations.staged !== undefined ? `s ${generations.inUse} and ${generations.staged}` : ` ${generations.inUse}`}; remove any you added by hand from its repository.`,
+    );
+
   return {
     systemFlux: system.generations,
     applications: new Map(applications.map((app) => [app.name, app.generations])),
-    warnings: [...system.warnings, ...applications.flatMap((app) => app.warnings)],
+    warnings: [...system.warnings, ...applications.flatMap((app) => app.warnings), ...removed],
+    problems: [...system.problems, ...applications.flatMap((app) => app.problems)],
   };
 }

@@ -282,10 +282,11 @@ const externalDnsSchema = z
 const GENERATIONS = "expected 1, 2, 3, ...";
 
 /**
- * Which deploy key a repository uses. Raising it makes a new key, registers it and switches the
- * Flux Secret to it before the old key is deleted; a key added by hand is staged first and
- * switched to by the next update (deployKeyPlan.ts). Lowering it also makes a new key, never the
- * old one back (its private half is gone). Past 2^53 two generations would read as one number,
+ * Which deploy key a repository uses (`keyGeneration`), and which is made beside it, not yet used
+ * (`nextKeyGeneration`). Raising keyGeneration makes a new key, registers it and switches the
+ * Flux Secret to it before the old key is deleted; a key added by hand must be staged with
+ * nextKeyGeneration first (deployKeyPlan.ts). Lowering it also makes a new key, never the old one
+ * back (its private half is gone). Past 2^53 two generations would read as one number,
  * and a rotation to the second would silently change nothing.
  */
 const keyGeneration = z
@@ -313,6 +314,7 @@ const systemFluxSchema = z
       ...gitSourceFields(systemFluxDefaults),
       imageAutomation: z.boolean().default(systemFluxDefaults.imageAutomation),
       keyGeneration: keyGeneration.default(systemFluxDefaults.keyGeneration),
+      nextKeyGeneration: keyGeneration.optional(),
       installOperator: z.boolean().default(systemFluxDefaults.installOperator),
       operatorWebUi: z.boolean().default(systemFluxDefaults.operatorWebUi),
     },
@@ -372,6 +374,7 @@ const applicationSchema = z.strictObject({
   ...gitSourceFields(applicationFluxDefaults),
   podSecurity,
   keyGeneration: keyGeneration.default(applicationFluxDefaults.keyGeneration),
+  nextKeyGeneration: keyGeneration.optional(),
   resourceQuota: resourceQuotaSetting.optional(),
   limitRange: limitRangeSetting.optional(),
   networkPolicy: z.boolean().default(applicationFluxDefaults.networkPolicy),

@@ -18,6 +18,8 @@ export interface SystemFluxSettings extends GitSource {
   readonly imageAutomation: boolean;
   /** The deploy key's generation, from 1; raised to rotate the key. */
   readonly keyGeneration: number;
+  /** A deploy key made beside it and not yet used, so a person can add it first. */
+  readonly nextKeyGeneration?: number;
   /** Whether this program installs the Flux Operator, or finds it running. */
   readonly installOperator: boolean;
   /** Whether the installed operator serves its web UI (to flux-system only). */
@@ -36,6 +38,8 @@ export interface ApplicationSettings extends GitSource {
   readonly networkPolicy: boolean;
   /** The deploy key's generation, from 1; raised to rotate the key. */
   readonly keyGeneration: number;
+  /** A deploy key made beside it and not yet used, so a person can add it first. */
+  readonly nextKeyGeneration?: number;
 }
 
 export interface SealedSecretsSettings {

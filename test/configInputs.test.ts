@@ -324,7 +324,7 @@ describe("keys that name properties of every object", () => {
       `{"repository":"git@github.com:acme/k8s-flux.git","${key}":{"branch":"evil"}}`,
     ) as unknown;
     expect(problemsOf({ ...MINIMAL, systemFlux })).toEqual([
-      `k8s-flux:systemFlux.${key}: unknown setting; expected one of repository, branch, path, interval, imageAutomation, keyGeneration, installOperator, operatorWebUi`,
+      `k8s-flux:systemFlux.${key}: unknown setting; expected one of repository, branch, path, interval, imageAutomation, keyGeneration, nextKeyGeneration, installOperator, operatorWebUi`,
     ]);
   });
 });

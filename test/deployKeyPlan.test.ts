@@ -1,7 +1,7 @@
 /**
  * The deploy key plan on its own: which generation Flux uses and which is staged, from the
- * config and the last update's record, and what the person is told to do; and how that record
- * is read back from the stack's outputs.
+ * config, what the last update's record refuses, and what the person is told to do; and how that
+ * record is read back from the stack's outputs.
  */
 import { describe, expect, it } from "vitest";
 import { parseRepositoryUrl } from "../components";
@@ -16,90 +16,123 @@ import type { ApplicationSettings, ClusterSettings } from "../stacks/settings";
 
 const REPOSITORY = "ssh://git@git.example.org/finance/billing-flux.git";
 const SETTING = "k8s-flux:applications[0].keyGeneration";
+const NEXT = "k8s-flux:applications[0].nextKeyGeneration";
 
-const byHand = (generation: number): DeployKeyRequest => ({
+const byHand = (generation: number, next?: number): DeployKeyRequest => ({
   setting: SETTING,
+  nextSetting: NEXT,
   user: "application billing",
   repository: REPOSITORY,
   generation,
+  next,
   addedByHand: true,
+  deployedBefore: true,
 });
-const registered = (generation: number): DeployKeyRequest => ({
-  ...byHand(generation),
+const registered = (generation: number, next?: number): DeployKeyRequest => ({
+  ...byHand(generation, next),
   addedByHand: false,
 });
 
-const STAGE_2 = `Deploy key 2 of application billing is staged (${SETTING}); Flux keeps using key 1. From the deployKeysToAddByHand output, add key 2 to ${REPOSITORY}, then run pulumi up again to switch Flux to it.`;
+const staging = (staged: number, inUse: number) =>
+  `Deploy key ${staged} of application billing is staged (${NEXT}); Flux keeps using key ${inUse}. From the deployKeysToAddByHand output, add key ${staged} to ${REPOSITORY}, then set ${SETTING} to ${staged} and run pulumi up to switch Flux to it.`;
+const dropping = (staged: number) =>
+  `${NEXT} no longer asks for staged deploy key ${staged} of application billing, which this update deletes: remove key ${staged} from ${REPOSITORY} if you added it.`;
+const calm = { warnings: [], problems: [] };
 
 describe("a deploy key added by hand", () => {
-  it("is staged when raised, while Flux keeps the key it uses", () => {
-    expect(planDeployKey(byHand(2), { inUse: 1 })).toEqual({
+  it("is staged by nextKeyGeneration, while Flux keeps the key it uses", () => {
+    expect(planDeployKey(byHand(1, 2), { inUse: 1 })).toEqual({
       generations: { inUse: 1, staged: 2 },
-      warnings: [STAGE_2],
+      warnings: [staging(2, 1)],
+      problems: [],
     });
   });
 
-  it("is used by the update after the one that staged it, and the old key goes", () => {
+  it("stays staged, quietly, through updates that change nothing", () => {
+    expect(planDeployKey(byHand(1, 2), { inUse: 1, staged: 2 })).toEqual({
+      generations: { inUse: 1, staged: 2 },
+      ...calm,
+    });
+  });
+
+  it("is used once keyGeneration names it, and the old key goes", () => {
     expect(planDeployKey(byHand(2), { inUse: 1, staged: 2 })).toEqual({
       generations: { inUse: 2 },
       warnings: [
         `Deploy key 2 of application billing is now in use (${SETTING}): Flux switches to it in this update, which deletes key 1; remove key 1 from ${REPOSITORY}.`,
       ],
+      problems: [],
+    });
+    // nextKeyGeneration left at the same number stages nothing more.
+    expect(planDeployKey(byHand(2, 2), { inUse: 1, staged: 2 }).generations).toEqual({
+      inUse: 2,
     });
   });
 
   it("changes nothing and says nothing once switched", () => {
-    expect(planDeployKey(byHand(2), { inUse: 2 })).toEqual({
-      generations: { inUse: 2 },
-      warnings: [],
-    });
+    expect(planDeployKey(byHand(2), { inUse: 2 })).toEqual({ generations: { inUse: 2 }, ...calm });
   });
 
-  it("set back to the key in use while staged: the staged key is dropped, Flux is untouched", () => {
+  it("is refused when keyGeneration is raised without staging, naming both settings", () => {
+    const { problems } = planDeployKey(byHand(2), { inUse: 1 });
+    expect(problems).toEqual([
+      `${SETTING}: 2 would switch Flux of application billing to a key that was never staged, which no one can have added to ${REPOSITORY} yet (this program does not register it); expected 1, the key in use, or key 2 staged first: set ${NEXT} to 2, run pulumi up, add the key from the deployKeysToAddByHand output, then set ${SETTING} to 2`,
+    ]);
+    // Staged, but another number asked for: refused too.
+    expect(planDeployKey(byHand(3), { inUse: 1, staged: 2 }).problems).toHaveLength(1);
+  });
+
+  it("unstaged (nextKeyGeneration removed): the staged key is dropped, Flux is untouched", () => {
     expect(planDeployKey(byHand(1), { inUse: 1, staged: 2 })).toEqual({
       generations: { inUse: 1 },
-      warnings: [
-        `${SETTING} no longer asks for staged deploy key 2 of application billing, which this update deletes: remove key 2 from ${REPOSITORY} if you added it.`,
-      ],
+      warnings: [dropping(2)],
+      problems: [],
     });
   });
 
-  it("changed again while staged: the new number is staged instead, and Flux still keeps its key", () => {
-    const { generations, warnings } = planDeployKey(byHand(3), { inUse: 1, staged: 2 });
+  it("staged again with another number: that key is staged instead, Flux still keeps its key", () => {
+    const { generations, warnings } = planDeployKey(byHand(1, 3), { inUse: 1, staged: 2 });
     expect(generations).toEqual({ inUse: 1, staged: 3 });
-    expect(warnings).toEqual([
-      `Deploy key 3 of application billing is staged (${SETTING}); Flux keeps using key 1. From the deployKeysToAddByHand output, add key 3 to ${REPOSITORY}, then run pulumi up again to switch Flux to it.`,
-      `${SETTING} no longer asks for staged deploy key 2 of application billing, which this update deletes: remove key 2 from ${REPOSITORY} if you added it.`,
-    ]);
+    expect(warnings).toEqual([staging(3, 1), dropping(2)]);
   });
 
   it("lowered: a new key with the lower number is staged, never the key in use deleted", () => {
-    expect(planDeployKey(byHand(1), { inUse: 3 }).generations).toEqual({ inUse: 3, staged: 1 });
+    expect(planDeployKey(byHand(3, 1), { inUse: 3 }).generations).toEqual({ inUse: 3, staged: 1 });
   });
 
-  it("without a record (a new repository, or a stack from before records) is used at once", () => {
+  it("without a record is used at once, with a warning when the repository was deployed before", () => {
     expect(planDeployKey(byHand(4), undefined)).toEqual({
       generations: { inUse: 4 },
-      warnings: [],
+      warnings: [
+        `The last update kept no record of which deploy key of application billing is in use; Flux uses key 4 (${SETTING}) from this update on. If that is a new key, add it to ${REPOSITORY} now, from the deployKeysToAddByHand output.`,
+      ],
+      problems: [],
     });
+    expect(planDeployKey({ ...byHand(4), deployedBefore: false }, undefined)).toEqual({
+      generations: { inUse: 4 },
+      ...calm,
+    });
+    expect(planDeployKey(byHand(1), undefined)).toEqual({ generations: { inUse: 1 }, ...calm });
   });
 });
 
 describe("a deploy key this program registers on GitHub", () => {
-  it("is used in the update that raises it, record or not", () => {
+  it("is used in the update that raises it, record or not, and says nothing", () => {
     expect(planDeployKey(registered(2), { inUse: 1 })).toEqual({
       generations: { inUse: 2 },
-      warnings: [],
+      ...calm,
     });
-    expect(planDeployKey(registered(2), undefined).generations).toEqual({ inUse: 2 });
+    expect(planDeployKey(registered(2), undefined)).toEqual({
+      generations: { inUse: 2 },
+      ...calm,
+    });
   });
 
-  it("takes over a key staged while it was added by hand (registerDeployKeys switched on)", () => {
-    const { generations, warnings } = planDeployKey(registered(2), { inUse: 1, staged: 2 });
-    expect(generations).toEqual({ inUse: 2 });
-    expect(warnings).toEqual([
-      `Deploy key 2 of application billing is now in use (${SETTING}): Flux switches to it in this update, which deletes key 1; remove key 1 from ${REPOSITORY}.`,
-    ]);
+  it("may be staged too, and registered beside the key in use", () => {
+    expect(planDeployKey(registered(1, 2), { inUse: 1 })).toEqual({
+      generations: { inUse: 1, staged: 2 },
+      ...calm,
+    });
   });
 });
 
@@ -113,6 +146,7 @@ describe("planDeployKeys", () => {
     name: string,
     repository: string,
     keyGeneration: number,
+    nextKeyGeneration?: number,
   ): ApplicationSettings => ({
     name,
     repository: location(repository),
@@ -122,8 +156,15 @@ describe("planDeployKeys", () => {
     podSecurity: "baseline",
     networkPolicy: false,
     keyGeneration,
+    ...(nextKeyGeneration !== undefined ? { nextKeyGeneration } : {}),
   });
-  const settings = (registerDeployKeys: boolean): Parameters<typeof planDeployKeys>[0] => ({
+  const settings = (
+    registerDeployKeys: boolean,
+    applications = [
+      application("storefront", "git@github.com:acme/storefront-flux.git", 5),
+      application("billing", REPOSITORY, 1, 2),
+    ],
+  ): Parameters<typeof planDeployKeys>[0] => ({
     registerDeployKeys,
     systemFlux: {
       repository: location("git@github.com:acme/k8s-flux.git"),
@@ -135,10 +176,7 @@ describe("planDeployKeys", () => {
       operatorWebUi: false,
       keyGeneration: 2,
     } satisfies ClusterSettings["systemFlux"],
-    applications: [
-      application("storefront", "git@github.com:acme/storefront-flux.git", 5),
-      application("billing", REPOSITORY, 2),
-    ],
+    applications,
   });
   const record = {
     systemFlux: { inUse: 1 },
@@ -148,48 +186,67 @@ describe("planDeployKeys", () => {
     ]),
   };
 
-  it("stages only keys added by hand, naming each one's setting and repository", () => {
+  it("switches GitHub keys at once and stages the hand-added one, naming its settings", () => {
     const plan = planDeployKeys(settings(true), { deployKeyGenerations: record });
+    expect(plan.problems).toEqual([]);
     expect(plan.systemFlux).toEqual({ inUse: 2 });
     expect(Object.fromEntries(plan.applications)).toEqual({
       storefront: { inUse: 5 },
       billing: { inUse: 1, staged: 2 },
     });
     expect(plan.warnings).toEqual([
-      STAGE_2.replace(SETTING, "k8s-flux:applications[1].keyGeneration"),
+      staging(2, 1)
+        .replace(NEXT, "k8s-flux:applications[1].nextKeyGeneration")
+        .replace(SETTING, "k8s-flux:applications[1].keyGeneration"),
     ]);
   });
 
-  it("with registerDeployKeys false stages GitHub repositories' keys too", () => {
+  it("with registerDeployKeys false refuses the GitHub repositories' unstaged switches", () => {
     const plan = planDeployKeys(settings(false), { deployKeyGenerations: record });
-    expect(plan.systemFlux).toEqual({ inUse: 1, staged: 2 });
-    expect(plan.applications.get("storefront")).toEqual({ inUse: 4, staged: 5 });
-    expect(plan.warnings.map((warning) => warning.split(";")[0])).toEqual([
-      "Deploy key 2 of the system Flux is staged (k8s-flux:systemFlux.keyGeneration)",
-      "Deploy key 5 of application storefront is staged (k8s-flux:applications[0].keyGeneration)",
-      "Deploy key 2 of application billing is staged (k8s-flux:applications[1].keyGeneration)",
+    expect(plan.problems.map((problem) => problem.split(" would ")[0])).toEqual([
+      "k8s-flux:systemFlux.keyGeneration: 2",
+      "k8s-flux:applications[0].keyGeneration: 5",
     ]);
   });
 
   it("uses every configured key at once when the last update left no record", () => {
     const plan = planDeployKeys(settings(false), { applications: ["storefront", "billing"] });
+    expect(plan.problems).toEqual([]);
     expect(plan.systemFlux).toEqual({ inUse: 2 });
     expect(Object.fromEntries(plan.applications)).toEqual({
       storefront: { inUse: 5 },
-      billing: { inUse: 2 },
+      billing: { inUse: 1, staged: 2 },
     });
-    expect(plan.warnings).toEqual([]);
   });
 
   it("uses a new application's key at once, beside recorded ones", () => {
     const plan = planDeployKeys(settings(false), {
-      deployKeyGenerations: { applications: new Map([["billing", { inUse: 2 }]]) },
+      applications: ["billing"],
+      deployKeyGenerations: {
+        systemFlux: { inUse: 2 },
+        applications: new Map([["billing", { inUse: 1 }]]),
+      },
     });
-    expect(Object.fromEntries(plan.applications)).toEqual({
-      storefront: { inUse: 5 },
-      billing: { inUse: 2 },
-    });
-    expect(plan.systemFlux).toEqual({ inUse: 2 });
+    expect(plan.problems).toEqual([]);
+    expect(plan.applications.get("storefront")).toEqual({ inUse: 5 });
+  });
+
+  it("warns about the keys of an application no longer configured", () => {
+    const plan = planDeployKeys(
+      settings(true, [application("storefront", "git@github.com:acme/storefront-flux.git", 4)]),
+      {
+        deployKeyGenerations: {
+          systemFlux: { inUse: 2 },
+          applications: new Map<string, KeyGenerations>([
+            ["storefront", { inUse: 4 }],
+            ["billing", { inUse: 1, staged: 2 }],
+          ]),
+        },
+      },
+    );
+    expect(plan.warnings).toEqual([
+      "Application billing is no longer configured, so this update deletes its deploy keys 1 and 2; remove any you added by hand from its repository.",
+    ]);
   });
 });
 

@@ -353,10 +353,20 @@ describe("deploy keys added by hand", () => {
     "git.example.org":
       "git.example.org ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINsayVl588TW8k3vWtmyq+g0ZWZvetlXp9DLB4yXVSzw",
   };
-  /** The dev stack with its application on a host outside GitHub, at key `keyGeneration`. */
-  const outsideGitHub = (keyGeneration: number) => ({
+  const SETTING = "k8s-flux:applications[0].keyGeneration";
+  const NEXT = "k8s-flux:applications[0].nextKeyGeneration";
+  /** The dev stack with its application on a host outside GitHub, using key `keyGeneration`. */
+  const outsideGitHub = (keyGeneration: number, nextKeyGeneration?: number) => ({
     knownHosts: KNOWN_HOSTS,
-    applications: [{ name: "sample-dev", repository: REPOSITORY, path: "dev-app", keyGeneration }],
+    applications: [
+      {
+        name: "sample-dev",
+        repository: REPOSITORY,
+        path: "dev-app",
+        keyGeneration,
+        ...(nextKeyGeneration !== undefined ? { nextKeyGeneration } : {}),
+      },
+    ],
   });
   const appKey = (generation: number) =>
     FAKE.publicKeyOpenssh(
@@ -383,7 +393,7 @@ describe("deploy keys added by hand", () => {
     }
   }
 
-  it("are staged by one update and used by the next, and Flux's Secret never holds an unadded key", async () => {
+  it("are staged by nextKeyGeneration and used once keyGeneration names them; Flux's Secret never holds an unadded key", async () => {
     const start = await upLogged(outsideGitHub(1));
     expect(start.exported["deployKeyGenerations"]).toEqual({
       systemFlux: { inUse: 1 },
@@ -391,7 +401,7 @@ describe("deploy keys added by hand", () => {
     });
 
     // Update 1: key 2 is made and listed beside key 1; nothing Flux reads changes.
-    const staging = await upLogged(outsideGitHub(2), start.exported);
+    const staging = await upLogged(outsideGitHub(1, 2), start.exported);
     const before = urns(start.update.run);
     expect(
       urns(staging.update.run)
@@ -411,11 +421,17 @@ describe("deploy keys added by hand", () => {
       applications: { "sample-dev": { inUse: 1, staged: 2 } },
     });
     expect(staging.warnings).toEqual([
-      `Deploy key 2 of application sample-dev is staged (k8s-flux:applications[0].keyGeneration); Flux keeps using key 1. From the deployKeysToAddByHand output, add key 2 to ${REPOSITORY}, then run pulumi up again to switch Flux to it.`,
+      `Deploy key 2 of application sample-dev is staged (${NEXT}); Flux keeps using key 1. From the deployKeysToAddByHand output, add key 2 to ${REPOSITORY}, then set ${SETTING} to 2 and run pulumi up to switch Flux to it.`,
     ]);
 
-    // Update 2, same config: the Secret switches to key 2, kept as it was; key 1 goes.
-    const switching = await upLogged(outsideGitHub(2), staging.exported);
+    // The same config again switches nothing: only a person's setting does.
+    const again = await upLogged(outsideGitHub(1, 2), staging.exported);
+    expect(urns(again.update.run)).toEqual(urns(staging.update.run));
+    expect(secretOf(again.update).inputs["stringData"]["identity.pub"]).toBe(appKey(1));
+    expect(again.warnings).toEqual([]);
+
+    // Update 2, keyGeneration 2: the Secret switches to key 2, kept as it was; key 1 goes.
+    const switching = await upLogged(outsideGitHub(2), again.exported);
     const staged = urns(staging.update.run);
     expect(staged.filter((urn) => !urns(switching.update.run).includes(urn)).map(name)).toEqual([
       "app-sample-dev-deploy-key-key",
@@ -431,7 +447,7 @@ describe("deploy keys added by hand", () => {
       applications: { "sample-dev": { inUse: 2 } },
     });
     expect(switching.warnings).toEqual([
-      `Deploy key 2 of application sample-dev is now in use (k8s-flux:applications[0].keyGeneration): Flux switches to it in this update, which deletes key 1; remove key 1 from ${REPOSITORY}.`,
+      `Deploy key 2 of application sample-dev is now in use (${SETTING}): Flux switches to it in this update, which deletes key 1; remove key 1 from ${REPOSITORY}.`,
     ]);
 
     // And then nothing more happens.
@@ -440,9 +456,26 @@ describe("deploy keys added by hand", () => {
     expect(after.warnings).toEqual([]);
   });
 
+  it("refuse keyGeneration raised without staging, and register nothing", async () => {
+    const start = await upLogged(outsideGitHub(1));
+    const run = await mockStack("dev", {
+      settings: outsideGitHub(2),
+      lastOutputs: start.exported,
+    });
+    const message = await thrownMessage(() => runIndex());
+    await run.settle();
+    expect(message).toBe(
+      [
+        "Invalid stack configuration (nothing was changed):",
+        `  - ${SETTING}: 2 would switch Flux of application sample-dev to a key that was never staged, which no one can have added to ${REPOSITORY} yet (this program does not register it); expected 1, the key in use, or key 2 staged first: set ${NEXT} to 2, run pulumi up, add the key from the deployKeysToAddByHand output, then set ${SETTING} to 2`,
+      ].join("\n"),
+    );
+    expect(run.resources.filter((r) => r.custom)).toEqual([]);
+  });
+
   it("keep every private key a secret, staged ones included", async () => {
     const start = await upLogged(outsideGitHub(1));
-    const staging = await upLogged(outsideGitHub(2), start.exported);
+    const staging = await upLogged(outsideGitHub(1, 2), start.exported);
     expect(JSON.stringify(staging.exported).includes("PRIVATE KEY")).toBe(false);
     expect(staging.warnings.join("\n").includes("PRIVATE KEY")).toBe(false);
     const outputs = staging.update.outputs["deployKeysToAddByHand"] as pulumi.Output<unknown>;
@@ -450,9 +483,9 @@ describe("deploy keys added by hand", () => {
     expect(secretOf(staging.update).secretPaths).toEqual(["stringData"]);
   });
 
-  it("set back while staged: the staged key is dropped and Flux keeps its key", async () => {
+  it("unstaged: the staged key is dropped and Flux keeps its key", async () => {
     const start = await upLogged(outsideGitHub(1));
-    const staging = await upLogged(outsideGitHub(2), start.exported);
+    const staging = await upLogged(outsideGitHub(1, 2), start.exported);
     const back = await upLogged(outsideGitHub(1), staging.exported);
     expect(urns(back.update.run)).toEqual(urns(start.update.run));
     expect(secretOf(back.update).inputs["stringData"]["identity.pub"]).toBe(appKey(1));
@@ -460,14 +493,14 @@ describe("deploy keys added by hand", () => {
       { repository: REPOSITORY, publicKey: appKey(1), generation: 1, inUse: true },
     ]);
     expect(back.warnings).toEqual([
-      `k8s-flux:applications[0].keyGeneration no longer asks for staged deploy key 2 of application sample-dev, which this update deletes: remove key 2 from ${REPOSITORY} if you added it.`,
+      `${NEXT} no longer asks for staged deploy key 2 of application sample-dev, which this update deletes: remove key 2 from ${REPOSITORY} if you added it.`,
     ]);
   });
 
-  it("changed again while staged: the other key is staged in its place", async () => {
+  it("staged again with another number: that key is staged in its place", async () => {
     const start = await upLogged(outsideGitHub(1));
-    const staging = await upLogged(outsideGitHub(2), start.exported);
-    const again = await upLogged(outsideGitHub(3), staging.exported);
+    const staging = await upLogged(outsideGitHub(1, 2), start.exported);
+    const again = await upLogged(outsideGitHub(1, 3), staging.exported);
     expect(
       urns(again.update.run, (r) => r.type === TYPES.privateKey && r.name.startsWith("app-")).map(
         name,
@@ -479,13 +512,20 @@ describe("deploy keys added by hand", () => {
     });
   });
 
-  it("with registerDeployKeys false are staged on GitHub repositories too", async () => {
-    const settings = (keyGeneration: number) => ({
+  it("with registerDeployKeys false are staged on GitHub repositories too, and registered nowhere", async () => {
+    const settings = (keyGeneration: number, nextKeyGeneration?: number) => ({
       registerDeployKeys: false,
-      systemFlux: { repository: "git@github.com:acme/k8s-flux.git", keyGeneration },
+      systemFlux: {
+        repository: "git@github.com:acme/k8s-flux.git",
+        keyGeneration,
+        ...(nextKeyGeneration !== undefined ? { nextKeyGeneration } : {}),
+      },
     });
     const start = await upLogged(settings(1));
-    const staging = await upLogged(settings(2), start.exported);
+    expect(await thrownMessage(() => up(settings(2), start.exported))).toContain(
+      "k8s-flux:systemFlux.keyGeneration: 2 would switch Flux of the system Flux to a key that was never staged",
+    );
+    const staging = await upLogged(settings(1, 2), start.exported);
     expect(staging.update.run.ofType(TYPES.githubKey)).toEqual([]);
     expect(
       named(staging.update.run, TYPES.secret, "system-flux-deploy-key-secret").inputs["stringData"][
@@ -513,11 +553,11 @@ describe("deploy keys added by hand", () => {
       },
     ]);
     expect(staging.warnings.map((warning) => warning.split(";")[0])).toEqual([
-      "Deploy key 2 of the system Flux is staged (k8s-flux:systemFlux.keyGeneration)",
+      "Deploy key 2 of the system Flux is staged (k8s-flux:systemFlux.nextKeyGeneration)",
     ]);
   });
 
-  it("are used at once when the last update kept no record, as before records existed", async () => {
+  it("are used at once, with a warning, when the last update kept no record", async () => {
     // What a stack last deployed by an older program left: public keys, no generations.
     const start = await upLogged(outsideGitHub(1));
     const older = Object.fromEntries(
@@ -532,7 +572,9 @@ describe("deploy keys added by hand", () => {
     expect(raised.exported["deployKeyGenerations"]).toMatchObject({
       applications: { "sample-dev": { inUse: 2 } },
     });
-    expect(raised.warnings).toEqual([]);
+    expect(raised.warnings).toEqual([
+      `The last update kept no record of which deploy key of application sample-dev is in use; Flux uses key 2 (${SETTING}) from this update on. If that is a new key, add it to ${REPOSITORY} now, from the deployKeysToAddByHand output.`,
+    ]);
   });
 
   it("do not change how a key registered on GitHub rotates, with a record or without", async () => {

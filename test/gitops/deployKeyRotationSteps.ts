@@ -1,9 +1,9 @@
 /**
  * The GitOps stage's deploy-key rotation, for keys a person adds by hand (the local git server is
- * not GitHub), as docs/operations/rotation.md tells a person to do it: raise keyGeneration and
- * run `pulumi up` (key 2 is staged; Flux keeps key 1), add key 2 on the server from
- * `deployKeysToAddByHand`, run `pulumi up` again (Flux's Secret switches to key 2; key 1 is
- * deleted), remove key 1 from the server. A tenant's repository and the system repository are
+ * not GitHub), as docs/operations/rotation.md tells a person to do it: raising keyGeneration
+ * directly is refused; set nextKeyGeneration and run `pulumi up` (key 2 is staged; Flux keeps key
+ * 1), add key 2 on the server from `deployKeysToAddByHand`, set keyGeneration and run `pulumi up`
+ * (Flux's Secret switches to key 2; key 1 is deleted), remove key 1 from the server. A tenant's repository and the system repository are
  * rotated side by side, in the same updates.
  *
  * After each step both GitRepositories are asked to fetch and must fetch at their heads; over the
@@ -38,8 +38,10 @@ interface RotationTarget {
   readonly label: string;
   /** How the program's warnings name it. */
   readonly user: string;
-  /** The setting raised, as `pulumi config set --path` takes it. */
+  /** The key in use, as `pulumi config set --path` takes it. */
   readonly setting: string;
+  /** The staged key beside it. */
+  readonly nextSetting: string;
   readonly repository: string;
   readonly source: FluxObjectRef;
   readonly sync: FluxObjectRef;
@@ -57,6 +59,7 @@ const TARGETS: readonly RotationTarget[] = [
     user: `application ${GOOD.name}`,
     // The stage's stack lists storefront first (TENANTS).
     setting: "k8s-flux:applications[0].keyGeneration",
+    nextSetting: "k8s-flux:applications[0].nextKeyGeneration",
     repository: GOOD.repository,
     source: sourceOf(GOOD),
     sync: syncOf(GOOD),
@@ -69,6 +72,7 @@ const TARGETS: readonly RotationTarget[] = [
     label: "the system Flux",
     user: "the system Flux",
     setting: "k8s-flux:systemFlux.keyGeneration",
+    nextSetting: "k8s-flux:systemFlux.nextKeyGeneration",
     repository: SYSTEM.repository,
     source: SYSTEM_SOURCE,
     sync: SYSTEM_SYNC,
@@ -233,8 +237,9 @@ export class DeployKeyRotationSteps {
   // --- the steps -------------------------------------------------------------------------------
 
   /**
-   * 1. keyGeneration 1 -> 2 and `pulumi up`: key 2 is made and listed beside key 1 (not in use),
-   * Flux's Secret still holds key 1, and the sources keep fetching with it.
+   * 1. keyGeneration 1 -> 2 is refused; nextKeyGeneration 2 and `pulumi up`: key 2 is made and
+   * listed beside key 1 (not in use), Flux's Secret still holds key 1, and the sources keep
+   * fetching with it.
    */
   async raiseAndStage(): Promise<string[]> {
     const before = await this.listedKeys();
@@ -247,9 +252,24 @@ export class DeployKeyRotationSteps {
       expect(await this.keyInSecret(target)).toBe(this.key(target, 1));
     }
     this.startWatching();
+    // Straight to key 2 is refused: no one can have added it; nothing changes.
+    const setTo = (setting: string, generation: number) =>
+      this.stage.pulumi(["config", "set", "--path", setting, String(generation), "--type", "int"]);
+    for (const target of TARGETS) await setTo(target.setting, 2);
+    const refused = await this.stage.pulumi(["up", "--yes"]).then(
+      () => "pulumi up succeeded",
+      (error: Error) => error.message,
+    );
     for (const target of TARGETS) {
-      await this.stage.pulumi(["config", "set", "--path", target.setting, "2", "--type", "int"]);
+      expect(refused).toContain(
+        `${target.setting}: 2 would switch Flux of ${target.user} to a key that was never staged`,
+      );
+      expect(await this.keyInSecret(target)).toBe(this.key(target, 1));
+      await setTo(target.setting, 1);
     }
+    expect(this.entriesOf(await this.listedKeys(), TARGETS[0] as RotationTarget)).toHaveLength(1);
+
+    for (const target of TARGETS) await setTo(target.nextSetting, 2);
     const up = await this.stage.pulumi(["up", "--yes"]);
     const warnings = warningsOf(up, /Deploy key 2 of (.+?) is staged/);
     expect(warnings.map(([, user]) => user).sort()).toEqual(
@@ -294,10 +314,14 @@ export class DeployKeyRotationSteps {
   }
 
   /**
-   * 3. `pulumi up` again: Flux's Secret holds key 2, key 1 is no longer listed, and the next
+   * 3. keyGeneration 2 (nextKeyGeneration removed) and `pulumi up`: Flux's Secret holds key 2, key 1 is no longer listed, and the next
    * fetches log in with key 2 and never with key 1 (the git server's log).
    */
   async switchToStagedKeys(): Promise<string[]> {
+    for (const target of TARGETS) {
+      await this.stage.pulumi(["config", "set", "--path", target.setting, "2", "--type", "int"]);
+      await this.stage.pulumi(["config", "rm", "--path", target.nextSetting]);
+    }
     const up = await this.stage.pulumi(["up", "--yes"]);
     const warnings = warningsOf(up, /Deploy key 2 of (.+?) is now in use/);
     expect(warnings.map(([, user]) => user).sort()).toEqual(
