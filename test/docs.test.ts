@@ -8,7 +8,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CONFIG_NAMESPACE } from "../stacks/names";
 import { settingNamesAt } from "../stacks/schemaShape";
-import { REPO_ROOT } from "./harness";
+import { REPO_ROOT } from "../tools/repoRoot";
 
 const CONFIGURATION_DOC = join(REPO_ROOT, "docs", "configuration.md");
 

@@ -18,7 +18,6 @@ export {
 } from "../tools/mocks/runtime";
 export {
   mockStack,
-  REPO_ROOT,
   runIndex,
   runStack,
   stackFileConfig,

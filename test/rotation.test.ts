@@ -8,13 +8,13 @@ import { join } from "node:path";
 import { X509Certificate } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it, vi } from "vitest";
+import { REPO_ROOT } from "../tools/repoRoot";
 import {
   FAKE,
   type Inputs,
   mockStack,
   type MockRun,
   type Recorded,
-  REPO_ROOT,
   runIndex,
   runStack,
   type StackRun,

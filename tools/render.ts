@@ -6,7 +6,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { relative } from "node:path";
 import { parseArgs } from "node:util";
-import { REPO_ROOT, UnknownStackError } from "./mocks/stack";
+import { UnknownStackError } from "./mocks/stack";
+import { REPO_ROOT } from "./repoRoot";
 import { writeManifests } from "./render/files";
 import { renderStack } from "./render/render";
 

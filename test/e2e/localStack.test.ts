@@ -13,10 +13,12 @@ import { parse } from "yaml";
 import { KubeApi } from "../../tools/kube/api";
 import { describeObject } from "../../tools/kube/manifest";
 import { prepareForLocalStack } from "../../tools/local/cluster";
-import { LOCAL_STACK, prepareProjectCopy, REPO_ROOT } from "../../tools/local/project";
+import { LOCAL_STACK, prepareProjectCopy } from "../../tools/local/project";
+import { REPO_ROOT } from "../../tools/repoRoot";
 import { type PulumiContext, pulumiOk, runPulumi } from "../../tools/local/pulumi";
 import { renderStack } from "../../tools/render/render";
-import { chainSteps, ControlPlanes } from "./steps";
+import { chainSteps } from "../steps";
+import { ControlPlanes } from "./steps";
 
 const WORK_DIR = join(REPO_ROOT, ".cache", "e2e");
 const CLUSTER_DIR = join(WORK_DIR, "cluster");

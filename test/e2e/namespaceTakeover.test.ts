@@ -20,14 +20,16 @@ import { stringify } from "yaml";
 import { KubeApi, statusMessage } from "../../tools/kube/api";
 import type { Manifest } from "../../tools/kube/manifest";
 import { prepareForLocalStack } from "../../tools/local/cluster";
-import { LOCAL_STACK, prepareProjectCopy, REPO_ROOT } from "../../tools/local/project";
+import { LOCAL_STACK, prepareProjectCopy } from "../../tools/local/project";
+import { REPO_ROOT } from "../../tools/repoRoot";
 import {
   type PulumiContext,
   type PulumiResult,
   pulumiOk,
   runPulumi,
 } from "../../tools/local/pulumi";
-import { chainSteps, ControlPlanes } from "./steps";
+import { chainSteps } from "../steps";
+import { ControlPlanes } from "./steps";
 
 const WORK_DIR = join(REPO_ROOT, ".cache", "e2e-takeover");
 const STACK = ["--stack", LOCAL_STACK];

@@ -1,8 +1,8 @@
 /**
- * What the end-to-end files share: numbered steps that build on one another, and a teardown that
- * leaves nothing running whatever failed.
+ * What the end-to-end files share: their control planes, and a teardown that leaves nothing
+ * running whatever failed.
  */
-import { afterAll, beforeEach, expect } from "vitest";
+import { afterAll, expect } from "vitest";
 import {
   type ControlPlane,
   runningControlPlane,
@@ -10,20 +10,6 @@ import {
 } from "../../tools/control-plane/controlPlane";
 import { isRunning } from "../../tools/control-plane/processes";
 import { pulumiProcessesLeft, stopPulumiCommands } from "../../tools/local/pulumi";
-
-/**
- * After a failed step, every later step of the file is skipped with the failed step's name: they
- * build on it, and their own failures would only hide the first one.
- */
-export function chainSteps(): void {
-  let failedStep: string | undefined;
-  beforeEach(({ skip, onTestFailed, task }) => {
-    if (failedStep) skip(`"${failedStep}" failed, and this step builds on it`);
-    onTestFailed(() => {
-      failedStep = task.name;
-    });
-  });
-}
 
 /** The control planes a file starts, each recorded by pid, and stopped at the end of the file. */
 export class ControlPlanes {

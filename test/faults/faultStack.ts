@@ -22,7 +22,8 @@ import { readState } from "../../tools/control-plane/state";
 import { KubeApi } from "../../tools/kube/api";
 import { prepareForLocalStack } from "../../tools/local/cluster";
 import { killNow } from "../../tools/local/markedProcesses";
-import { LOCAL_STACK, prepareProjectCopy, REPO_ROOT } from "../../tools/local/project";
+import { LOCAL_STACK, prepareProjectCopy } from "../../tools/local/project";
+import { REPO_ROOT } from "../../tools/repoRoot";
 import {
   type PulumiContext,
   type PulumiResult,

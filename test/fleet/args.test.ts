@@ -2,7 +2,7 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_LOG_DIR, parseFleetArgs, UsageError } from "../../tools/fleet/args";
-import { REPO_ROOT } from "../../tools/pulumi/layout";
+import { REPO_ROOT } from "../../tools/repoRoot";
 
 const parse = (argv: string[]) => parseFleetArgs(argv, "/home/ops");
 

@@ -19,16 +19,17 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isRunning } from "../../tools/control-plane/processes";
 import { KubeApi } from "../../tools/kube/api";
 import { writeStackConfig } from "../../tools/local/fleetProject";
 import { type FleetRun, runFleetCli, summaryOf } from "../../tools/local/fleetProcess";
 import { type LocalFleet, localFleetLayout, startLocalFleet } from "../../tools/local/localFleet";
 import { killNow, processesMarked } from "../../tools/local/markedProcesses";
-import { REPO_ROOT } from "../../tools/local/project";
+import { REPO_ROOT } from "../../tools/repoRoot";
 import { pulumiOk, type PulumiContext } from "../../tools/local/pulumi";
 import type { FleetSummary, StackOutcome } from "../../tools/fleet/summary";
+import { chainSteps } from "../steps";
 
 const WORK_DIR = join(REPO_ROOT, ".cache", "fleet-stage");
 const LAYOUT = localFleetLayout(WORK_DIR);
@@ -95,8 +96,6 @@ function locksOf(stackName: string): string[] {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-let failedStep: string | undefined;
-
 beforeAll(async () => {
   // Stops what it started if it fails.
   fleet = await startLocalFleet({
@@ -106,12 +105,7 @@ beforeAll(async () => {
   });
 });
 
-beforeEach(({ skip, onTestFailed, task }) => {
-  if (failedStep) skip(`"${failedStep}" failed, and this step builds on it`);
-  onTestFailed(() => {
-    failedStep = task.name;
-  });
-});
+chainSteps();
 
 afterAll(async () => {
   // A timed-out step may have left a fleet run, and what it started, behind.

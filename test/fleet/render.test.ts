@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { renderJson, renderTable } from "../../tools/fleet/render";
-import { REPO_ROOT } from "../../tools/pulumi/layout";
+import { REPO_ROOT } from "../../tools/repoRoot";
 import { outcome, summaryOf } from "./outcomes";
 
 const ROLE_BINDING = {

@@ -34,7 +34,7 @@ import { toolDir } from "../../tools/go/cache";
 import { pulumiCliTool } from "../../tools/go/pulumi/tool";
 import { fileBackendUrl, LOCAL_STACK_PASSPHRASE } from "../../tools/pulumi/environment";
 import { syncRefs } from "../../tools/gitops/local/syncRefs";
-import { REPO_ROOT } from "../../tools/local/project";
+import { REPO_ROOT } from "../../tools/repoRoot";
 import { validate } from "../configFixtures";
 import { outsideChanges, type ClusterObject } from "./clusterInventory";
 import { newEd25519PublicKey } from "./sshKeys";

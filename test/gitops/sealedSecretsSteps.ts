@@ -17,7 +17,7 @@ import { binaryPath } from "../../tools/go/cache";
 import { kubesealTool } from "../../tools/go/kubeseal/tool";
 import { get } from "../../tools/kube/http";
 import { waitFor, within } from "../../tools/kube/waitFor";
-import { REPO_ROOT } from "../../tools/local/project";
+import { REPO_ROOT } from "../../tools/repoRoot";
 import {
   DIRS,
   GOOD,

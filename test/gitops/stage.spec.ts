@@ -19,16 +19,18 @@
  *
  * Needs root, sshd and git (tools/gitops/installPrerequisites.sh) and the built tools
  * (`npm run tools:build -- pulumi-engine control-plane gitops kubeseal`). Everything lives under
- * .cache/gitops-stage.
+ * .cache/gitops-stage except the git server, which lives in
+ * $TMPDIR/k8s-flux-gitops-stage-git-server-<pid> (see DIRS in stageEnvironment.ts).
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { requestReconcile } from "../../tools/gitops/flux/reconcile";
 import { OPERATOR_NAME, OPERATOR_NAMESPACE } from "../../tools/gitops/fluxOperator/runConfig";
 import { authorizeDeployKeys, deployKeysToAdd } from "../../tools/gitops/local/deployKeys";
 import { flagOf } from "../../tools/gitops/runner/readiness";
 import { waitFor, within } from "../../tools/kube/waitFor";
+import { chainSteps } from "../steps";
 import { GitClient } from "./gitClient";
 import { DeployKeyRotationSteps } from "./deployKeyRotationSteps";
 import { ATTEMPTS } from "./hostileAttempts";
@@ -55,7 +57,6 @@ const stage = new StageEnvironment();
 const sealedSecrets = new SealedSecretsSteps(stage);
 const deployKeys = new DeployKeyRotationSteps(stage);
 
-let failedStep: string | undefined;
 let setupFailed = false;
 
 beforeAll(async () => {
@@ -68,13 +69,10 @@ beforeAll(async () => {
   }
 });
 
-beforeEach(({ skip, onTestFailed, task }) => {
-  if (setupFailed) skip("the stage's setup failed");
-  if (failedStep) skip(`"${failedStep}" failed, and every later step builds on it`);
-  onTestFailed(() => {
-    // A refused attempt that was not refused is a finding, not a broken stage: go on.
-    if (!task.name.includes("attempt")) failedStep = task.name;
-  });
+chainSteps({
+  skipAll: () => (setupFailed ? "the stage's setup failed" : undefined),
+  // A refused attempt that was not refused is a finding, not a broken stage: go on.
+  laterStepsGoOnAfter: (stepName) => stepName.includes("attempt"),
 });
 
 afterEach(async ({ task }) => {

@@ -39,7 +39,8 @@ import { ProcessRunner, type WorkloadReport } from "../../tools/gitops/runner/ru
 import { KubeApi } from "../../tools/kube/api";
 import type { Manifest } from "../../tools/kube/manifest";
 import { waitFor, within } from "../../tools/kube/waitFor";
-import { LOCAL_STACK, prepareProjectCopy, REPO_ROOT } from "../../tools/local/project";
+import { LOCAL_STACK, prepareProjectCopy } from "../../tools/local/project";
+import { REPO_ROOT } from "../../tools/repoRoot";
 import {
   type PulumiContext,
   type PulumiResult,
@@ -53,11 +54,12 @@ import { FIXTURE_REPOSITORIES, repositoryContent } from "./fixtureRepositories";
 import { newKeyPair } from "./gitClient";
 
 const WORK = join(REPO_ROOT, ".cache", "gitops-stage");
+const GIT_SERVER_DIR_PREFIX = "k8s-flux-gitops-stage-git-server-";
 export const DIRS = {
   cluster: join(WORK, "cluster"),
   // sshd runs the forced command as the git account, which must reach this directory; a clone
   // may sit under a directory only its owner can enter, so it lives in the system's temp dir.
-  gitServer: join(tmpdir(), `k8s-flux-gitops-stage-git-server-${process.pid}`),
+  gitServer: join(tmpdir(), `${GIT_SERVER_DIR_PREFIX}${process.pid}`),
   runner: join(WORK, "runner"),
   scratch: join(WORK, "scratch"),
   attacker: join(WORK, "attacker"),
@@ -164,6 +166,7 @@ export class StageEnvironment {
   async setUp(): Promise<void> {
     rmSync(WORK, { recursive: true, force: true });
     rmSync(DIRS.gitServer, { recursive: true, force: true });
+    removeStaleGitServerDirs();
     for (const dir of Object.values(DIRS)) mkdirSync(dir, { recursive: true });
     chmodSync(DIRS.gitServer, 0o755);
 
@@ -525,6 +528,20 @@ export class StageEnvironment {
       running: [...this.startedPids].filter(isRunning),
       listening: stillListening(this.usedPorts),
     };
+  }
+}
+
+/**
+ * A run that was killed never reached its teardown, and left its git server's directory (host
+ * key included) in the temp dir. Its sshd died with it; the directory of a run whose process is
+ * gone is removed.
+ */
+function removeStaleGitServerDirs(): void {
+  for (const name of readdirSync(tmpdir())) {
+    if (!name.startsWith(GIT_SERVER_DIR_PREFIX)) continue;
+    const pid = Number(name.slice(GIT_SERVER_DIR_PREFIX.length));
+    if (!Number.isInteger(pid) || pid <= 0 || isRunning(pid)) continue;
+    rmSync(join(tmpdir(), name), { recursive: true, force: true });
   }
 }
 

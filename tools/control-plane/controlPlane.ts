@@ -37,7 +37,8 @@ import {
   type ProbeResult,
 } from "../kube/waitFor";
 import { readState, writeState, type ControlPlaneState } from "./state";
-import { binaries, REPO_ROOT } from "./tools";
+import { binaries } from "./tools";
+import { REPO_ROOT } from "../repoRoot";
 
 export type { ControlPlanePorts } from "./ports";
 

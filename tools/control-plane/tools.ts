@@ -8,8 +8,6 @@ import { etcdTool } from "../go/etcd/tool";
 import { kubernetesTool } from "../go/kubernetes/tool";
 import { REPO_ROOT } from "../repoRoot";
 
-export { REPO_ROOT };
-
 /** The state directory of `npm run cluster:up`: certificates, etcd data, logs, pids. */
 export const CLI_STATE_DIR = join(REPO_ROOT, ".cache", "cluster");
 

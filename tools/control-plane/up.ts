@@ -7,7 +7,8 @@ import { relative } from "node:path";
 import { parseArgs } from "node:util";
 import { runningControlPlane, startControlPlane, stopControlPlane } from "./controlPlane";
 import { ControlPlaneError } from "./errors";
-import { CLI_STATE_DIR, REPO_ROOT } from "./tools";
+import { CLI_STATE_DIR } from "./tools";
+import { REPO_ROOT } from "../repoRoot";
 
 const USAGE = "usage: npm run cluster:up [-- --port <kube-apiserver port>]";
 

@@ -1,7 +1,7 @@
 /** The fleet command's flags, read with node:util parseArgs and checked before any work starts. */
 import { isAbsolute, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { REPO_ROOT } from "../pulumi/layout";
+import { REPO_ROOT } from "../repoRoot";
 import { OPERATIONS, isOperation, type Operation } from "./operations";
 
 export const DEFAULT_CONCURRENCY = 2;

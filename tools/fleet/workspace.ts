@@ -12,7 +12,7 @@ import { chmodSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
 import { pulumiCliPath, pulumiEnvironment } from "../pulumi/environment";
-import { REPO_ROOT } from "../pulumi/layout";
+import { REPO_ROOT } from "../repoRoot";
 
 /** Where the wrapper is written; git-ignored, like everything a run can make again. */
 const WRAPPER_ROOT = join(REPO_ROOT, ".cache", "fleet", "pulumi");

@@ -17,6 +17,8 @@ export interface CommandOptions {
   env?: NodeJS.ProcessEnv;
   input?: string;
   timeoutMs?: number;
+  /** Stops the program (SIGTERM) when aborted, e.g. on this process's own interrupt. */
+  signal?: AbortSignal;
 }
 
 export function runCommand(
@@ -30,6 +32,7 @@ export function runCommand(
       env: options.env ?? process.env,
       stdio: ["pipe", "pipe", "pipe"],
       timeout: options.timeoutMs ?? 60_000,
+      ...(options.signal ? { signal: options.signal } : {}),
     });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];

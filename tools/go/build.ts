@@ -14,9 +14,9 @@ import {
   publish,
   readBuildTimes,
   recordBuildTime,
-  REPO_ROOT,
   toolDir,
 } from "./cache";
+import { REPO_ROOT } from "../repoRoot";
 import { goBuildArgs, goEnvironment } from "./environment";
 import { adviceFor, GoCommandError, goStep, runGo, type GoRunner } from "./goCommand";
 import { wrapperProblems } from "./goMod";

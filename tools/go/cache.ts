@@ -22,8 +22,6 @@ import { isRunning } from "../control-plane/processes";
 import type { GoTool } from "./goTool";
 import { REPO_ROOT } from "../repoRoot";
 
-export { REPO_ROOT };
-
 /** `.cache/tools` in the repository: a link to the cache, for finding the builds by hand. */
 export const REPO_TOOLS_LINK = join(REPO_ROOT, ".cache", "tools");
 

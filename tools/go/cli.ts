@@ -12,11 +12,11 @@ import {
   linkIntoRepository,
   readBuildTimes,
   removeStalePartials,
-  REPO_ROOT,
   REPO_TOOLS_LINK,
   toolDir,
   toolsCacheRoot,
 } from "./cache";
+import { REPO_ROOT } from "../repoRoot";
 import { GO_MISSING, GoCommandError, adviceFor, hasGo, runGo } from "./goCommand";
 import type { GoTool } from "./goTool";
 import { duration } from "./progress";

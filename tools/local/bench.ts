@@ -17,7 +17,8 @@ import { applyInOrder } from "../kube/apply";
 import { renderStack } from "../render/render";
 import { prepareForLocalStack } from "./cluster";
 import { measureFleet, printFleetFigures } from "./fleetBench";
-import { LOCAL_STACK, prepareProjectCopy, REPO_ROOT } from "./project";
+import { LOCAL_STACK, prepareProjectCopy } from "./project";
+import { REPO_ROOT } from "../repoRoot";
 import { pulumiOk } from "./pulumi";
 
 const WORK_DIR = join(REPO_ROOT, ".cache", "bench");

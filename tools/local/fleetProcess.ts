@@ -9,7 +9,7 @@ import { join } from "node:path";
 import type { FleetSummary } from "../fleet/summary";
 import { fileBackendUrl } from "../pulumi/environment";
 import type { LocalFleetLayout } from "./localFleet";
-import { REPO_ROOT } from "./project";
+import { REPO_ROOT } from "../repoRoot";
 
 const FLEET_CLI = join(REPO_ROOT, "tools", "fleet", "cli.ts");
 

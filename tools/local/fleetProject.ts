@@ -7,7 +7,8 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseDocument } from "yaml";
-import { prepareProjectCopy, REPO_ROOT } from "./project";
+import { prepareProjectCopy } from "./project";
+import { REPO_ROOT } from "../repoRoot";
 
 export interface FleetStack {
   readonly name: string;

@@ -18,7 +18,7 @@
  * Takes a few minutes; it runs the real engine, so run it under the heavy-run lock when other
  * stages run.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import {
   copyFileSync,
   existsSync,
@@ -34,6 +34,7 @@ import { dirname, join, relative } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { format, resolveConfig } from "prettier";
 import { type ControlPlane, startControlPlane } from "../control-plane/controlPlane";
+import { runCommandOk } from "../gitops/command";
 import { toolVersions } from "../go/versions";
 import { KubeApi } from "../kube/api";
 import { applyInOrder, formatRejection, waitForEstablished } from "../kube/apply";
@@ -60,41 +61,30 @@ const PULUMI_STEPS = [
   ["up", "--yes", "--stack", LOCAL_STACK],
 ] as const;
 
-interface Command {
-  readonly code: number;
-  readonly output: string;
-}
+/** Aborted by a signal, to stop the command running now. */
+const interrupt = new AbortController();
 
-/** The child process running now, so that a signal can stop it. */
-let current: ChildProcess | undefined;
-let interruptedBy: NodeJS.Signals | undefined;
+/** npm ci may fetch what the npm cache lacks. */
+const NPM_CI_TIMEOUT_MS = 10 * 60_000;
 
-function run(command: string, args: readonly string[], cwd: string): Promise<Command> {
-  if (interruptedBy) return Promise.reject(new Error(`interrupted by ${interruptedBy}`));
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
-    current = child;
-    let output = "";
-    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.on("error", (error) => {
-      current = undefined;
-      reject(new Error(`could not run ${command}: ${error.message}`));
-    });
-    child.on("close", (code) => {
-      current = undefined;
-      resolve({ code: code ?? 1, output });
-    });
-  });
-}
-
-async function runOk(command: string, args: readonly string[], cwd: string): Promise<string> {
-  const result = await run(command, args, cwd);
-  if (result.code !== 0) {
-    const tail = result.output.trim().split("\n").slice(-25).join("\n");
-    throw new Error(`${command} ${args.join(" ")} failed (exit ${result.code}):\n${tail}`);
+function throwIfInterrupted(): void {
+  if (interrupt.signal.aborted) {
+    throw new Error(`interrupted by ${String(interrupt.signal.reason)}`);
   }
-  return result.output;
+}
+
+async function runOk(
+  command: string,
+  args: readonly string[],
+  cwd: string,
+  timeoutMs?: number,
+): Promise<string> {
+  throwIfInterrupted();
+  return runCommandOk(command, args, {
+    cwd,
+    signal: interrupt.signal,
+    ...(timeoutMs ? { timeoutMs } : {}),
+  });
 }
 
 const git = (args: readonly string[]): Promise<string> => runOk("git", args, REPO_ROOT);
@@ -146,7 +136,12 @@ async function makeFixture(workDir: string, commit: CommitInfo): Promise<void> {
   await git(["worktree", "add", "--detach", worktree, commit.sha]);
   log(`checked out ${commit.sha.slice(0, 12)} (${commit.date}) in ${worktree}`);
   started = Date.now();
-  await runOk("npm", ["ci", "--no-audit", "--no-fund", "--prefer-offline"], worktree);
+  await runOk(
+    "npm",
+    ["ci", "--no-audit", "--no-fund", "--prefer-offline"],
+    worktree,
+    NPM_CI_TIMEOUT_MS,
+  );
   const npmVersion = (await runOk("npm", ["--version"], worktree)).trim();
   log(`npm ci in ${since()}`);
 
@@ -164,7 +159,7 @@ async function makeFixture(workDir: string, commit: CommitInfo): Promise<void> {
 
     const context: PulumiContext = { cwd: worktree, backendDir: join(workDir, "state") };
     for (const step of PULUMI_STEPS) {
-      if (interruptedBy) throw new Error(`interrupted by ${interruptedBy}`);
+      throwIfInterrupted();
       started = Date.now();
       await pulumiOk(step, context);
       log(`pulumi ${step.join(" ")} in ${since()}`);
@@ -227,8 +222,11 @@ async function makeFixture(workDir: string, commit: CommitInfo): Promise<void> {
       `wrote ${relative(REPO_ROOT, fixtureDir)}: ${resourceCount} resources; ${sizes.join(", ")}`,
     );
   } finally {
-    await stopPulumiCommands();
-    await cluster?.stop();
+    try {
+      await stopPulumiCommands();
+    } finally {
+      await cluster?.stop();
+    }
   }
 }
 
@@ -260,8 +258,7 @@ async function main(): Promise<void> {
  */
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
   process.on(signal, () => {
-    interruptedBy = signal;
-    current?.kill("SIGTERM");
+    interrupt.abort(signal);
   });
 }
 

@@ -8,7 +8,6 @@ import { join } from "node:path";
 import { parseDocument } from "yaml";
 import { REPO_ROOT } from "../repoRoot";
 
-export { REPO_ROOT };
 export const LOCAL_STACK = "local";
 
 const LINKED = [

@@ -11,8 +11,6 @@ import { FAKE_SECRETS } from "./fakes";
 import { type MockRun, type MockRunOptions, startMockRun } from "./runtime";
 import { REPO_ROOT } from "../repoRoot";
 
-export { REPO_ROOT };
-
 /** Thrown for a stack this checkout has no Pulumi.<stack>.yaml for. */
 export class UnknownStackError extends Error {}
 

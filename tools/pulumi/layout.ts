@@ -6,8 +6,6 @@
 import { join } from "node:path";
 import { REPO_ROOT } from "../repoRoot";
 
-export { REPO_ROOT };
-
 /** PULUMI_HOME: the plugin cache our providers are installed into, and the CLI's own settings. */
 export const PULUMI_HOME = join(REPO_ROOT, ".cache", "pulumi-home");
 

@@ -12,6 +12,7 @@ import { readServerState } from "../gitServer/state";
 import { stillListening } from "../listeners";
 import { flagOf } from "../runner/readiness";
 import { localEnvironmentLayout } from "./layout";
+import { obsoleteGitServer, obsoleteNotice } from "./obsoleteGitServer";
 import { stopSupervisor } from "./supervisorControl";
 import { readWorkloadsFile } from "./workloadsFile";
 
@@ -49,6 +50,13 @@ async function main(): Promise<void> {
       ? "stopped the git server"
       : "no git server was running",
   );
+  const obsolete = obsoleteGitServer(layout.root);
+  if (obsolete?.runningSshd) {
+    await stopGitServer(obsolete.dir);
+    print(
+      `stopped the git server of an older up:local (sshd pid ${obsolete.runningSshd.pid}), recorded in ${obsolete.dir}`,
+    );
+  }
   const cluster = await stopControlPlane(layout.cluster);
   print(cluster.stopped.length > 0 ? "stopped the control plane" : "no control plane was running");
   const listening = stillListening(ports);
@@ -58,6 +66,7 @@ async function main(): Promise<void> {
   print(
     `nothing of the local environment runs; the git server's repositories and keys (${layout.gitServer}) and the stack's state are kept`,
   );
+  if (obsolete) print(obsoleteNotice(obsolete.dir));
 }
 
 main().then(

@@ -12,7 +12,7 @@
 import { createHash } from "node:crypto";
 import { chmodSync, existsSync, lstatSync, mkdirSync, realpathSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { REPO_ROOT } from "../../local/project";
+import { REPO_ROOT } from "../../repoRoot";
 import { GitOpsError } from "../errors";
 
 export const LOCAL_GIT_SERVERS_DIR = "/var/lib/k8s-flux/local-git-servers";

@@ -7,7 +7,7 @@
  * .pulumi-local/gitops-local, so its keys survive a `down:local`.
  */
 import { join } from "node:path";
-import { REPO_ROOT } from "../../local/project";
+import { REPO_ROOT } from "../../repoRoot";
 import { localGitServerDir } from "./gitServerHome";
 
 export interface LocalEnvironmentLayout {

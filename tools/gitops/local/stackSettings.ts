@@ -7,7 +7,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { parseRepositoryUrl } from "../../../components/shared/repositoryUrl";
-import { LOCAL_STACK, REPO_ROOT } from "../../local/project";
+import { LOCAL_STACK } from "../../local/project";
+import { REPO_ROOT } from "../../repoRoot";
 import { GitOpsError } from "../errors";
 import type { GitServer } from "../gitServer/server";
 

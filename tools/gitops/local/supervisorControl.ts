@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { REPO_ROOT } from "../../local/project";
+import { REPO_ROOT } from "../../repoRoot";
 import { GitOpsError } from "../errors";
 import { isSameProcess, startProcess, stopProcessTree } from "../processes";
 import { stopRunner } from "../runner/runner";

@@ -48,6 +48,7 @@ import { authorizeDeployKeys, deployKeysToAdd } from "./deployKeys";
 import { writeEnvironmentRecord } from "./environmentRecord";
 import { prepareLocalGitServerDir } from "./gitServerHome";
 import { localEnvironmentLayout } from "./layout";
+import { obsoleteGitServer, obsoleteNotice } from "./obsoleteGitServer";
 import { writePulumiEnvFile } from "./pulumiEnvFile";
 import {
   gitOpsStackSettings,
@@ -127,9 +128,22 @@ async function controlPlane(dir: string): Promise<string> {
   return started.kubeconfigPath;
 }
 
+/** Refuses while an environment started before the git server moved still runs its sshd. */
+function checkObsoleteGitServer(root: string): void {
+  const obsolete = obsoleteGitServer(root);
+  if (!obsolete) return;
+  if (obsolete.runningSshd) {
+    throw new GitOpsError(
+      `the git server of an older up:local still runs from ${obsolete.dir} (sshd pid ${obsolete.runningSshd.pid}, port ${obsolete.runningSshd.port}); run \`npm run down:local\` to stop it, then up:local again`,
+    );
+  }
+  print(obsoleteNotice(obsolete.dir));
+}
+
 async function main(): Promise<void> {
   await requireBuilt();
   const layout = localEnvironmentLayout();
+  checkObsoleteGitServer(layout.root);
   mkdirSync(layout.root, { recursive: true });
   prepareLocalGitServerDir(layout.gitServer);
 
