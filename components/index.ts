@@ -10,6 +10,7 @@ export type { ContainerDefaults } from "./applicationFlux/quantities";
 export type { ResourceQuotaHard } from "./applicationFlux/resourceLimits";
 
 export { DeployKey, type DeployKeyArgs, type StagedDeployKey } from "./deployKey";
+export { repositoryToRegister } from "./deployKey/checks";
 export { deployKeyDefaults } from "./deployKey/defaults";
 
 export { ExternalDns, type ExternalDnsArgs } from "./externalDns";

@@ -6,6 +6,7 @@ import {
   ExternalDns,
   type GitRepositoryLocation,
   MetricsServer,
+  repositoryToRegister,
   NewRelic,
   SealedSecrets,
   type SealingKeyRequest,
@@ -15,7 +16,6 @@ import {
   type DeployKeyGenerations,
   type DeployKeyPlan,
   type KeyGenerations,
-  repositoryToRegister,
 } from "./deployKeyPlan";
 import type { StackConfig } from "./loadConfig";
 

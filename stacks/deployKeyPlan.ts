@@ -1,4 +1,4 @@
-import type { GitRepositoryLocation } from "../components";
+import { type GitRepositoryLocation, repositoryToRegister } from "../components";
 import type { LastDeployment } from "./lastDeployment";
 import { STACK_OUTPUTS } from "./names";
 import { settingKey } from "./quoting";
@@ -44,17 +44,6 @@ export interface DeployKeyRequest {
   readonly addedByHand: boolean;
   /** Whether the last update deployed this repository's Flux (and so had a key in use). */
   readonly deployedBefore: boolean;
-}
-
-/**
- * The GitHub repository a deploy key is registered on by this program, or undefined when a
- * person adds it: the repository is elsewhere, or registering is switched off.
- */
-export function repositoryToRegister(
-  location: GitRepositoryLocation,
-  registerDeployKeys: boolean,
-): GitRepositoryLocation["github"] {
-  return registerDeployKeys ? location.github : undefined;
 }
 
 /**

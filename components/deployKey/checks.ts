@@ -12,6 +12,17 @@ import {
 } from "../shared/gitSource";
 import { DEFAULT_KNOWN_HOSTS } from "../shared/knownHosts";
 
+/**
+ * The GitHub repository a deploy key is registered on by this program, or undefined when a
+ * person adds it: the repository is elsewhere, or registering is switched off.
+ */
+export function repositoryToRegister(
+  location: GitRepositoryLocation,
+  registering: boolean,
+): GitRepositoryLocation["github"] {
+  return registering ? location.github : undefined;
+}
+
 /** The GitHub provider a resource got through opts.providers or opts.provider, or its parent. */
 export function gitHubProviderOf(resource: pulumi.Resource): pulumi.ProviderResource | undefined {
   return resource.getProvider("github:index/repositoryDeployKey:RepositoryDeployKey");

@@ -10,6 +10,7 @@ import {
   gitHubProviderProblem,
   keyGenerationProblem,
   knownHostsFor,
+  repositoryToRegister,
   stagedGenerationProblem,
 } from "./checks";
 import { deployKeyDefaults } from "./defaults";
@@ -114,7 +115,7 @@ export class DeployKey extends pulumi.ComponentResource {
       throw argumentError(this, label, "stagedGeneration", stagedProblem);
     }
     const registering = args.registerOnGitHub ?? deployKeyDefaults.registerOnGitHub;
-    const githubRepository = registering ? location.github : undefined;
+    const githubRepository = repositoryToRegister(location, registering);
     const githubProvider = gitHubProviderOf(this);
     if (githubRepository) {
       const problem = gitHubProviderProblem(location, githubProvider, "registerOnGitHub");
