@@ -54,6 +54,7 @@ import {
   exportState,
   gitHubResources,
   keySecretMismatches,
+  keysInOutputs,
   keysInState,
   objectDifferences,
   type PublishedKeys,
@@ -81,19 +82,8 @@ const fixtureDeployment = (): Deployment =>
   ).deployment;
 
 /** The keys the older program published: its stack's outputs, as the fixture's state holds them. */
-function fixtureKeys(deployment: Deployment): PublishedKeys {
-  const outputs = (deployment.resources.find((r) => r.type === "pulumi:pulumi:Stack")?.outputs ??
-    {}) as {
-    sealedSecretsCertificates?: Record<string, string>;
-    systemFluxPublicKey?: string;
-    applicationPublicKeys?: Record<string, string>;
-  };
-  return {
-    sealing: outputs.sealedSecretsCertificates ?? {},
-    systemFlux: outputs.systemFluxPublicKey ?? "",
-    applications: outputs.applicationPublicKeys ?? {},
-  };
-}
+const fixtureKeys = (deployment: Deployment): PublishedKeys =>
+  keysInOutputs(deployment.resources.find((r) => r.type === "pulumi:pulumi:Stack")?.outputs);
 
 /** `namespace/name` of each Secret that holds one of the published keys. */
 const keySecretNames = (keys: PublishedKeys): Set<string> =>

@@ -8,6 +8,7 @@
  *   and the state's Kubernetes objects are the same set, each once: nothing orphaned, nothing
  *   recorded twice, nothing missing.
  */
+import { expect } from "vitest";
 import { type KubeResponse, statusMessage } from "../../tools/kube/api";
 import { waitFor, within } from "../../tools/kube/waitFor";
 import { LOCAL_STACK } from "../../tools/local/project";
@@ -53,20 +54,27 @@ export interface PublishedKeys {
   readonly applications: Record<string, string>;
 }
 
-/** The keys the stack's outputs publish. */
-export async function publishedKeys(stack: FaultStack): Promise<PublishedKeys> {
-  const outputs = JSON.parse(
-    (await pulumiOk(["stack", "output", "--json", "--stack", LOCAL_STACK], stack.context)).stdout,
-  ) as {
+/** The keys a stack's outputs publish, from the outputs themselves (live or in a saved state). */
+export function keysInOutputs(outputs: unknown): PublishedKeys {
+  const published = (outputs ?? {}) as {
     sealedSecretsCertificates?: Record<string, string>;
     systemFluxPublicKey?: string;
     applicationPublicKeys?: Record<string, string>;
   };
   return {
-    sealing: outputs.sealedSecretsCertificates ?? {},
-    systemFlux: outputs.systemFluxPublicKey ?? "",
-    applications: outputs.applicationPublicKeys ?? {},
+    sealing: published.sealedSecretsCertificates ?? {},
+    systemFlux: published.systemFluxPublicKey ?? "",
+    applications: published.applicationPublicKeys ?? {},
   };
+}
+
+/** The keys the stack's outputs publish. */
+export async function publishedKeys(stack: FaultStack): Promise<PublishedKeys> {
+  const result = await pulumiOk(
+    ["stack", "output", "--json", "--stack", LOCAL_STACK],
+    stack.context,
+  );
+  return keysInOutputs(JSON.parse(result.stdout));
 }
 
 /** Each key published before that is no longer published the same, by what it is. */
@@ -222,4 +230,25 @@ export async function objectDifferences(
     missing: inState.filter((object) => !inCluster.includes(object)).sort(),
     recordedTwice: duplicates(inState).sort(),
   };
+}
+
+/**
+ * How a scenario ends once the stack has converged again: the keys published before the fault,
+ * unchanged and still in their Secrets, the tenant still there, and every object of the program
+ * in the cluster and in state once.
+ */
+export async function expectSameKeysAndObjects(
+  stack: FaultStack,
+  before: PublishedKeys,
+  tenant: string,
+): Promise<void> {
+  const after = await publishedKeys(stack);
+  expect(changedKeys(before, after)).toEqual([]);
+  expect(Object.keys(after.applications)).toContain(tenant);
+  expect(await keySecretMismatches(stack, after)).toEqual([]);
+  expect(await objectDifferences(stack, await exportState(stack))).toEqual({
+    orphaned: [],
+    missing: [],
+    recordedTwice: [],
+  });
 }
