@@ -15,6 +15,7 @@ import {
 import {
   type DeployKeyGenerations,
   type DeployKeyPlan,
+  type DeployKeyRecord,
   type KeyGenerations,
 } from "./deployKeyPlan";
 import type { StackConfig } from "./loadConfig";
@@ -26,6 +27,8 @@ export interface DeployKeyToAddByHand {
   readonly generation: number;
   /** False for a staged key: add it, then the next `pulumi up` switches Flux to it. */
   readonly inUse: boolean;
+  /** GitHub's "Allow write access": true only where Flux pushes (image automation). */
+  readonly writeAccess: boolean;
 }
 
 /** What a stack exports: only public values, for people and for other tooling. */
@@ -65,8 +68,9 @@ function plannedKeys(plan: Pick<DeployKeyPlan, "applications">, name: string): K
 }
 
 /** What a deploy key declared, as the `deployKeyGenerations` output records it. */
-const generationsOf = (key: DeployKey): KeyGenerations => ({
+const generationsOf = (key: DeployKey): DeployKeyRecord => ({
   inUse: key.generation,
+  registeredOnGitHub: key.registeredOnGitHub,
   ...(key.staged ? { staged: key.staged.generation } : {}),
 });
 
@@ -199,6 +203,7 @@ export function buildCluster(
         publicKey: key.publicKey,
         generation: key.generation,
         inUse: true,
+        writeAccess: !key.readOnly,
       },
       ...(key.staged
         ? [
@@ -207,6 +212,7 @@ export function buildCluster(
               publicKey: key.staged.publicKey,
               generation: key.staged.generation,
               inUse: false,
+              writeAccess: !key.readOnly,
             },
           ]
         : []),

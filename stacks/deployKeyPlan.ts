@@ -10,10 +10,18 @@ export interface KeyGenerations {
   readonly staged?: number;
 }
 
-/** Deploy key generations by user: what the `deployKeyGenerations` output records. */
+/**
+ * What the `deployKeyGenerations` output records of one repository's keys: the generations, and
+ * whether this program registered them on GitHub (absent in records older than that field).
+ */
+export interface DeployKeyRecord extends KeyGenerations {
+  readonly registeredOnGitHub?: boolean;
+}
+
+/** Deploy key records by user: the `deployKeyGenerations` output. */
 export interface DeployKeyGenerations {
-  readonly systemFlux: KeyGenerations;
-  readonly applications: Readonly<Record<string, KeyGenerations>>;
+  readonly systemFlux: DeployKeyRecord;
+  readonly applications: Readonly<Record<string, DeployKeyRecord>>;
 }
 
 /** Deploy key generations for this update, by user; a Map, so no name reads a prototype's. */
@@ -58,7 +66,7 @@ export interface DeployKeyRequest {
  */
 export function planDeployKey(
   request: DeployKeyRequest,
-  last: KeyGenerations | undefined,
+  last: DeployKeyRecord | undefined,
 ): {
   readonly generations: KeyGenerations;
   readonly warnings: readonly string[];
@@ -72,6 +80,13 @@ export function planDeployKey(
   const warnings: string[] = [];
   const problems: string[] = [];
   if (!request.addedByHand) return { generations, warnings, problems };
+
+  if (last?.registeredOnGitHub === true) {
+    // GitHub refuses a key that is already registered, so it cannot be added by hand first.
+    warnings.push(
+      `This program no longer registers the deploy keys of ${user} (registerDeployKeys is false, or the repository is not on github.com): this update deletes the GitHub registration of key ${last.inUse}${last.staged !== undefined ? ` and staged key ${last.staged}` : ""}, and Flux cannot fetch ${repository} until key ${generation} is added to it by hand, from the ${STACK_OUTPUTS.deployKeysToAddByHand} output.`,
+    );
+  }
 
   if (switching && last.staged !== generation) {
     problems.push(

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { KeyGenerations } from "./deployKeyPlan";
+import type { DeployKeyRecord } from "./deployKeyPlan";
 import { isRecord } from "./isRecord";
 import { STACK_OUTPUTS } from "./names";
 
@@ -14,8 +14,8 @@ export interface LastDeployment {
   readonly applications?: string[];
   /** The deploy keys it declared, where recorded: a Map, so no name reads a prototype's. */
   readonly deployKeyGenerations?: {
-    readonly systemFlux?: KeyGenerations;
-    readonly applications: ReadonlyMap<string, KeyGenerations>;
+    readonly systemFlux?: DeployKeyRecord;
+    readonly applications: ReadonlyMap<string, DeployKeyRecord>;
   };
 }
 
@@ -25,12 +25,16 @@ const isStringArray = (value: unknown): value is string[] =>
 const isGeneration = (value: unknown): value is number =>
   Number.isSafeInteger(value) && (value as number) >= 1;
 
-/** `{ inUse, staged? }` with whole numbers from 1, two different ones; otherwise undefined. */
-function parseKeyGenerations(value: unknown): KeyGenerations | undefined {
+/**
+ * `{ inUse, staged?, registeredOnGitHub? }` with whole numbers from 1, two different ones;
+ * otherwise undefined. A registration flag that is not a boolean reads as not known.
+ */
+function parseKeyGenerations(value: unknown): DeployKeyRecord | undefined {
   if (!isRecord(value) || !isGeneration(value["inUse"])) return undefined;
-  const { inUse, staged } = value;
-  if (staged === undefined) return { inUse };
-  return isGeneration(staged) && staged !== inUse ? { inUse, staged } : undefined;
+  const { inUse, staged, registeredOnGitHub } = value;
+  const registration = typeof registeredOnGitHub === "boolean" ? { registeredOnGitHub } : {};
+  if (staged === undefined) return { inUse, ...registration };
+  return isGeneration(staged) && staged !== inUse ? { inUse, staged, ...registration } : undefined;
 }
 
 /** Each well-formed record of a `deployKeyGenerations` output; the rest reads as not known. */

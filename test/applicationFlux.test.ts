@@ -864,6 +864,7 @@ describe("the whole cluster with applications on two GitHub owners and one other
         publicKey: FAKE.publicKeyOpenssh("app-billing-deploy-key-key").trim(),
         generation: 1,
         inUse: true,
+        writeAccess: false,
       },
     ]);
     expect(Object.keys(outputs.applicationPublicKeys)).toEqual([

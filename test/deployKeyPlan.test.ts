@@ -69,6 +69,29 @@ describe("a deploy key added by hand", () => {
     });
   });
 
+  it("warns, once it was registered on GitHub by this program, that the registration goes", () => {
+    const unregistering = (inUse: number, staged?: number, now = inUse) =>
+      `This program no longer registers the deploy keys of application billing (registerDeployKeys is false, or the repository is not on github.com): this update deletes the GitHub registration of key ${inUse}${staged !== undefined ? ` and staged key ${staged}` : ""}, and Flux cannot fetch ${REPOSITORY} until key ${now} is added to it by hand, from the deployKeysToAddByHand output.`;
+    expect(planDeployKey(byHand(1), { inUse: 1, registeredOnGitHub: true })).toEqual({
+      generations: { inUse: 1 },
+      warnings: [unregistering(1)],
+      problems: [],
+    });
+    expect(
+      planDeployKey(byHand(2), { inUse: 1, staged: 2, registeredOnGitHub: true }).warnings[0],
+    ).toBe(unregistering(1, 2, 2));
+    // Added by hand last time too, or a record from before the field: nothing to say.
+    expect(planDeployKey(byHand(1), { inUse: 1, registeredOnGitHub: false })).toEqual({
+      generations: { inUse: 1 },
+      ...calm,
+    });
+    // Still registered by this program: its registration stays.
+    expect(planDeployKey(registered(1), { inUse: 1, registeredOnGitHub: true })).toEqual({
+      generations: { inUse: 1 },
+      ...calm,
+    });
+  });
+
   it("changes nothing and says nothing once switched", () => {
     expect(planDeployKey(byHand(2), { inUse: 2 })).toEqual({ generations: { inUse: 2 }, ...calm });
   });
@@ -283,6 +306,25 @@ describe("the deployKeyGenerations output read back", () => {
     expect(last.deployKeyGenerations?.systemFlux).toBeUndefined();
     expect([...(last.deployKeyGenerations?.applications ?? [])]).toEqual([
       ["ok", { inUse: 7, staged: 8 }],
+    ]);
+  });
+
+  it("keeps whether the keys were registered on GitHub, when the record says so as a boolean", () => {
+    const last = parseLastDeployment({
+      deployKeyGenerations: {
+        systemFlux: { inUse: 1, registeredOnGitHub: true },
+        applications: {
+          byHand: { inUse: 2, staged: 3, registeredOnGitHub: false },
+          older: { inUse: 1 },
+          text: { inUse: 1, registeredOnGitHub: "yes" },
+        },
+      },
+    });
+    expect(last.deployKeyGenerations?.systemFlux).toEqual({ inUse: 1, registeredOnGitHub: true });
+    expect([...(last.deployKeyGenerations?.applications ?? [])]).toEqual([
+      ["byHand", { inUse: 2, staged: 3, registeredOnGitHub: false }],
+      ["older", { inUse: 1 }],
+      ["text", { inUse: 1 }],
     ]);
   });
 

@@ -396,8 +396,8 @@ describe("deploy keys added by hand", () => {
   it("are staged by nextKeyGeneration and used once keyGeneration names them; Flux's Secret never holds an unadded key", async () => {
     const start = await upLogged(outsideGitHub(1));
     expect(start.exported["deployKeyGenerations"]).toEqual({
-      systemFlux: { inUse: 1 },
-      applications: { "sample-dev": { inUse: 1 } },
+      systemFlux: { inUse: 1, registeredOnGitHub: true },
+      applications: { "sample-dev": { inUse: 1, registeredOnGitHub: false } },
     });
 
     // Update 1: key 2 is made and listed beside key 1; nothing Flux reads changes.
@@ -413,12 +413,24 @@ describe("deploy keys added by hand", () => {
     expect(secretOf(staging.update).inputs["stringData"]["identity.pub"]).toBe(appKey(1));
     expect(sourceOf(staging.update).inputs).toEqual(sourceOf(start.update).inputs);
     expect(staging.exported["deployKeysToAddByHand"]).toEqual([
-      { repository: REPOSITORY, publicKey: appKey(1), generation: 1, inUse: true },
-      { repository: REPOSITORY, publicKey: appKey(2), generation: 2, inUse: false },
+      {
+        repository: REPOSITORY,
+        publicKey: appKey(1),
+        generation: 1,
+        inUse: true,
+        writeAccess: false,
+      },
+      {
+        repository: REPOSITORY,
+        publicKey: appKey(2),
+        generation: 2,
+        inUse: false,
+        writeAccess: false,
+      },
     ]);
     expect(staging.exported["deployKeyGenerations"]).toEqual({
-      systemFlux: { inUse: 1 },
-      applications: { "sample-dev": { inUse: 1, staged: 2 } },
+      systemFlux: { inUse: 1, registeredOnGitHub: true },
+      applications: { "sample-dev": { inUse: 1, staged: 2, registeredOnGitHub: false } },
     });
     expect(staging.warnings).toEqual([
       `Deploy key 2 of application sample-dev is staged (${NEXT}); Flux keeps using key 1. From the deployKeysToAddByHand output, add key 2 to ${REPOSITORY}, then set ${SETTING} to 2 and run pulumi up to switch Flux to it.`,
@@ -440,11 +452,17 @@ describe("deploy keys added by hand", () => {
     expect(secretOf(switching.update).urn).toBe(secretOf(start.update).urn);
     expect(secretOf(switching.update).inputs["stringData"]["identity.pub"]).toBe(appKey(2));
     expect(switching.exported["deployKeysToAddByHand"]).toEqual([
-      { repository: REPOSITORY, publicKey: appKey(2), generation: 2, inUse: true },
+      {
+        repository: REPOSITORY,
+        publicKey: appKey(2),
+        generation: 2,
+        inUse: true,
+        writeAccess: false,
+      },
     ]);
     expect(switching.exported["deployKeyGenerations"]).toEqual({
-      systemFlux: { inUse: 1 },
-      applications: { "sample-dev": { inUse: 2 } },
+      systemFlux: { inUse: 1, registeredOnGitHub: true },
+      applications: { "sample-dev": { inUse: 2, registeredOnGitHub: false } },
     });
     expect(switching.warnings).toEqual([
       `Deploy key 2 of application sample-dev is now in use (${SETTING}): Flux switches to it in this update, which deletes key 1; remove key 1 from ${REPOSITORY}.`,
@@ -490,7 +508,13 @@ describe("deploy keys added by hand", () => {
     expect(urns(back.update.run)).toEqual(urns(start.update.run));
     expect(secretOf(back.update).inputs["stringData"]["identity.pub"]).toBe(appKey(1));
     expect(back.exported["deployKeysToAddByHand"]).toEqual([
-      { repository: REPOSITORY, publicKey: appKey(1), generation: 1, inUse: true },
+      {
+        repository: REPOSITORY,
+        publicKey: appKey(1),
+        generation: 1,
+        inUse: true,
+        writeAccess: false,
+      },
     ]);
     expect(back.warnings).toEqual([
       `${NEXT} no longer asks for staged deploy key 2 of application sample-dev, which this update deletes: remove key 2 from ${REPOSITORY} if you added it.`,
@@ -538,18 +562,21 @@ describe("deploy keys added by hand", () => {
         publicKey: FAKE.publicKeyOpenssh("system-flux-deploy-key-key").trim(),
         generation: 1,
         inUse: true,
+        writeAccess: false,
       },
       {
         repository: "git@github.com:acme/k8s-flux.git",
         publicKey: FAKE.publicKeyOpenssh("system-flux-deploy-key-key-gen2").trim(),
         generation: 2,
         inUse: false,
+        writeAccess: false,
       },
       {
         repository: "git@github.com:acme/test-app-flux-repo.git",
         publicKey: appKey(1),
         generation: 1,
         inUse: true,
+        writeAccess: false,
       },
     ]);
     expect(staging.warnings.map((warning) => warning.split(";")[0])).toEqual([
@@ -567,13 +594,65 @@ describe("deploy keys added by hand", () => {
     const raised = await upLogged(outsideGitHub(2), older);
     expect(secretOf(raised.update).inputs["stringData"]["identity.pub"]).toBe(appKey(2));
     expect(raised.exported["deployKeysToAddByHand"]).toEqual([
-      { repository: REPOSITORY, publicKey: appKey(2), generation: 2, inUse: true },
+      {
+        repository: REPOSITORY,
+        publicKey: appKey(2),
+        generation: 2,
+        inUse: true,
+        writeAccess: false,
+      },
     ]);
     expect(raised.exported["deployKeyGenerations"]).toMatchObject({
       applications: { "sample-dev": { inUse: 2 } },
     });
     expect(raised.warnings).toEqual([
       `The last update kept no record of which deploy key of application sample-dev is in use; Flux uses key 2 (${SETTING}) from this update on. If that is a new key, add it to ${REPOSITORY} now, from the deployKeysToAddByHand output.`,
+    ]);
+  });
+
+  it("turning registerDeployKeys off warns that the GitHub registration of each key in use goes", async () => {
+    const system = (registerDeployKeys: boolean) => ({
+      ...outsideGitHub(1),
+      registerDeployKeys,
+      systemFlux: { repository: "git@github.com:acme/k8s-flux.git", keyGeneration: 1 },
+    });
+    const start = await upLogged(system(true));
+    expect(start.update.run.ofType(TYPES.githubKey).map((key) => key.name)).toEqual([
+      "system-flux-deploy-key-github",
+    ]);
+    const off = await upLogged(system(false), start.exported);
+    expect(off.update.run.ofType(TYPES.githubKey)).toEqual([]);
+    expect(off.warnings).toEqual([
+      "This program no longer registers the deploy keys of the system Flux (registerDeployKeys is false, or the repository is not on github.com): this update deletes the GitHub registration of key 1, and Flux cannot fetch git@github.com:acme/k8s-flux.git until key 1 is added to it by hand, from the deployKeysToAddByHand output.",
+    ]);
+    expect(off.exported["deployKeysToAddByHand"]).toContainEqual({
+      repository: "git@github.com:acme/k8s-flux.git",
+      publicKey: FAKE.publicKeyOpenssh("system-flux-deploy-key-key").trim(),
+      generation: 1,
+      inUse: true,
+      writeAccess: false,
+    });
+    // The next update has nothing more to say.
+    expect((await upLogged(system(false), off.exported)).warnings).toEqual([]);
+  });
+
+  it("ask for write access only for the system key that image automation pushes with", async () => {
+    const automated = await upLogged({
+      ...outsideGitHub(1),
+      registerDeployKeys: false,
+      systemFlux: {
+        repository: "git@github.com:acme/k8s-flux.git",
+        keyGeneration: 1,
+        imageAutomation: true,
+      },
+    });
+    const byHand = automated.exported["deployKeysToAddByHand"] as {
+      repository: string;
+      writeAccess: boolean;
+    }[];
+    expect(byHand.map(({ repository, writeAccess }) => [repository, writeAccess])).toEqual([
+      ["git@github.com:acme/k8s-flux.git", true],
+      [REPOSITORY, false],
     ]);
   });
 
@@ -606,8 +685,8 @@ describe("deploy keys added by hand", () => {
       ],
     ).toBe(FAKE.publicKeyOpenssh("system-flux-deploy-key-key-gen2").trim());
     expect(raised.exported["deployKeyGenerations"]).toEqual({
-      systemFlux: { inUse: 2 },
-      applications: { "sample-dev": { inUse: 1 } },
+      systemFlux: { inUse: 2, registeredOnGitHub: true },
+      applications: { "sample-dev": { inUse: 1, registeredOnGitHub: false } },
     });
     expect(raised.warnings).toEqual([]);
   });

@@ -82,6 +82,8 @@ export class DeployKey extends pulumi.ComponentResource {
   public readonly privateKey: pulumi.Output<string>;
   /** Whether the key was registered on GitHub by this program. */
   public readonly registeredOnGitHub: boolean;
+  /** Whether the key may only read the repository; a person adding it by hand leaves "Allow write access" off. */
+  public readonly readOnly: boolean;
   /** The Flux pull Secret; depend on it before creating anything that syncs. */
   public readonly secret: k8s.core.v1.Secret;
   public readonly secretName: string;
@@ -122,6 +124,7 @@ export class DeployKey extends pulumi.ComponentResource {
       if (problem !== undefined) throw argumentError(this, label, "opts.providers", problem);
     }
 
+    this.readOnly = args.readOnly ?? deployKeyDefaults.readOnly;
     const makeKey = (generation: number) => {
       const suffix = generationSuffix(generation);
       // ECDSA P-384 is Flux's own default for generated keys, and GitHub accepts it.
@@ -143,7 +146,7 @@ export class DeployKey extends pulumi.ComponentResource {
                     ? args.title
                     : pulumi.interpolate`${args.title} (key ${generation})`,
                 key: publicKey,
-                readOnly: args.readOnly ?? deployKeyDefaults.readOnly,
+                readOnly: this.readOnly,
               },
               { parent: this, provider: githubProvider },
             )
@@ -188,6 +191,7 @@ export class DeployKey extends pulumi.ComponentResource {
       publicKey: this.publicKey,
       privateKey: this.privateKey,
       registeredOnGitHub: this.registeredOnGitHub,
+      readOnly: this.readOnly,
       secret: this.secret,
       secretName: this.secretName,
       generation: this.generation,

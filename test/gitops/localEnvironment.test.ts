@@ -17,7 +17,13 @@ import {
   fluxOperatorChartRbac,
 } from "../../tools/gitops/fluxOperator/preinstalled";
 import { runCommandOk } from "../../tools/gitops/command";
-import { deployKeysToAdd, repositoryOnServer } from "../../tools/gitops/local/deployKeys";
+import {
+  authorizeDeployKeys,
+  deployKeysToAdd,
+  repositoryOnServer,
+} from "../../tools/gitops/local/deployKeys";
+import type { AuthorizedKey } from "../../tools/gitops/gitServer/authorizedKeys";
+import { parsePublicKey } from "../../tools/gitops/gitServer/publicKey";
 import {
   gitOpsStackSettings,
   localStackSyncs,
@@ -116,6 +122,56 @@ describe("deployKeysToAddByHand", () => {
     expect(() => deployKeysToAdd({ deployKeysToAddByHand: [{ repository: 1 }] })).toThrow(
       "deployKeysToAddByHand[0] is not { repository, publicKey } with two strings",
     );
+  });
+
+  it("keeps each entry's generation, use and write access", () => {
+    const entry = {
+      repository: server.sshUrl("a/b"),
+      publicKey: key,
+      generation: 2,
+      inUse: false,
+      writeAccess: true,
+    };
+    expect(deployKeysToAdd({ deployKeysToAddByHand: [entry] })).toEqual([entry]);
+  });
+
+  it("adds each key with write access only where the entry asks for it", () => {
+    const added: AuthorizedKey[] = [];
+    const recording = {
+      host: server.host,
+      port: server.port,
+      authorizedKeys: () => added,
+      authorize(publicKey: string, repository: string, options?: { write?: boolean }) {
+        const authorized = {
+          publicKey,
+          fingerprint: parsePublicKey(publicKey).fingerprint,
+          repository,
+          write: options?.write ?? false,
+        };
+        added.push(authorized);
+        return authorized;
+      },
+    };
+    const system = newEd25519PublicKey("system");
+    const tenant = newEd25519PublicKey("tenant");
+    const older = newEd25519PublicKey("older");
+    const outcomes = authorizeDeployKeys(recording, [
+      { repository: server.sshUrl("acme/platform"), publicKey: system, writeAccess: true },
+      { repository: server.sshUrl("acme/shop"), publicKey: tenant, writeAccess: false },
+      { repository: server.sshUrl("acme/shop"), publicKey: older },
+      { repository: server.sshUrl("acme/platform"), publicKey: system, writeAccess: true },
+    ]);
+    expect(added.map(({ repository, write }) => [repository, write])).toEqual([
+      ["acme/platform", true],
+      ["acme/shop", false],
+      ["acme/shop", false],
+    ]);
+    expect(outcomes.map((outcome) => outcome.outcome)).toEqual([
+      "added",
+      "added",
+      "added",
+      "already there",
+    ]);
   });
 
   it("names repositories of this git server only", () => {

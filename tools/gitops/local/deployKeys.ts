@@ -1,6 +1,7 @@
 /**
  * Adding the stack's deploy keys to the local git server as a person adds them on GitHub: from
- * the stack output `deployKeysToAddByHand`, each key read-only on the one repository it names.
+ * the stack output `deployKeysToAddByHand`, each key on the one repository it names, with write
+ * access only where the entry asks for it.
  */
 import { parsePublicKey } from "../gitServer/publicKey";
 import type { GitServer } from "../gitServer/server";
@@ -14,6 +15,8 @@ export interface DeployKeyToAdd {
   readonly generation?: number;
   /** False for a staged key, which Flux uses only after the next `pulumi up`. */
   readonly inUse?: boolean;
+  /** GitHub's "Allow write access"; stacks from before this field leave it out (read-only). */
+  readonly writeAccess?: boolean;
 }
 
 export interface KeyAuthorization {
@@ -32,7 +35,10 @@ export function deployKeysToAdd(outputs: unknown): DeployKeyToAdd[] {
     );
   }
   return list.map((entry: unknown, index) => {
-    const { repository, publicKey, generation, inUse } = (entry ?? {}) as Record<string, unknown>;
+    const { repository, publicKey, generation, inUse, writeAccess } = (entry ?? {}) as Record<
+      string,
+      unknown
+    >;
     if (typeof repository !== "string" || typeof publicKey !== "string") {
       throw new GitOpsError(
         `deployKeysToAddByHand[${index}] is not { repository, publicKey } with two strings`,
@@ -43,6 +49,7 @@ export function deployKeysToAdd(outputs: unknown): DeployKeyToAdd[] {
       publicKey,
       ...(typeof generation === "number" ? { generation } : {}),
       ...(typeof inUse === "boolean" ? { inUse } : {}),
+      ...(typeof writeAccess === "boolean" ? { writeAccess } : {}),
     };
   });
 }
@@ -63,12 +70,12 @@ export function repositoryOnServer(server: Pick<GitServer, "host" | "port">, url
 }
 
 /**
- * Adds each key to its repository, read-only. A key already added to the same repository is left
- * as it is, so this can run after every `pulumi up`; the server refuses a key that opens another
- * repository, as GitHub does.
+ * Adds each key to its repository, read-only unless the entry asks for write access. A key
+ * already added to the same repository is left as it is, so this can run after every
+ * `pulumi up`; the server refuses a key that opens another repository, as GitHub does.
  */
 export function authorizeDeployKeys(
-  server: GitServer,
+  server: Pick<GitServer, "host" | "port" | "authorize" | "authorizedKeys">,
   keys: readonly DeployKeyToAdd[],
 ): KeyAuthorization[] {
   return keys.map((key) => {
@@ -78,7 +85,7 @@ export function authorizeDeployKeys(
     if (existing?.repository === repository) {
       return { repository, fingerprint, outcome: "already there" };
     }
-    server.authorize(key.publicKey, repository);
+    server.authorize(key.publicKey, repository, { write: key.writeAccess ?? false });
     return { repository, fingerprint, outcome: "added" };
   });
 }
