@@ -13,14 +13,14 @@ import {
 } from "../../tools/kube/apply";
 import { describeObject, type Manifest } from "../../tools/kube/manifest";
 import { waitFor, within } from "../../tools/kube/waitFor";
-import { installStandInCrds } from "../../tools/local/cluster";
+import { installFluxCrds } from "../../tools/local/cluster";
 import { renderStack } from "../../tools/render/render";
 import { reviewAccess } from "./access";
 
 const admin = new KubeApi(inject("kubeAccess"));
 
 beforeAll(async () => {
-  await installStandInCrds(admin);
+  await installFluxCrds(admin);
 });
 
 describe.each([

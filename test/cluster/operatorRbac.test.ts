@@ -12,7 +12,7 @@ import { RESOURCESET_DEFAULT_SERVICE_ACCOUNT } from "../../components/systemFlux
 import { KubeApi, statusMessage } from "../../tools/kube/api";
 import { deleteAndWait } from "../../tools/kube/apply";
 import type { Manifest } from "../../tools/kube/manifest";
-import { installStandInCrds } from "../../tools/local/cluster";
+import { installFluxCrds } from "../../tools/local/cluster";
 import { renderStack } from "../../tools/render/render";
 import {
   actingAs,
@@ -27,7 +27,6 @@ import {
   OPERATOR_ACCOUNT,
   OPERATOR_GROUP,
   RESOURCESET_KINDS,
-  standInCrds,
 } from "./fixtures/fluxOperatorChart";
 import { Matrix } from "./matrix";
 import { applyAll, type Tenant, tenantsOf, waitForAggregatedRule } from "./stackTenants";
@@ -79,9 +78,9 @@ function clusterAdminFor(tenant: Tenant): Manifest {
 beforeAll(async () => {
   const manifests = (await renderStack("prod")).objects.map((object) => object.manifest);
   tenants = tenantsOf(manifests);
-  await installStandInCrds(admin);
+  await installFluxCrds(admin);
   // Server-side apply is idempotent, so this holds whichever cluster test ran first.
-  await applyAll(admin, [...manifests, ...standInCrds, ...chartRbac]);
+  await applyAll(admin, [...manifests, ...chartRbac]);
   for (const role of ["admin", "edit"]) {
     await waitForAggregatedRule(admin, role, {
       group: OPERATOR_GROUP,

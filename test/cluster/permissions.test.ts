@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { KubeApi, statusMessage } from "../../tools/kube/api";
 import type { Manifest } from "../../tools/kube/manifest";
-import { installStandInCrds } from "../../tools/local/cluster";
+import { installFluxCrds } from "../../tools/local/cluster";
 import { renderStack } from "../../tools/render/render";
 import { actingAs, questions, requestCell, reviewCells, type ServiceAccountRef } from "./access";
 import { Matrix } from "./matrix";
@@ -64,7 +64,7 @@ const expectCells = (cells: Parameters<Matrix["record"]>[0]): void => {
 beforeAll(async () => {
   manifests = (await renderStack("prod")).objects.map((object) => object.manifest);
   tenants = tenantsOf(manifests);
-  await installStandInCrds(admin);
+  await installFluxCrds(admin);
   // Server-side apply is idempotent, so this holds whether or not apply.test.ts ran first.
   await applyAll(admin, manifests);
   // `admin`, `edit` and `view` get their rules from the controller manager's aggregation.

@@ -13,7 +13,7 @@ import { KubeApi, type KubeResponse, statusMessage } from "../../tools/kube/api"
 import { applyInOrder, deleteAndWait, formatRejection } from "../../tools/kube/apply";
 import type { Manifest } from "../../tools/kube/manifest";
 import { waitFor, within } from "../../tools/kube/waitFor";
-import { installStandInCrds } from "../../tools/local/cluster";
+import { installFluxCrds } from "../../tools/local/cluster";
 import { renderStack } from "../../tools/render/render";
 import { actingAs, questions, requestCell, reviewCells } from "./access";
 import { Matrix } from "./matrix";
@@ -70,7 +70,7 @@ beforeAll(async () => {
         (m.metadata["labels"] as Record<string, string> | undefined)?.[TENANT_LABEL] === TENANT,
     );
   [tenant] = tenantsOf(ofTenant) as [Tenant];
-  await installStandInCrds(admin);
+  await installFluxCrds(admin);
   const platform: Manifest = {
     apiVersion: "v1",
     kind: "Namespace",

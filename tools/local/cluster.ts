@@ -1,28 +1,26 @@
 /**
- * What the local stack expects of a cluster managed elsewhere: Flux's CRDs and the flux-system
- * namespace, as a pre-installed Flux Operator would have left them. The CRDs are our stand-ins
- * (standInCrds.yaml), since no operator runs on a control plane without nodes.
+ * What the local stack expects of a cluster managed elsewhere: the Flux Operator's and Flux's
+ * CRDs and the flux-system namespace, as a pre-installed Flux Operator would have left them. No
+ * operator runs on a control plane without nodes, so the real CRDs are read from the operator's
+ * module (fluxCrds.ts) and applied here.
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { parseAllDocuments } from "yaml";
 import type { KubeApi } from "../kube/api";
 import { applyInOrder, formatRejection, waitForEstablished } from "../kube/apply";
-import type { Manifest } from "../kube/manifest";
+import { localStackCrds } from "./fluxCrds";
+import { fluxOperatorModuleDir } from "../gitops/fluxOperator/runConfig";
 
-/** The stand-in Flux CRDs, installed and Established. */
-export async function installStandInCrds(api: KubeApi): Promise<void> {
-  const text = readFileSync(join(__dirname, "standInCrds.yaml"), "utf8");
-  const crds = parseAllDocuments(text).map((document) => document.toJS() as Manifest);
+/** The operator's and Flux's CRDs, installed and Established. */
+export async function installFluxCrds(api: KubeApi): Promise<void> {
+  const crds = localStackCrds(await fluxOperatorModuleDir());
   const result = await applyInOrder(api, crds);
   if (result.rejections.length > 0) {
-    throw new Error(`stand-in CRDs refused: ${result.rejections.map(formatRejection).join("; ")}`);
+    throw new Error(`Flux CRDs refused: ${result.rejections.map(formatRejection).join("; ")}`);
   }
   for (const crd of crds) await waitForEstablished(api, crd.metadata.name);
 }
 
 export async function prepareForLocalStack(api: KubeApi): Promise<void> {
-  await installStandInCrds(api);
+  await installFluxCrds(api);
   const result = await applyInOrder(api, [
     {
       apiVersion: "v1",

@@ -50,7 +50,7 @@ import {
 import { LOCAL_STACK } from "./project";
 import { type PulumiContext, pulumiOk, stopPulumiCommands } from "./pulumi";
 
-/** Where the commit keeps its stand-in Flux CRDs (today's are tools/local/standInCrds.yaml). */
+/** Where the commit keeps its stand-in Flux CRDs (today's stack installs the real ones). */
 const STAND_IN_CRDS_AT_COMMIT = "test/cluster/fixtures/standInCrds.yaml";
 
 const THIS_COMMAND = "npm run fixtures:older-state";

@@ -16,7 +16,7 @@
 import { join } from "node:path";
 import { binaryPath } from "../../go/cache";
 import { FLUX_OPERATOR_MODULE, fluxOperatorTool } from "../../go/flux-operator/tool";
-import { runGo } from "../../go/goCommand";
+import { toolModuleSource } from "../../go/moduleSource";
 import type { Deployment, EnvVar } from "../runner/deployment";
 import { substitutionsFor, type Substitution } from "../runner/substitutions";
 import type { RunnableWorkload } from "../runner/workloads";
@@ -146,10 +146,12 @@ export function fluxOperatorDeployment(values: FluxOperatorChartValues = {}): De
   };
 }
 
-/** Where the operator's module is in the Go module cache, for its config/data. */
+/**
+ * The operator's module source, for its CRDs and its config/data: downloaded into the Go module
+ * cache on first use (with the operator tool's Go toolchain), read from there afterwards.
+ */
 export async function fluxOperatorModuleDir(): Promise<string> {
-  const modCache = (await runGo({ args: ["env", "GOMODCACHE"], cwd: process.cwd() })).trim();
-  return join(modCache, `${FLUX_OPERATOR_MODULE}@${fluxOperatorTool.version}`);
+  return toolModuleSource(fluxOperatorTool, `${FLUX_OPERATOR_MODULE}@${fluxOperatorTool.version}`);
 }
 
 /** The runner's table entry for the operator: the binary built by tools/go, and its /data. */

@@ -6,15 +6,14 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { PrepareContext } from "../goTool";
+import { moduleDirOf } from "../moduleSource";
 
 /** Where go keeps the downloaded source of a module the wrapper requires. */
 export async function moduleSourceDir(context: PrepareContext, module: string): Promise<string> {
   const output = await context.go(["mod", "download", "-json", module], {
     step: `go mod download ${module}`,
   });
-  const info = JSON.parse(output) as { Dir?: string; Error?: string };
-  if (!info.Dir) throw new Error(`go mod download ${module}: ${info.Error ?? "no directory"}`);
-  return info.Dir;
+  return moduleDirOf(output, module);
 }
 
 /** The provider's schema with its release stamped in, and its Terraform mapping, both compacted. */
