@@ -36,6 +36,24 @@ export function regionPartition(region: string): Partition | undefined {
   return /^[a-z]{2}-[a-z]+-[0-9]+$/.test(region) ? "aws" : undefined;
 }
 
+/** Regions of the ISO partitions (aws-iso, aws-iso-b, ...) and of the European Sovereign Cloud. */
+const OTHER_PARTITION_REGION = /^(us-iso[a-z]?|eu-iso[a-z]?|eusc-[a-z]{2})-[a-z]+-[0-9]+$/;
+
+/**
+ * Why `aws:region` cannot be the stack's region, or undefined. Its partition decides which ARNs
+ * are accepted, and it is External DNS's AWS_REGION, so a region whose partition this program
+ * cannot tell or does not support (`mars-1`, `us-iso-east-1`) is refused. Regions are judged by
+ * their form, not looked up in a list, so a well-formed typo such as eu-wset-1 still passes.
+ */
+export function regionProblem(region: string): string | undefined {
+  if (regionPartition(region) !== undefined) return undefined;
+  const supported = `a region of partition ${PARTITION_NAMES.join(", ")}, such as eu-west-1, cn-north-1 or us-gov-west-1`;
+  if (OTHER_PARTITION_REGION.test(region)) {
+    return `${quoted(region)} is in a partition this program does not support (an ISO region or the European Sovereign Cloud); expected ${supported}`;
+  }
+  return `${quoted(region)} is not an AWS region name, so its partition cannot be told; expected <area>-<direction>-<number>, ${supported}`;
+}
+
 function parseArn(arn: string) {
   const groups = ARN.exec(arn)?.groups;
   if (groups === undefined) return undefined;
@@ -83,7 +101,17 @@ function expectedPartition(
   return undefined;
 }
 
-function issuerProblem(arn: string, resource: string, partition: Partition): string | undefined {
+/**
+ * Why an OIDC provider cannot be the cluster's, or undefined. An EKS cluster's issuer names the
+ * cluster's region (oidc.eks.<region>.amazonaws.com), and `aws:region` is the cluster's region,
+ * so a provider whose issuer names another region belongs to another cluster.
+ */
+function issuerProblem(
+  arn: string,
+  resource: string,
+  partition: Partition,
+  clusterRegion: string | undefined,
+): string | undefined {
   const issuer = EKS_ISSUER.exec(resource)?.groups;
   const region = issuer?.["region"] ?? "";
   if (issuer === undefined) {
@@ -95,6 +123,9 @@ function issuerProblem(arn: string, resource: string, partition: Partition): str
     issuer["suffix"] !== PARTITIONS[issuerPartition].issuerSuffix
   ) {
     return `${quoted(arn)} names an issuer in ${region}, which is not in partition ${partition}; expected the issuer of the cluster, oidc.eks.<region>.${PARTITIONS[partition].issuerSuffix}/id/<id> with a region of partition ${partition}`;
+  }
+  if (clusterRegion !== undefined && region !== clusterRegion) {
+    return `${quoted(arn)} names the issuer of a cluster in ${region}, but ${AWS_REGION_KEY} is ${clusterRegion}, the cluster's region; expected the OIDC provider of the cluster, whose issuer is oidc.eks.${clusterRegion}.${PARTITIONS[partition].issuerSuffix}/id/<id>`;
   }
   return undefined;
 }
@@ -130,7 +161,11 @@ export function externalDnsArnProblems(
       continue;
     }
     if (field === "oidcProviderArn") {
-      const problem = issuerProblem(value, arn.resource, arn.partition);
+      const clusterRegion =
+        target.region !== undefined && regionPartition(target.region) !== undefined
+          ? target.region
+          : undefined;
+      const problem = issuerProblem(value, arn.resource, arn.partition, clusterRegion);
       if (problem !== undefined) {
         add(problem);
         continue;

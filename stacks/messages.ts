@@ -5,7 +5,7 @@
 import type { z } from "zod";
 import { closestName } from "./closestName";
 import { quoted, settingKey } from "./quoting";
-import { isSection, isSettingKey, settingNamesAt } from "./schemaShape";
+import { isSection, isSettingKey, settingNamesAt, tableKeysAt } from "./schemaShape";
 
 /** One or more problems in stack config; the message lists each on its own line. */
 export class StackConfigError extends Error {
@@ -122,6 +122,10 @@ function unknownSetting(path: readonly PropertyKey[], unknownKey: string): strin
       : `${settingKey([section])}${rest}`;
     const flatKey = settingKey([unknownKey]);
     return `${flatKey}: was set as a key of its own; expected it inside ${settingKey([section])}, so remove it with "pulumi config rm ${shellWord(flatKey)}" and set it again with "pulumi config set --path ${shellWord(nested)} <value>"`;
+  }
+  const tableKeys = tableKeysAt(path);
+  if (tableKeys !== undefined) {
+    return `${settingKey([...path, unknownKey])}: unknown setting: ${quoted(unknownKey)} is the name JavaScript gives an object's prototype, so it cannot name an entry; expected ${tableKeys}`;
   }
   const allowed = settingNamesAt(path);
   const guess = closestName(unknownKey, allowed);

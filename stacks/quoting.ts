@@ -2,23 +2,20 @@
  * How messages write the values and keys they name. Every message about a setting is read in a
  * terminal or CI log, so nothing quoted may hide, reorder or fake text around it.
  */
-import { quoted } from "../components/shared/quotedText";
+import { INVISIBLE_CHARACTER, quoted } from "../components/shared/quotedText";
 import { CONFIG_NAMESPACE } from "./names";
 
 export { escapedCodePoint, quoted } from "../components/shared/quotedText";
 
 /**
- * The first character of a text a reader cannot see as itself: a control character, or one that
- * prints as nothing, reorders text or looks like a space (format, private-use, unassigned and
- * separator characters). `allowed` lists exceptions (a tab in known_hosts lines); the space
- * always is one.
+ * The first character of a text a reader cannot see as itself (INVISIBLE_CHARACTER: controls,
+ * characters that print as nothing, reorder text or look like a space). `allowed` lists
+ * exceptions (a tab in known_hosts lines); the space always is one.
  */
 export function firstInvisibleCharacter(text: string, allowed = ""): string | undefined {
   return [...text].find(
     (character) =>
-      character !== " " &&
-      !allowed.includes(character) &&
-      /[\p{Cc}\p{Cf}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]/u.test(character),
+      character !== " " && !allowed.includes(character) && INVISIBLE_CHARACTER.test(character),
   );
 }
 

@@ -11,7 +11,7 @@ import {
   knownHostsCover,
   knownHostsLookupName,
 } from "../components/shared/knownHosts";
-import { externalDnsArnProblems } from "./awsAccounts";
+import { externalDnsArnProblems, regionProblem } from "./awsAccounts";
 import { isRecord } from "./isRecord";
 import { knownHostsProblem } from "./knownHostsText";
 import type { IssueParams } from "./messages";
@@ -55,9 +55,14 @@ function hostKeyProblem(
 /**
  * What makes two URLs the same repository: host (in any case) and port, and the path without
  * ".git", trailing or doubled slashes and "." segments, in any case. The user and the spelling
- * (`git@host:path` or `ssh://git@host/path`) do not count: the parser gives both one form.
+ * (`git@host:path` or `ssh://git@host/path`) do not count: the parser gives both one form. A
+ * GitHub repository is its owner and name, whichever of GitHub's SSH addresses reaches it.
  */
 export function repositoryIdentity(location: GitRepositoryLocation): string {
+  if (location.github !== undefined) {
+    const name = location.github.name.replace(/(\.git)+$/i, "");
+    return `github.com/${location.github.owner}/${name}`.toLowerCase();
+  }
   const path = location.sshUrl.replace(/^ssh:\/\/[^/]*\//, "");
   const segments = path
     .replaceAll("%20", " ")
@@ -166,6 +171,15 @@ export function checkAcrossSections(
       ...(raw.awsRegion === undefined ? {} : { region: raw.awsRegion }),
       ...(raw.deployingAccount === undefined ? {} : { deployingAccount: raw.deployingAccount }),
     };
+    const region = raw.awsRegion === undefined ? undefined : regionProblem(raw.awsRegion);
+    if (region !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: [],
+        params: { key: AWS_REGION_KEY } satisfies IssueParams,
+        message: region,
+      });
+    }
     for (const { field, message } of externalDnsArnProblems(externalDns, target)) {
       ctx.addIssue({ code: "custom", path: ["externalDns", field], message });
     }

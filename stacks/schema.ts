@@ -12,6 +12,7 @@ import {
   externalDnsIdentities,
   externalDnsPolicies,
 } from "../components/externalDns/defaults";
+import { domainFilterProblem } from "../components/externalDns/domainFilters";
 import { DEFAULT_SEALING_KEY, sealedSecretsDefaults } from "../components/sealedSecrets/defaults";
 import { systemFluxDefaults } from "../components/systemFlux/defaults";
 import { parseRepositoryUrl, SSH_URL_EXAMPLES } from "../components/shared/repositoryUrl";
@@ -35,9 +36,6 @@ import { namespaceOwner } from "./reservedNamespaces";
  */
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-/** A DNS name in any case (DNS ignores case); names are lower-cased once they pass. */
-const DNS_NAME =
-  /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)*[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.?$/i;
 /** Route53 zone ids in any case; they are upper-cased once they pass, as AWS writes them. */
 const HOSTED_ZONE_ID = /^[A-Z0-9]{1,32}$/i;
 /**
@@ -128,22 +126,12 @@ const gitSourceFields = (defaults: { branch: string; path: string; interval: str
   interval: interval.default(defaults.interval),
 });
 
-/**
- * External DNS compares each filter with a record's name as text, as that domain or one of its
- * subdomains, so `*.example.com` matches nothing; `example.com` is what covers its subdomains.
- */
+/** A domain External DNS may publish in, by the component's own rule; lower-cased once it passes. */
 const domainFilter = z
   .string()
   .superRefine((name, ctx) => {
-    if (name.startsWith("*.")) {
-      ctx.addIssue(
-        `${quoted(name)} is a wildcard, which External DNS compares literally, so it would match no record; expected the domain itself, such as ${quoted(name.slice(2))}, which also covers its subdomains`,
-      );
-    } else if (!DNS_NAME.test(name)) {
-      ctx.addIssue(
-        `${quoted(name)} is not a DNS domain name; expected a domain such as dev.example.com`,
-      );
-    }
+    const problem = domainFilterProblem(name);
+    if (problem !== undefined) ctx.addIssue(problem);
   })
   .transform((name) => name.toLowerCase());
 
@@ -473,6 +461,7 @@ const knownHosts = z
       }
     }),
   )
+  .describe("host names, such as gitlab.com")
   .superRefine((hosts, ctx) => {
     const firstByHost = new Map<string, string>();
     for (const host of Object.keys(hosts)) {

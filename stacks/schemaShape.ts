@@ -2,7 +2,7 @@
  * What the stack schema accepts where, read from the schema itself, so that messages about
  * unknown settings list exactly the names it takes. The only file that reads zod's internals.
  */
-import type { z } from "zod";
+import { z } from "zod";
 import { SETTING_KEYS, stackSchema } from "./schema";
 
 /** The schema inside optional, default and pipe wrappers. */
@@ -29,9 +29,8 @@ export function isSection(name: string): boolean {
   return type === "object" || type === "array" || type === "record";
 }
 
-/** The setting names an object at `path` accepts. */
-export function settingNamesAt(path: readonly PropertyKey[]): string[] {
-  if (path.length === 0) return [...SETTING_KEYS];
+/** The schema of the setting at `path`, inside its wrappers, or undefined when there is none. */
+function schemaAt(path: readonly PropertyKey[]): z.core.$ZodType | undefined {
   let schema: z.core.$ZodType | undefined = stackSchema;
   for (const segment of path) {
     const def: z.core.$ZodTypeDef | undefined =
@@ -40,12 +39,29 @@ export function settingNamesAt(path: readonly PropertyKey[]): string[] {
       schema = field(def as z.core.$ZodObjectDef, segment);
     } else if (def?.type === "array") {
       schema = (def as z.core.$ZodArrayDef).element;
+    } else if (def?.type === "record") {
+      schema = (def as z.core.$ZodRecordDef).valueType;
     } else {
       schema = undefined;
     }
   }
-  const def = schema === undefined ? undefined : unwrap(schema)._zod.def;
+  return schema === undefined ? undefined : unwrap(schema);
+}
+
+/** The setting names an object at `path` accepts. */
+export function settingNamesAt(path: readonly PropertyKey[]): string[] {
+  if (path.length === 0) return [...SETTING_KEYS];
+  const def = schemaAt(path)?._zod.def;
   return def?.type === "object" ? Object.keys((def as z.core.$ZodObjectDef).shape) : [];
+}
+
+/**
+ * What the keys of a table at `path` (knownHosts, resourceQuota) are, such as "host names, such
+ * as gitlab.com", as its schema's description says; undefined when `path` holds no table.
+ */
+export function tableKeysAt(path: readonly PropertyKey[]): string | undefined {
+  const schema = schemaAt(path);
+  return schema?._zod.def.type === "record" ? z.globalRegistry.get(schema)?.description : undefined;
 }
 
 /** Whether a top-level key is one of this program's settings. */

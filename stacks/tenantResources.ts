@@ -27,12 +27,16 @@ const amount = z.unknown().transform((value, ctx) => {
   return z.NEVER;
 });
 
-const amounts = z.record(z.string(), amount, {
-  error: (issue) =>
-    issue.input === undefined
-      ? undefined
-      : `expected amounts by resource name, such as { cpu: 500m, memory: 1Gi }, got ${quoted(issue.input)}`,
-});
+/** Amounts by resource name; `resources` says which names, for messages about a key. */
+const amounts = (resources: string) =>
+  z
+    .record(z.string(), amount, {
+      error: (issue) =>
+        issue.input === undefined
+          ? undefined
+          : `expected amounts by resource name, such as { cpu: 500m, memory: 1Gi }, got ${quoted(issue.input)}`,
+    })
+    .describe(resources);
 
 /**
  * The entries that parsed as amounts. Rules here run even when some entries failed, which then
@@ -48,7 +52,9 @@ function parsedAmounts(value: unknown): Record<string, string> {
 }
 
 /** `{ "requests.cpu": "4", "limits.memory": "16Gi", pods: 50 }` */
-export const resourceQuotaSetting = amounts.superRefine((hard, ctx) => {
+export const resourceQuotaSetting = amounts(
+  "resource names, such as requests.cpu, limits.memory or pods",
+).superRefine((hard, ctx) => {
   if (Object.keys(hard).length === 0) {
     ctx.addIssue(
       "is empty; expected the resources to cap, such as { requests.cpu: 4, requests.memory: 8Gi, pods: 50 }",
@@ -61,9 +67,14 @@ export const resourceQuotaSetting = amounts.superRefine((hard, ctx) => {
   }
 }, evenWithFieldErrors);
 
+const containerResources = `container resources: ${CONTAINER_RESOURCES.join(", ")}`;
+
 /** `{ default: { cpu: 500m, memory: 512Mi }, defaultRequest: { cpu: 100m, memory: 128Mi } }` */
 export const limitRangeSetting = z
-  .strictObject({ default: amounts.optional(), defaultRequest: amounts.optional() })
+  .strictObject({
+    default: amounts(containerResources).optional(),
+    defaultRequest: amounts(containerResources).optional(),
+  })
   .superRefine((given, ctx) => {
     const defaults = {
       default: parsedAmounts(given.default),

@@ -5,6 +5,7 @@
 import { DEFAULT_KNOWN_HOSTS } from "../components/shared/knownHosts";
 import { describeIssues, secretSettingProblem, StackConfigError } from "./messages";
 import { LICENSE_KEY } from "./names";
+import { withoutPrototypeKeys } from "./prototypeKeys";
 import { checkAcrossSections } from "./rules";
 import { evenWithFieldErrors, type ParsedStack, stackSchema, withoutNulls } from "./schema";
 import type { ClusterSettings, ExternalDnsSettings, RawStackConfig } from "./settings";
@@ -25,10 +26,12 @@ export function validateStackConfig(raw: RawStackConfig): ClusterSettings {
   );
   // reportInput: messages quote the value that was wrong. Keys stored as secrets get one problem
   // each, which quotes nothing of them, and every other problem under them is dropped.
-  const parsed = schema.safeParse(withoutNulls(values), { reportInput: true });
+  // `__proto__` keys come out first: the schema would drop some of them silently.
+  const prototypeKeys = withoutPrototypeKeys(withoutNulls(values));
+  const parsed = schema.safeParse(prototypeKeys.value, { reportInput: true });
   const problems = [
     ...[...secretKeys].map(secretSettingProblem),
-    ...describeIssues(parsed.success ? [] : parsed.error.issues, {
+    ...describeIssues([...prototypeKeys.issues, ...(parsed.success ? [] : parsed.error.issues)], {
       secretKeys,
       numbersAsTyped: raw.numbersAsTyped ?? {},
     }),

@@ -6,7 +6,7 @@
 import { createHmac } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { GITHUB_KNOWN_HOSTS } from "../components/shared/knownHosts";
+import { GITHUB_HTTPS_PORT_KNOWN_HOSTS, GITHUB_KNOWN_HOSTS } from "../components/shared/knownHosts";
 import { readRawStackConfig } from "../stacks/loadConfig";
 import { StackConfigError } from "../stacks/messages";
 import { app, MINIMAL, problemsOf, validate, ZONE } from "./configFixtures";
@@ -45,6 +45,11 @@ const LICENSE_IN_PLAINTEXT =
   'k8s-flux:newrelicLicenseKey: is set in plaintext in the stack\'s config; expected a secret, set with "pulumi config set --secret k8s-flux:newrelicLicenseKey <key>"';
 /** Stands in for a secret pasted into the wrong setting; no message may contain any of it. */
 const FAKE_SECRET = "SUPERSECRET-TEST-0123456789abcdef";
+/** GitHub's keys, at github.com and at its SSH-over-HTTPS address ssh.github.com:443. */
+const BUILT_IN_KNOWN_HOSTS = {
+  "github.com": GITHUB_KNOWN_HOSTS,
+  "ssh.github.com": GITHUB_HTTPS_PORT_KNOWN_HOSTS,
+};
 const TOP_LEVEL_KEYS =
   "clusterName, externalDns, systemFlux, applications, sealedSecrets, metricsServer, newrelic, knownHosts, registerDeployKeys, waitForReadiness, newrelicLicenseKey";
 
@@ -73,7 +78,7 @@ describe("valid stack config", () => {
       sealedSecrets: { enabled: true, keys: ["sealed-secrets-key"], allowKeyRemoval: false },
       metricsServer: { enabled: true },
       newRelic: { enabled: false },
-      knownHosts: { "github.com": GITHUB_KNOWN_HOSTS },
+      knownHosts: BUILT_IN_KNOWN_HOSTS,
       registerDeployKeys: true,
       waitForReadiness: true,
     });
@@ -218,7 +223,7 @@ describe("valid stack config", () => {
       host: "git.example.org",
       port: 2222,
     });
-    expect(settings.knownHosts).toEqual({ "github.com": GITHUB_KNOWN_HOSTS, ...knownHosts });
+    expect(settings.knownHosts).toEqual({ ...BUILT_IN_KNOWN_HOSTS, ...knownHosts });
   });
 
   it("accepts a 58-character name, whose -flux namespace is exactly 63 characters", () => {
@@ -887,7 +892,7 @@ describe("keys YAML leaves empty (null)", () => {
       keys: ["sealed-secrets-key"],
       allowKeyRemoval: false,
     });
-    expect(settings.knownHosts).toEqual({ "github.com": GITHUB_KNOWN_HOSTS });
+    expect(settings.knownHosts).toEqual(BUILT_IN_KNOWN_HOSTS);
   });
 
   it("count as missing where a value is required; a null list entry is still reported", () => {
@@ -1390,13 +1395,13 @@ describe("the program on bad input", () => {
     expect(pulumi.RunError.isInstance(error)).toBe(true);
     expect((error as Error).message.split("\n")).toEqual([
       "Invalid stack configuration (nothing was changed):",
+      `  - k8s-flux:__proto__: unknown setting; expected one of ${TOP_LEVEL_KEYS}`,
       '  - k8s-flux:externalDns.domainFilters[0]: "*.dev.example.com" is a wildcard, which External DNS compares literally, so it would match no record; expected the domain itself, such as "dev.example.com", which also covers its subdomains',
       `  - k8s-flux:applications[0].name: ${TAKES("kube", "kube-flux", "in the kube-* range Kubernetes reserves for itself")}`,
       `  - k8s-flux:applications[1].name: ${TAKES("cert-manager", "cert-manager", "where cert-manager installs by default")}`,
       '  - k8s-flux:applications[3].repository: "git@169.254.169.254:acme/meta.git" has host "169.254.169.254", which is link-local (169.254.0.0/16), where the node\'s instance metadata and credential endpoints answer',
       '  - k8s-flux:applications[3].interval: "5s" is shorter than 10s, the shortest interval allowed; expected 10s or more, such as 1m',
       `  - k8s-flux:knownHosts["git.example.org"]: has a line whose key does not decode as its declared type ssh-ed25519 (its key is too short to be an SSH key): "${line}"; expected known_hosts lines "<host> <key-type> <base64-key>" as printed by ssh-keyscan, checked out of band`,
-      `  - k8s-flux:__proto__: unknown setting; expected one of ${TOP_LEVEL_KEYS}`,
       "  - k8s-flux:applications[2].repository: \"ssh://git@GitHub.com/acme/k8s-flux/\" is the same repository as k8s-flux:systemFlux.repository; expected a repository of the application's own (the system repository is applied with cluster-admin rights, so whoever pushes to the application's repository would own the cluster)",
     ]);
     expect(run.resources).toEqual([]);

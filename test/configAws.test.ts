@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { needsDeployingAccount, regionPartition } from "../stacks/awsAccounts";
 import type { DeployingAccount } from "../stacks/settings";
 import { MINIMAL, problemsOf, validate, ZONE } from "./configFixtures";
-import { FAKE, mockStack, runIndex } from "./harness";
+import { attemptStack, FAKE, mockStack, runStack } from "./harness";
 
 const DEPLOYING: DeployingAccount = {
   found: true,
@@ -72,7 +72,7 @@ describe("the partition of every ARN", () => {
     }
   });
 
-  it("maps regions to partitions, and leaves other partitions' regions unchecked", () => {
+  it("maps regions to partitions, and no partition to isolated or malformed regions", () => {
     expect(regionPartition("ap-southeast-4")).toBe("aws");
     expect(regionPartition("il-central-1")).toBe("aws");
     expect(regionPartition("cn-northwest-1")).toBe("aws-cn");
@@ -81,6 +81,79 @@ describe("the partition of every ARN", () => {
     expect(regionPartition("us-isob-east-1")).toBeUndefined();
     expect(regionPartition("eusc-de-east-1")).toBeUndefined();
     expect(regionPartition("local")).toBeUndefined();
+  });
+});
+
+describe("aws:region itself", () => {
+  const SUPPORTED =
+    "a region of partition aws, aws-cn, aws-us-gov, such as eu-west-1, cn-north-1 or us-gov-west-1";
+
+  it.each(["mars-1", "eu-west", "EU-WEST-1", "eu-west-1a", "euwest1", "eu_west_1", "local"])(
+    "refuses %s, whose partition cannot be told",
+    (region) => {
+      expect(problemsOf(MINIMAL, { awsRegion: region })).toEqual([
+        `aws:region: ${JSON.stringify(region)} is not an AWS region name, so its partition cannot be told; expected <area>-<direction>-<number>, ${SUPPORTED}`,
+      ]);
+    },
+  );
+
+  it.each([
+    "us-iso-east-1",
+    "us-isob-east-1",
+    "eu-isoe-west-1",
+    "us-isof-south-1",
+    "eusc-de-east-1",
+  ])("refuses %s, in a partition this program does not support", (region) => {
+    expect(problemsOf(MINIMAL, { awsRegion: region })).toEqual([
+      `aws:region: ${JSON.stringify(region)} is in a partition this program does not support (an ISO region or the European Sovereign Cloud); expected ${SUPPORTED}`,
+    ]);
+  });
+
+  it("is refused beside the ARN problems it does not hide", () => {
+    expect(
+      problemsOf(kube2iam("arn:aws:iam::123456789012:role/nodes"), { awsRegion: "mars-1" }),
+    ).toEqual([
+      `aws:region: "mars-1" is not an AWS region name, so its partition cannot be told; expected <area>-<direction>-<number>, ${SUPPORTED}`,
+    ]);
+  });
+
+  it("is not judged while External DNS, its only reader, is off", () => {
+    expect(
+      validate({ ...MINIMAL, externalDns: { enabled: false } }, { awsRegion: "mars-1" })
+        .externalDns,
+    ).toBeUndefined();
+  });
+});
+
+describe("an OIDC provider in another region than aws:region", () => {
+  const IN_US_EAST_1 =
+    "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF";
+
+  it("is refused: an EKS issuer names its cluster's region, and aws:region is the cluster's", () => {
+    expect(problemsOf(irsa(IN_US_EAST_1), IN_EU_WEST_1)).toEqual([
+      `k8s-flux:externalDns.oidcProviderArn: ${JSON.stringify(IN_US_EAST_1)} names the issuer of a cluster in us-east-1, but aws:region is eu-west-1, the cluster's region; expected the OIDC provider of the cluster, whose issuer is oidc.eks.eu-west-1.amazonaws.com/id/<id>`,
+    ]);
+  });
+
+  it("is refused in the other partitions too", () => {
+    const arn =
+      "arn:aws-cn:iam::123456789012:oidc-provider/oidc.eks.cn-north-1.amazonaws.com.cn/id/ABC";
+    expect(problemsOf(irsa(arn), { awsRegion: "cn-northwest-1" })).toEqual([
+      `k8s-flux:externalDns.oidcProviderArn: ${JSON.stringify(arn)} names the issuer of a cluster in cn-north-1, but aws:region is cn-northwest-1, the cluster's region; expected the OIDC provider of the cluster, whose issuer is oidc.eks.cn-northwest-1.amazonaws.com.cn/id/<id>`,
+    ]);
+  });
+
+  it("is accepted in the region of aws:region, and in any region when aws:region is unset", () => {
+    expect(validate(irsa(EKS_PROVIDER), IN_EU_WEST_1).externalDns?.identity).toEqual({
+      mode: "irsa",
+      eksClusterName: "dev-eks",
+      oidcProviderArn: EKS_PROVIDER,
+    });
+    expect(validate(irsa(IN_US_EAST_1)).externalDns?.identity).toEqual({
+      mode: "irsa",
+      eksClusterName: "dev-eks",
+      oidcProviderArn: IN_US_EAST_1,
+    });
   });
 });
 
@@ -245,14 +318,7 @@ describe("the program", () => {
   const CALLER_IDENTITY = "aws:index/getCallerIdentity:getCallerIdentity";
 
   it("asks for the deploying account, refuses a role in another, and registers nothing", async () => {
-    const run = await mockStack("dev", { settings: KUBE2IAM_OTHER_ACCOUNT });
-    let error: unknown;
-    try {
-      await runIndex();
-    } catch (caught) {
-      error = caught;
-    }
-    await run.settle();
+    const { run, error } = await attemptStack("dev", { settings: KUBE2IAM_OTHER_ACCOUNT });
     expect(pulumi.RunError.isInstance(error)).toBe(true);
     expect((error as Error).message).toBe(
       [
@@ -265,13 +331,11 @@ describe("the program", () => {
   });
 
   it("deploys with the role when the stack opts in", async () => {
-    const run = await mockStack("dev", {
+    const { run } = await runStack("dev", {
       settings: {
         externalDns: { ...KUBE2IAM_OTHER_ACCOUNT.externalDns, allowCrossAccountRole: true },
       },
     });
-    await runIndex();
-    await run.settle();
     const trust = JSON.parse(
       run.one("aws:iam/role:Role", "external-dns-role").inputs["assumeRolePolicy"],
     ) as { Statement: { Principal: unknown }[] };
@@ -280,9 +344,7 @@ describe("the program", () => {
   });
 
   it("does not ask when the stack creates nothing in AWS", async () => {
-    const run = await mockStack("local", { secrets: {} });
-    await runIndex();
-    await run.settle();
+    const { run } = await runStack("local", { secrets: {} });
     expect(run.invocations).toEqual([]);
   });
 });

@@ -90,6 +90,74 @@ describe("invisible characters in branches and paths", () => {
     ]);
   });
 
+  /** Characters outside the control, format and separator categories that still show nothing. */
+  const ALSO_INVISIBLE = [
+    ["a combining grapheme joiner", "\u034f", "\\u034F"],
+    ["variation selector 16", "\ufe0f", "\\uFE0F"],
+    ["variation selector 17", "\u{e0100}", "\\u{E0100}"],
+    ["a Mongolian free variation selector", "\u180b", "\\u180B"],
+    ["a Khmer inherent vowel", "\u17b4", "\\u17B4"],
+    ["the Hangul choseong filler", "\u115f", "\\u115F"],
+    ["the Hangul jungseong filler", "\u1160", "\\u1160"],
+    ["the Hangul filler", "\u3164", "\\u3164"],
+    ["the halfwidth Hangul filler", "\uffa0", "\\uFFA0"],
+    ["the braille blank", "\u2800", "\\u2800"],
+    ["a soft hyphen", "\u00ad", "\\u00AD"],
+    ["the delete control", "\u007f", "\\u007F"],
+    ["a C1 control (next line)", "\u0085", "\\u0085"],
+  ] as const;
+
+  it.each(ALSO_INVISIBLE)("refuses a branch with %s", (_, character, escaped) => {
+    expect(
+      problemsOf({
+        ...MINIMAL,
+        systemFlux: { repository: "git@github.com:acme/k8s-flux.git", branch: `ma${character}in` },
+      }),
+    ).toEqual([
+      `k8s-flux:systemFlux.branch: "ma${escaped}in" has the invisible character ${escaped}, which would make it read as something else; expected a branch name such as main`,
+    ]);
+  });
+
+  it.each(ALSO_INVISIBLE)("refuses a path with %s", (_, character, escaped) => {
+    expect(
+      problemsOf({ ...MINIMAL, applications: [app("shop", { path: `clusters/${character}dev` })] }),
+    ).toEqual([
+      `k8s-flux:applications[0].path: "clusters/${escaped}dev" has the invisible character ${escaped}, which would make it read as something else; expected a path such as clusters/dev`,
+    ]);
+  });
+
+  it.each([
+    ["a lone high surrogate", "\ud800", "\\ud800", "\\uD800"],
+    ["a lone low surrogate", "\udfff", "\\udfff", "\\uDFFF"],
+  ])("refuses a branch and a path with %s", (_, character, shown, escaped) => {
+    expect(
+      problemsOf({
+        ...MINIMAL,
+        systemFlux: {
+          repository: "git@github.com:acme/k8s-flux.git",
+          branch: `main${character}`,
+          path: `${character}clusters`,
+        },
+      }),
+    ).toEqual([
+      `k8s-flux:systemFlux.branch: "main${shown}" has the invisible character ${escaped}, which would make it read as something else; expected a branch name such as main`,
+      `k8s-flux:systemFlux.path: "${shown}clusters" has the invisible character ${escaped}, which would make it read as something else; expected a path such as clusters/dev`,
+    ]);
+  });
+
+  it("accepts visible letters beside those fillers' blocks, and emoji without a selector", () => {
+    const settings = validate({
+      ...MINIMAL,
+      systemFlux: {
+        repository: "git@github.com:acme/k8s-flux.git",
+        branch: "feature/\u1100\u{1f680}",
+      },
+      applications: [app("shop", { path: "clusters/\u3131\u2801" })],
+    });
+    expect(settings.systemFlux.branch).toBe("feature/\u1100\u{1f680}");
+    expect(settings.applications[0]?.path).toBe("./clusters/\u3131\u2801");
+  });
+
   it("accepts a path with a plain space and non-ASCII letters", () => {
     expect(
       validate({ ...MINIMAL, applications: [app("shop", { path: "clusters/café prod" })] })
@@ -327,6 +395,95 @@ describe("keys that name properties of every object", () => {
       `k8s-flux:systemFlux.${key}: unknown setting; expected one of repository, branch, path, interval, imageAutomation, keyGeneration, nextKeyGeneration, installOperator, operatorWebUi`,
     ]);
   });
+});
+
+describe("__proto__ inside a table of the user's own keys", () => {
+  const KNOWN_HOST = `git.example.org ${TEST_HOST_KEYS.ed25519}`;
+  /** What JSON.parse makes of the stack file's text: `__proto__` as an own key. */
+  const withPrototypeKey = (entries: Record<string, unknown>): unknown =>
+    JSON.parse(`{"__proto__":"1",${JSON.stringify(entries).slice(1)}`);
+  const PROTOTYPE = `unknown setting: "__proto__" is the name JavaScript gives an object's prototype, so it cannot name an entry; expected`;
+
+  it("is an unknown setting in knownHosts, read from the stack file's text", () => {
+    const raw = readRawStackConfig(
+      {
+        "k8s-flux:clusterName": "dev-eks",
+        "k8s-flux:systemFlux": '{"repository":"git@github.com:acme/k8s-flux.git"}',
+        "k8s-flux:newrelic": '{"enabled":false}',
+        "k8s-flux:externalDns": JSON.stringify({ hostedZoneIds: [ZONE] }),
+        "k8s-flux:knownHosts": `{"__proto__":"garbage","git.example.org":${JSON.stringify(KNOWN_HOST)}}`,
+      },
+      true,
+      () => false,
+    );
+    expect(problemsOf(raw.values)).toEqual([
+      `k8s-flux:knownHosts.__proto__: ${PROTOTYPE} host names, such as gitlab.com`,
+    ]);
+  });
+
+  it.each([
+    [
+      "resourceQuota",
+      { resourceQuota: withPrototypeKey({ pods: "10" }) },
+      "resourceQuota",
+      "resource names, such as requests.cpu, limits.memory or pods",
+    ],
+    [
+      "limitRange.default",
+      { limitRange: { default: withPrototypeKey({ cpu: "1" }) } },
+      "limitRange.default",
+      "container resources: cpu, memory, ephemeral-storage",
+    ],
+    [
+      "limitRange.defaultRequest",
+      { limitRange: { defaultRequest: withPrototypeKey({ memory: "128Mi" }) } },
+      "limitRange.defaultRequest",
+      "container resources: cpu, memory, ephemeral-storage",
+    ],
+  ])("is an unknown setting in an application's %s", (_, extra, key, expected) => {
+    expect(problemsOf({ ...MINIMAL, applications: [app("ok"), app("shop", extra)] })).toEqual([
+      `k8s-flux:applications[1].${key}.__proto__: ${PROTOTYPE} ${expected}`,
+    ]);
+  });
+
+  it("is reported beside the table's other problems, which still run on the rest", () => {
+    expect(
+      problemsOf({
+        ...MINIMAL,
+        applications: [app("shop", { resourceQuota: withPrototypeKey({ "requests.gpu": "1" }) })],
+      }),
+    ).toEqual([
+      `k8s-flux:applications[0].resourceQuota.__proto__: ${PROTOTYPE} resource names, such as requests.cpu, limits.memory or pods`,
+      expect.stringMatching(
+        /^k8s-flux:applications\[0\]\.resourceQuota\["requests\.gpu"\]: "requests\.gpu" is not a resource/,
+      ),
+    ]);
+  });
+
+  it("under a key stored as a secret is only that key's problem, which quotes nothing", () => {
+    expect(
+      problemsOf(
+        { ...MINIMAL, knownHosts: withPrototypeKey({ "git.example.org": KNOWN_HOST }) },
+        { secretKeys: ["knownHosts"] },
+      ),
+    ).toEqual([
+      "k8s-flux:knownHosts: is stored as a secret, but its value is written to plain state, outputs and GitHub; expected it set without --secret",
+    ]);
+  });
+
+  it.each(["constructor", "prototype", "toString"])(
+    "leaves %s to each table's own rules, which refuse it as a resource name",
+    (key) => {
+      expect(
+        problemsOf({
+          ...MINIMAL,
+          applications: [app("shop", { limitRange: { default: { [key]: "1" } } })],
+        }),
+      ).toEqual([
+        `k8s-flux:applications[0].limitRange.default.${key}: "${key}" is not a container resource a LimitRange gives defaults for; expected cpu, memory, ephemeral-storage`,
+      ]);
+    },
+  );
 });
 
 describe("a secret stored under an unknown key", () => {

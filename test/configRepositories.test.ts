@@ -146,6 +146,8 @@ describe("a repository used twice", () => {
     "ssh://git@GitHub.com/Acme/K8s-Flux.GIT",
     "git@GITHUB.COM:ACME/k8s-flux",
     "ssh://git@github.com:22/acme/k8s-flux.git",
+    "ssh://git@ssh.github.com:443/acme/k8s-flux.git",
+    "ssh://SSH.GitHub.com:443/Acme/K8s-Flux.GIT/",
   ])("refuses the system repository as an application's, spelled %s", (url) => {
     expect(problemsOf({ ...MINIMAL, applications: [app("shop", { repository: url })] })).toEqual([
       SAME_AS_SYSTEM(0, url),
@@ -165,6 +167,18 @@ describe("a repository used twice", () => {
     ]);
   });
 
+  it("refuses one GitHub repository for two applications, through github.com and ssh.github.com:443", () => {
+    const second = "ssh://git@ssh.github.com:443/acme/shop-flux.git";
+    expect(
+      problemsOf({
+        ...MINIMAL,
+        applications: [app("shop"), app("shop-eu", { repository: second })],
+      }),
+    ).toEqual([
+      `k8s-flux:applications[1].repository: ${JSON.stringify(second)} is the same repository as k8s-flux:applications[0].repository; expected a repository of the application's own (whoever pushes to it would deploy into both applications' namespaces)`,
+    ]);
+  });
+
   it("accepts repositories that differ in host, port or path", () => {
     const settings = validate({
       ...withSystemRepository(SYSTEM),
@@ -176,5 +190,44 @@ describe("a repository used twice", () => {
       ],
     });
     expect(settings.applications).toHaveLength(4);
+  });
+});
+
+describe("a repository reached through GitHub's SSH over the HTTPS port", () => {
+  const OVER_443 = "ssh://git@ssh.github.com:443/acme/shop-flux.git";
+
+  it("is on GitHub, with its deploy key registered there, and needs no knownHosts entry", () => {
+    const settings = validate({
+      ...MINIMAL,
+      applications: [app("shop", { repository: OVER_443 })],
+    });
+    expect(settings.applications[0]?.repository).toEqual({
+      original: OVER_443,
+      sshUrl: OVER_443,
+      host: "ssh.github.com",
+      port: 443,
+      github: { owner: "acme", name: "shop-flux" },
+    });
+    expect(settings.knownHosts["ssh.github.com"]?.split("\n")[0]).toBe(
+      "[ssh.github.com]:443 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl",
+    );
+  });
+
+  it("needs the GitHub token that registers its deploy key", () => {
+    expect(
+      problemsOf(
+        { ...MINIMAL, applications: [app("shop", { repository: OVER_443 })] },
+        { githubTokenIsSet: false },
+      ),
+    ).toEqual([
+      'github:token: is required to register deploy keys on acme/k8s-flux, acme/shop-flux; expected a token with the repositories\' Administration permission (read and write), set with "pulumi config set --secret github:token <token>" or exported as GITHUB_TOKEN',
+    ]);
+  });
+
+  it("on port 22 is another host, whose host key must be given", () => {
+    const url = "git@ssh.github.com:acme/shop-flux.git";
+    expect(problemsOf({ ...MINIMAL, applications: [app("shop", { repository: url })] })).toEqual([
+      'k8s-flux:applications[0].repository: the built-in known_hosts for ssh.github.com has no line for ssh.github.com, the host field ssh looks up for port 22; expected a line whose host field is or lists ssh.github.com in k8s-flux:knownHosts["ssh.github.com"], as printed by "ssh-keyscan ssh.github.com", checked out of band',
+    ]);
   });
 });

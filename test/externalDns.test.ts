@@ -924,6 +924,132 @@ describe("the cluster side", () => {
   });
 });
 
+/**
+ * The errors a run reports once the component's Outputs resolve, as `pulumi up` reports them:
+ * the language host listens for unhandled rejections, and so does this, in place of vitest.
+ */
+async function refusedOnceKnown(args: ExternalDnsArgs): Promise<{ errors: Error[]; run: MockRun }> {
+  const run = await startMockRun("test");
+  captureWarnings();
+  const { ExternalDns } = await import("../components/externalDns");
+  const reporters = process.listeners("unhandledRejection");
+  const errors: Error[] = [];
+  const collect = (reason: unknown) => void errors.push(reason as Error);
+  process.removeAllListeners("unhandledRejection");
+  process.on("unhandledRejection", collect);
+  try {
+    new ExternalDns(NAME, args);
+    await run.settle();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  } finally {
+    process.off("unhandledRejection", collect);
+    for (const reporter of reporters) process.on("unhandledRejection", reporter);
+  }
+  return { errors, run };
+}
+
+describe("arguments that come from other resources", () => {
+  const expectRefusal = (errors: Error[], argumentAndProblem: string) => {
+    expect(errors.length).toBeGreaterThan(0);
+    for (const error of errors) {
+      expect(error).toBeInstanceOf(pulumi.ResourceError);
+      // Pulumi names each property the value was nested in, outermost first.
+      expect(error.message).toMatch(/^error serializing property "[A-Za-z]+": /);
+      expect(error.message.replace(/^(error serializing property "[A-Za-z]+": )+/, "")).toBe(
+        `ExternalDns ${NAME}: ${argumentAndProblem}`,
+      );
+    }
+  };
+
+  it("refuse a node role that is no role ARN once known, and make no role", async () => {
+    const { errors, run } = await refusedOnceKnown({
+      txtOwnerId: "dev-eks",
+      hostedZoneIds: ZONES,
+      region: "eu-west-1",
+      identity: { mode: "kube2iam", nodeRoleArn: pulumi.output("eks-nodes") },
+    });
+    expectRefusal(
+      errors,
+      'identity.nodeRoleArn "eks-nodes" is not an IAM role ARN; expected arn:aws:iam::<account>:role/<name>, the role kube2iam runs as on the nodes',
+    );
+    expect(run.ofType(TYPES.role)).toEqual([]);
+    expect(run.ofType(TYPES.deployment)).toEqual([]);
+  });
+
+  it("refuse an OIDC provider that is no provider ARN once known, and make no role", async () => {
+    const { errors, run } = await refusedOnceKnown({
+      txtOwnerId: "dev-eks",
+      hostedZoneIds: ZONES,
+      identity: {
+        mode: "irsa",
+        oidcProviderArn: pulumi.output("oidc.eks.eu-west-1.amazonaws.com"),
+      },
+    });
+    expectRefusal(
+      errors,
+      'identity.oidcProviderArn "oidc.eks.eu-west-1.amazonaws.com" is not an IAM OIDC provider ARN; expected arn:aws:iam::<account>:oidc-provider/<issuer host and path>',
+    );
+    expect(run.ofType(TYPES.role)).toEqual([]);
+    expect(run.ofType(TYPES.deployment)).toEqual([]);
+  });
+
+  it("refuse a role managed elsewhere that is no role ARN once known, and start no controller", async () => {
+    const { errors, run } = await refusedOnceKnown({
+      txtOwnerId: "dev-eks",
+      hostedZoneIds: ZONES,
+      identity: { mode: "irsa" },
+      roleArn: pulumi.output("external-dns"),
+    });
+    expectRefusal(
+      errors,
+      'roleArn "external-dns" is not an IAM role ARN; expected arn:aws:iam::<account>:role/<name>',
+    );
+    expect(run.ofType(TYPES.serviceAccount)).toEqual([]);
+    expect(run.ofType(TYPES.deployment)).toEqual([]);
+  });
+
+  it("refuse a domain filter that is no DNS name once known, before it reaches IAM or the controller", async () => {
+    const { errors, run } = await refusedOnceKnown({
+      txtOwnerId: "dev-eks",
+      hostedZoneIds: ZONES,
+      domainFilters: ["dev.example.com", pulumi.output("d\u00e9v.example.com")],
+      identity: IRSA_GIVEN,
+    });
+    expectRefusal(
+      errors,
+      'domainFilters[1] "d\u00e9v.example.com" is not a DNS domain name; expected a domain such as dev.example.com',
+    );
+    expect(run.ofType(TYPES.rolePolicy)).toEqual([]);
+    expect(run.ofType(TYPES.deployment)).toEqual([]);
+  });
+});
+
+describe("domain filters given as text", () => {
+  it.each([
+    [
+      "d\u00e9v.example.com",
+      '"d\u00e9v.example.com" is not a DNS domain name; expected a domain such as dev.example.com',
+    ],
+    [
+      "*.example.com",
+      '"*.example.com" is a wildcard, which External DNS compares literally, so it would match no record; expected the domain itself, such as "example.com", which also covers its subdomains',
+    ],
+    [
+      "dev example.com",
+      '"dev example.com" is not a DNS domain name; expected a domain such as dev.example.com',
+    ],
+  ])("refuse %j before creating any child", async (filter, problem) => {
+    const { message, run } = await refusal({
+      txtOwnerId: "dev-eks",
+      hostedZoneIds: ZONES,
+      domainFilters: ["dev.example.com", filter],
+      identity: IRSA_GIVEN,
+    });
+    expect(message).toBe(`ExternalDns ${NAME}: domainFilters[1] ${problem}`);
+    expect(run.resources.map((r) => r.type)).toEqual([TYPES.component]);
+  });
+});
+
 describe("the component", () => {
   it("parents every child to itself, each named from the component's name", async () => {
     const { run } = await build();

@@ -10,6 +10,7 @@ import {
   type GitRepositoryLocation,
   resolveGitSource,
 } from "../components/shared/gitSource";
+import { builtInKnownHostsFor, GITHUB_KNOWN_HOSTS } from "../components/shared/knownHosts";
 import { parseRepositoryUrl } from "../components/shared/repositoryUrl";
 import { TEST_HOST_KEYS } from "./fixtures/hostKeys";
 import { startMockRun } from "./harness";
@@ -108,6 +109,63 @@ describe("parseRepositoryUrl accepts", () => {
   });
 });
 
+describe("GitHub's SSH over the HTTPS port, ssh.github.com:443", () => {
+  const locationOf = (url: string): GitRepositoryLocation => {
+    const result = parseRepositoryUrl(url);
+    if (!result.ok) throw new Error(result.reason);
+    return result.location;
+  };
+
+  it.each([
+    "ssh://git@ssh.github.com:443/acme/x.git",
+    "ssh://git@SSH.GitHub.com:443/acme/x",
+    "ssh://ssh.github.com:443/acme/x.git/",
+  ])("is GitHub, with its owner and name and the port kept: %s", (url) => {
+    expect(locationOf(url)).toEqual({
+      original: url,
+      sshUrl: "ssh://git@ssh.github.com:443/acme/x.git",
+      host: "ssh.github.com",
+      port: 443,
+      github: { owner: "acme", name: "x" },
+    });
+  });
+
+  it("is held to GitHub's rules on users and paths", () => {
+    expect(parseRepositoryUrl("ssh://alice@ssh.github.com:443/acme/x.git")).toEqual({
+      ok: false,
+      reason:
+        '"ssh://alice@ssh.github.com:443/acme/x.git" uses SSH user "alice"; GitHub only accepts "git"',
+    });
+    expect(parseRepositoryUrl("ssh://git@ssh.github.com:443/acme/team/x.git")).toEqual({
+      ok: false,
+      reason:
+        '"ssh://git@ssh.github.com:443/acme/team/x.git" has path "acme/team/x.git", but GitHub repository paths are exactly <owner>/<repo>; expected git@github.com:<owner>/<repo>.git, such as git@github.com:acme/k8s-flux.git',
+    });
+  });
+
+  it("is GitHub on port 443 only, the port GitHub documents for that name", () => {
+    expect(locationOf("git@ssh.github.com:acme/x.git").github).toBeUndefined();
+    expect(locationOf("ssh://git@ssh.github.com:2222/acme/x.git").github).toBeUndefined();
+  });
+
+  it("has github.com's host keys built in, under the name ssh looks up for port 443", () => {
+    const keys = GITHUB_KNOWN_HOSTS.split("\n").map((line) => line.split(" ").slice(1).join(" "));
+    expect(keys).toHaveLength(3);
+    expect(builtInKnownHostsFor(locationOf("ssh://git@ssh.github.com:443/acme/x.git"))).toBe(
+      keys.map((key) => `[ssh.github.com]:443 ${key}`).join("\n"),
+    );
+    expect(keys[0]).toBe(
+      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl",
+    );
+  });
+
+  it("has no built-in host keys on another port, nor has github.com off port 22", () => {
+    expect(builtInKnownHostsFor(locationOf("git@ssh.github.com:acme/x.git"))).toBeUndefined();
+    expect(builtInKnownHostsFor(locationOf("ssh://git@github.com:443/acme/x.git"))).toBeUndefined();
+    expect(builtInKnownHostsFor(locationOf("git@github.com:acme/x.git"))).toBe(GITHUB_KNOWN_HOSTS);
+  });
+});
+
 describe("parseRepositoryUrl refuses", () => {
   const reasonFor = (url: string): string => {
     const result = parseRepositoryUrl(url);
@@ -202,7 +260,7 @@ describe("parseRepositoryUrl refuses", () => {
 
   it("a GitHub URL with an SSH user other than git", () => {
     expect(reasonFor("alice@github.com:acme/x.git")).toBe(
-      '"alice@github.com:acme/x.git" uses SSH user "alice"; github.com only accepts "git"',
+      '"alice@github.com:acme/x.git" uses SSH user "alice"; GitHub only accepts "git"',
     );
   });
 });
@@ -261,6 +319,23 @@ describe("the addresses Flux must not be pointed at", () => {
     );
     expect(reasonFor("ssh://git@git.example.org/a/b\u202e.git")).toBe(
       '"ssh://git@git.example.org/a/b\\u202E.git" has the invisible or non-ASCII character \\u202E in its path; expected letters, digits and . _ ~ - / + @ = , only (a space written as %20)',
+    );
+  });
+
+  it.each([
+    ["ssh://git@git.example.org/-upload-pack=touch", "-upload-pack=touch"],
+    ["ssh://git@git.example.org/team/-x.git", "-x.git"],
+    ["git@git.example.org:--help/flux.git", "--help"],
+    ["ssh://git@git.example.org:2222/a/b/-oProxyCommand=x", "-oProxyCommand=x"],
+  ])("%s, outside GitHub, whose path segment starts with -", (url, segment) => {
+    expect(reasonFor(url)).toBe(
+      `${JSON.stringify(url)} has the path segment ${JSON.stringify(segment)}, which starts with "-" and reads as a command-line option; expected segments that start with a letter, digit or one of . _ ~ + @ = ,`,
+    );
+  });
+
+  it("leave a - inside or at the end of a path segment alone", () => {
+    expect(reasonFor("ssh://git@git.example.org/team-a/flux-.git")).toBe(
+      "accepted as ssh://git@git.example.org/team-a/flux-.git",
     );
   });
 

@@ -10,7 +10,7 @@ import {
   type GitSourceArgs,
   resolveGitSource,
 } from "../shared/gitSource";
-import { DEFAULT_KNOWN_HOSTS } from "../shared/knownHosts";
+import { builtInKnownHostsFor } from "../shared/knownHosts";
 
 /**
  * The GitHub repository a deploy key is registered on by this program, or undefined when a
@@ -47,11 +47,7 @@ export function knownHostsFor(
   location: GitRepositoryLocation,
   given: pulumi.Input<string> | undefined,
 ): { readonly knownHosts: pulumi.Input<string> } | { readonly problem: string } {
-  const builtIn =
-    location.port === undefined && Object.hasOwn(DEFAULT_KNOWN_HOSTS, location.host)
-      ? DEFAULT_KNOWN_HOSTS[location.host]
-      : undefined;
-  const knownHosts = given ?? builtIn;
+  const knownHosts = given ?? builtInKnownHostsFor(location);
   if (knownHosts !== undefined) return { knownHosts };
   return {
     problem: `is required for ${location.original}: no host keys are built in for ${location.host}${location.port === undefined ? "" : ` port ${location.port}`}; expected its known_hosts lines, as printed by ssh-keyscan and checked out of band`,

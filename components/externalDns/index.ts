@@ -1,16 +1,21 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { argumentError } from "../shared/errors";
+import { argumentError, checkedWhenKnown } from "../shared/errors";
 import { NO_ROLE_ANNOTATIONS, onlyRoleAnnotations } from "../shared/kube2iam";
 import { ownedByThisStack } from "../shared/ownership";
 import {
+  eksClusterArnProblem,
   irsaTrustPolicy,
   kube2iamTrustPolicy,
+  nodeRoleArnProblem,
+  oidcProviderArnProblem,
   type PolicyDocument,
   podIdentityTrustPolicy,
+  roleArnProblem,
 } from "../shared/iamTrust";
 import { externalDnsDefaults, type ExternalDnsPolicy } from "./defaults";
+import { domainFilterProblem } from "./domainFilters";
 import { oidcIssuerOf, route53Policy, type Route53Zones } from "./iam";
 import { type ExternalDnsIdentity, type RoleTrust, roleTrust } from "./identity";
 
@@ -97,14 +102,31 @@ export class ExternalDns extends pulumi.ComponentResource {
       );
     }
 
+    // Filters given as text are checked now; those that come from other resources once known.
+    const givenFilters = args.domainFilters ?? externalDnsDefaults.domainFilters;
+    givenFilters.forEach((filter, index) => {
+      const problem = typeof filter === "string" ? domainFilterProblem(filter) : undefined;
+      if (problem !== undefined) {
+        throw argumentError(this, label, `domainFilters[${index}]`, problem);
+      }
+    });
+    const domainFilters = pulumi.all(
+      givenFilters.map((filter, index) =>
+        checkedWhenKnown(this, label, `domainFilters[${index}]`, filter, domainFilterProblem),
+      ),
+    );
+
     const namespaceName = args.namespace ?? externalDnsDefaults.namespace;
     const trust = settled.trust;
     const roleAccess =
       trust.principal === "managed elsewhere"
-        ? { roleArn: pulumi.output(trust.roleArn), dependencies: [] }
+        ? {
+            roleArn: checkedWhenKnown(this, label, "roleArn", trust.roleArn, roleArnProblem),
+            dependencies: [],
+          }
         : this.createRole(
             name,
-            { ...args, zones: allZones ? "every zone" : hostedZoneIds },
+            { ...args, zones: allZones ? "every zone" : hostedZoneIds, domainFilters },
             trust,
             namespaceName,
           );
@@ -163,11 +185,7 @@ export class ExternalDns extends pulumi.ComponentResource {
     );
 
     const controllerArgs = pulumi
-      .all([
-        pulumi.output(args.txtOwnerId),
-        pulumi.all([...(args.domainFilters ?? externalDnsDefaults.domainFilters)]),
-        pulumi.all([...hostedZoneIds]),
-      ])
+      .all([pulumi.output(args.txtOwnerId), domainFilters, pulumi.all([...hostedZoneIds])])
       .apply(([txtOwnerId, domainFilters, zones]) =>
         externalDnsArgs({
           txtOwnerId,
@@ -206,8 +224,10 @@ export class ExternalDns extends pulumi.ComponentResource {
   /** The role and its Route53 policy, trusted by the identity mode's principal. */
   private createRole(
     name: string,
-    args: ExternalDnsArgs & {
+    args: Omit<ExternalDnsArgs, "domainFilters"> & {
       readonly zones: readonly pulumi.Input<string>[] | "every zone";
+      /** Checked as they become known. */
+      readonly domainFilters: pulumi.Output<string[]>;
     },
     trust: TrustToWrite,
     namespace: string,
@@ -234,7 +254,7 @@ export class ExternalDns extends pulumi.ComponentResource {
             args.zones === "every zone"
               ? pulumi.output<Route53Zones>(args.zones)
               : pulumi.all([...args.zones]),
-            pulumi.all([...(args.domainFilters ?? externalDnsDefaults.domainFilters)]),
+            args.domainFilters,
           ])
           .apply(([p, zones, domainFilters]) =>
             JSON.stringify(route53Policy({ partition: p, zones, domainFilters })),
@@ -245,12 +265,16 @@ export class ExternalDns extends pulumi.ComponentResource {
     return { roleArn: role.arn, dependencies: [rolePolicy] };
   }
 
-  /** The role's trust policy; ARNs known only once other resources exist are checked then. */
+  /**
+   * The role's trust policy. ARNs known only once other resources exist are checked then, and
+   * refused as the component's arguments are.
+   */
   private trustPolicy(
     name: string,
     trust: TrustToWrite,
     namespace: string,
   ): pulumi.Output<PolicyDocument> {
+    const label = `ExternalDns ${name}`;
     const irsa = (oidcProviderArn: string) =>
       irsaTrustPolicy({
         oidcProviderArn,
@@ -260,19 +284,38 @@ export class ExternalDns extends pulumi.ComponentResource {
     switch (trust.principal) {
       case "pod identity":
         // The cluster's own ARN, as EKS knows it: partition, region and account included.
-        return aws.eks
-          .getClusterOutput({ name: trust.eksClusterName }, { parent: this })
-          .arn.apply((clusterArn) =>
-            podIdentityTrustPolicy({
-              clusterArn,
-              namespace,
-              serviceAccountName: EXTERNAL_DNS_SERVICE_ACCOUNT,
-            }),
-          );
+        return checkedWhenKnown(
+          this,
+          label,
+          "identity.eksClusterName",
+          aws.eks.getClusterOutput({ name: trust.eksClusterName }, { parent: this }).arn,
+          (clusterArn) => {
+            const problem = eksClusterArnProblem(clusterArn);
+            return problem === undefined ? undefined : `names a cluster whose ARN ${problem}`;
+          },
+        ).apply((clusterArn) =>
+          podIdentityTrustPolicy({
+            clusterArn,
+            namespace,
+            serviceAccountName: EXTERNAL_DNS_SERVICE_ACCOUNT,
+          }),
+        );
       case "node role":
-        return pulumi.output(trust.nodeRoleArn).apply(kube2iamTrustPolicy);
+        return checkedWhenKnown(
+          this,
+          label,
+          "identity.nodeRoleArn",
+          trust.nodeRoleArn,
+          nodeRoleArnProblem,
+        ).apply(kube2iamTrustPolicy);
       case "OIDC provider":
-        return pulumi.output(trust.oidcProviderArn).apply(irsa);
+        return checkedWhenKnown(
+          this,
+          label,
+          "identity.oidcProviderArn",
+          trust.oidcProviderArn,
+          oidcProviderArnProblem,
+        ).apply(irsa);
       case "OIDC provider of the cluster":
         return this.lookUpOidcProviderArn(name, trust.eksClusterName).apply(irsa);
     }

@@ -13,3 +13,21 @@ export function argumentError(
   // The message says what to change; a stack trace would only bury it.
   return new pulumi.ResourceError(`${label}: ${argument} ${problem}`, component, true);
 }
+
+/**
+ * A text argument checked once its value is known: an Output's value when it resolves, refused
+ * then with the same ResourceError as a plain value is refused with before anything is created.
+ */
+export function checkedWhenKnown(
+  component: pulumi.ComponentResource,
+  label: string,
+  argument: string,
+  value: pulumi.Input<string>,
+  problemOf: (text: string) => string | undefined,
+): pulumi.Output<string> {
+  return pulumi.output(value).apply((text) => {
+    const problem = problemOf(text);
+    if (problem !== undefined) throw argumentError(component, label, argument, problem);
+    return text;
+  });
+}

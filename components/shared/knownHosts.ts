@@ -1,5 +1,6 @@
 import { createHmac } from "node:crypto";
 import type { GitRepositoryLocation } from "./gitSource";
+import { GITHUB_HTTPS_PORT_HOST } from "./repositoryUrl";
 
 /**
  * github.com's SSH host keys as GitHub publishes them (checked 2026-11-24 against GitHub's
@@ -12,13 +13,36 @@ export const GITHUB_KNOWN_HOSTS = [
   "github.com ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABgQCj7ndNxQowgcQnjshcLrqPEiiphnt+VTTvDP6mHBL9j1aNUkY4Ue1gvwnGLVlOhGeYrnZaMgRK6+PKCUXaDbC7qtbW8gIkhL7aGCsOr/C56SJMy/BCZfxd1nWzAOxSDPgVsmerOBYfNqltV9/hWCqBywINIR+5dIg6JTJ72pcEpEjcYgXkE2YEFXV1JHnsKgbLWNlhScqb2UmyRkQyytRLtL+38TGxkxCflmO+5Z8CSSNY7GidjMIZ7Q4zMjA2n1nGrlTDkzwDCsw+wqFPGQA179cnfGWOWRVruj16z6XyvxvjJwbz0wQZ75XK5tKSb7FNyeIEs4TT4jk+S4dhPeAUC5y+bDYirYgM4GC7uEnztnZyaVWQ7B381AK4Qdrwt51ZqExKbQpTUNn+EjqoTwvqNj4kqx5QUCI0ThS/YkOxJCXmPUWZbhjpCg56i+2aB6CmK2JGhn57K5mj0MNdBXA4/WnwH6XoPWJzK5Nyu2zB3nAZp+S5hpQs+p1vN1/wsjk=",
 ].join("\n");
 
+/**
+ * The same keys at GitHub's SSH-over-HTTPS address: ssh looks a host key up by `[host]:port`
+ * off port 22, and GitHub serves ssh.github.com:443 with github.com's keys (GitHub docs, "Using
+ * SSH over the HTTPS port", which shows the ED25519 fingerprint of github.com for it).
+ */
+export const GITHUB_HTTPS_PORT_KNOWN_HOSTS = GITHUB_KNOWN_HOSTS.split("\n")
+  .map((line) =>
+    line.replace(
+      /^github\.com /,
+      `[${GITHUB_HTTPS_PORT_HOST.host}]:${GITHUB_HTTPS_PORT_HOST.port} `,
+    ),
+  )
+  .join("\n");
+
 /** The RSA host key GitHub revoked in March 2023 after it was exposed; never trust it again. */
 export const REVOKED_GITHUB_RSA_KEY_PREFIX = "AAAAB3NzaC1yc2EAAAABIwAAAQEAq2A7hR";
 
 /** Built-in known_hosts entries, by host. Stack config may add hosts or replace these. */
 export const DEFAULT_KNOWN_HOSTS: Readonly<Record<string, string>> = {
   "github.com": GITHUB_KNOWN_HOSTS,
+  [GITHUB_HTTPS_PORT_HOST.host]: GITHUB_HTTPS_PORT_KNOWN_HOSTS,
 };
+
+/** The built-in known_hosts for a repository's host, when they hold a key for its port too. */
+export function builtInKnownHostsFor(location: GitRepositoryLocation): string | undefined {
+  const text = Object.hasOwn(DEFAULT_KNOWN_HOSTS, location.host)
+    ? DEFAULT_KNOWN_HOSTS[location.host]
+    : undefined;
+  return text !== undefined && knownHostsCover(text, location) ? text : undefined;
+}
 
 /**
  * The host field ssh (and Flux) looks a repository's host key up by: the bare host on port 22,

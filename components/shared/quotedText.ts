@@ -5,11 +5,17 @@
  */
 
 /**
- * Characters that print as nothing, reorder text (bidirectional overrides) or look like a plain
- * space: format (Cf), private-use (Co), unassigned (Cn) and separators other than the space.
- * JSON.stringify escapes control characters (Cc) itself.
+ * Characters a reader cannot see as themselves: controls (Cc); format characters (Cf), which
+ * print as nothing or reorder text (bidirectional overrides); private-use (Co), unassigned (Cn)
+ * and lone surrogates (Cs), which have no glyph of their own; separators other than the space;
+ * Default_Ignorable_Code_Point, which renderers are told to show as nothing whatever its
+ * category (combining grapheme joiner, variation selectors, Mongolian and Khmer fillers, the
+ * Hangul fillers U+115F, U+1160, U+3164 and U+FFA0); and U+2800, the braille blank, a letter
+ * that prints as a space.
  */
-const INVISIBLE = /[\p{Cf}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]/gu;
+export const INVISIBLE_CHARACTER =
+  /[\p{Cc}\p{Cf}\p{Co}\p{Cn}\p{Cs}\p{Zl}\p{Zp}\p{Zs}\p{Default_Ignorable_Code_Point}\u2800]/u;
+const EVERY_INVISIBLE_CHARACTER = new RegExp(INVISIBLE_CHARACTER.source, "gu");
 
 /** `\u202E`-style, as a reader can type it back; code points above U+FFFF as `\u{1F600}`. */
 export const escapedCodePoint = (character: string): string => {
@@ -25,7 +31,8 @@ export const escapedCodePoint = (character: string): string => {
 export function quoted(value: unknown): string {
   if (typeof value === "number") return Object.is(value, -0) ? "-0" : String(value);
   const text = JSON.stringify(value) ?? String(value);
-  return text.replace(INVISIBLE, (character) =>
+  // JSON.stringify has escaped the C0 controls and lone surrogates already; not DEL or C1.
+  return text.replace(EVERY_INVISIBLE_CHARACTER, (character) =>
     character === " " ? character : escapedCodePoint(character),
   );
 }

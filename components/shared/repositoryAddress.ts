@@ -100,6 +100,10 @@ function badPathCharacter(path: string): string | undefined {
   return undefined;
 }
 
+/** The first path segment that starts with "-", or undefined. Spaces are still %20 here. */
+const optionLikeSegment = (path: string): string | undefined =>
+  path.split("/").find((segment) => segment.startsWith("-"));
+
 /**
  * Why Flux must not be given this repository, or undefined. Runs on what the URL parser
  * accepted: `url` is the URL as written, for messages.
@@ -123,6 +127,12 @@ export function repositoryAddressProblem(
   const character = badPathCharacter(path);
   if (character !== undefined) {
     return `${quoted(url)} has ${describeCharacter(character)} in its path; expected letters, digits and . _ ~ - / + @ = , only (a space written as %20)`;
+  }
+  // A tool given the path alone (git's upload-pack, an ssh command) reads a leading "-" as an
+  // option. GitHub's own naming rules already cover its paths.
+  const option = location.github === undefined ? optionLikeSegment(path) : undefined;
+  if (option !== undefined) {
+    return `${quoted(url)} has the path segment ${quoted(option)}, which starts with "-" and reads as a command-line option; expected segments that start with a letter, digit or one of . _ ~ + @ = ,`;
   }
   return undefined;
 }

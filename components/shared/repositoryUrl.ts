@@ -2,6 +2,11 @@ import type { GitRepositoryLocation } from "./gitSource";
 import { repositoryAddressProblem } from "./repositoryAddress";
 
 const GITHUB_HOST = "github.com";
+/**
+ * GitHub's SSH over the HTTPS port, for networks that block port 22: the same service and host
+ * keys as github.com, at another name (GitHub docs, "Using SSH over the HTTPS port").
+ */
+export const GITHUB_HTTPS_PORT_HOST = { host: "ssh.github.com", port: 443 } as const;
 const SCP_LIKE = /^(?<user>[A-Za-z0-9._-]+)@(?<host>[A-Za-z0-9.-]+):(?<path>[^/].*)$/;
 const SSH_URL =
   /^ssh:\/\/(?:(?<user>[A-Za-z0-9._-]+)@)?(?<host>[A-Za-z0-9.-]+)(?::(?<port>[0-9]{1,5}))?\/(?<path>.+)$/;
@@ -34,7 +39,10 @@ export function parseRepositoryUrl(url: string): ParsedRepositoryUrl {
   return problem === undefined ? parsed : { ok: false, reason: problem };
 }
 
-/** The URL's parts in the form Flux requires, with GitHub's naming rules on github.com. */
+/**
+ * The URL's parts in the form Flux requires, with GitHub's naming rules on github.com and on
+ * ssh.github.com port 443, which are both GitHub.
+ */
 function parseSshUrl(url: string): ParsedRepositoryUrl {
   const trimmed = url.trim();
   const match = SSH_URL.exec(trimmed) ?? (trimmed.includes("://") ? null : SCP_LIKE.exec(trimmed));
@@ -61,7 +69,10 @@ function parseSshUrl(url: string): ParsedRepositoryUrl {
   const sshUrl = `ssh://${user}@${hostAndPort}/${path}`;
   const base = { original: url, sshUrl, host, ...(port && port !== 22 ? { port } : {}) };
 
-  if (host !== GITHUB_HOST) {
+  const onGitHub =
+    host === GITHUB_HOST ||
+    (host === GITHUB_HTTPS_PORT_HOST.host && port === GITHUB_HTTPS_PORT_HOST.port);
+  if (!onGitHub) {
     return { ok: true, location: base };
   }
   const segments = path.split("/");
@@ -74,7 +85,7 @@ function parseSshUrl(url: string): ParsedRepositoryUrl {
   if (user !== "git") {
     return {
       ok: false,
-      reason: `${JSON.stringify(url)} uses SSH user "${user}"; github.com only accepts "git"`,
+      reason: `${JSON.stringify(url)} uses SSH user "${user}"; GitHub only accepts "git"`,
     };
   }
   return {
