@@ -10,15 +10,29 @@
  * 4. `fleet up` puts it back.
  * 5. With one stack's config refused by the program, the others still succeed, and the summary
  *    shows that stack's message.
- * 6. A stack another update holds is reported as locked at once; a glob that matches nothing
- *    runs nothing.
- * 7. Ctrl-C cancels the running updates and names the stacks left mid-update.
+ * 6. A stack another update holds is reported as locked at once, by `up` and by `drift` (whose
+ *    preview takes no lock); a glob that matches nothing runs nothing.
+ * 7. Ctrl-C, while two updates are deleting a renamed tenant, cancels both and names them as
+ *    left mid-update. A finalizer holds each deletion, so the moment is certain.
+ * 8. `fleet up` finishes them.
+ * 9. A second Ctrl-C stops at once: with both CLIs held stopped (SIGSTOP), so that they cannot
+ *    end by themselves, the fleet kills every process, releases the locks, and reports the
+ *    operations left begun and not finished.
+ * 10. `fleet refresh`, then `fleet up`, as the docs advise, finish those.
  *
  * Each step builds on the one before. Everything lives under .cache/fleet-stage, and no process
  * is left running, whatever fails.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { basename, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isRunning } from "../../tools/control-plane/processes";
 import { KubeApi } from "../../tools/kube/api";
@@ -28,6 +42,7 @@ import { type LocalFleet, localFleetLayout, startLocalFleet } from "../../tools/
 import { killNow, processesMarked } from "../../tools/local/markedProcesses";
 import { REPO_ROOT } from "../../tools/repoRoot";
 import { pulumiOk, type PulumiContext } from "../../tools/local/pulumi";
+import { exportStackState } from "../../tools/local/recovery";
 import type { FleetSummary, StackOutcome } from "../../tools/fleet/summary";
 import { chainSteps } from "../steps";
 
@@ -66,11 +81,79 @@ const byStack = (summary: FleetSummary): Record<string, StackOutcome> =>
 const resultsOf = (summary: FleetSummary): Record<string, string> =>
   Object.fromEntries(summary.stacks.map((outcome) => [outcome.stack, outcome.result]));
 
-/** Where stack `name`'s tenant RoleBinding lives in its cluster. */
-const roleBindingPath = (name: (typeof names)[number]): string =>
-  `/apis/rbac.authorization.k8s.io/v1/namespaces/tenant-${name}/rolebindings/flux-reconciler-admin`;
+/** Where a tenant's RoleBinding lives in stack `name`'s cluster; its first tenant's by default. */
+const roleBindingPath = (name: (typeof names)[number], tenant = `tenant-${name}`): string =>
+  `/apis/rbac.authorization.k8s.io/v1/namespaces/${tenant}/rolebindings/flux-reconciler-admin`;
 
 const api = (name: (typeof names)[number]): KubeApi => new KubeApi(stack(name).cluster);
+
+/** Gives stack `name` one tenant, called `tenant`, in place of the one it has. */
+function renameTenant(name: (typeof names)[number], tenant: string): void {
+  writeStackConfig(PROJECT_DIR, stack(name), {
+    "k8s-flux:applications": [
+      { name: tenant, repository: `git@github.com:acme/${tenant}-flux.git` },
+    ],
+  });
+}
+
+/** A finalizer of this suite's own: an object that has it stays until the suite takes it off. */
+const HOLD = "k8s-flux.test/fleet-stage-hold";
+
+async function setHold(name: (typeof names)[number], tenant: string, held: boolean) {
+  const patched = await api(name).request(
+    "PATCH",
+    roleBindingPath(name, tenant),
+    { metadata: { finalizers: held ? [HOLD] : null } },
+    "application/merge-patch+json",
+  );
+  // Taking it off an object the update has since deleted is no error.
+  if (!(patched.status === 200 || (!held && patched.status === 404))) {
+    throw new Error(`holding ${tenant}'s RoleBinding: ${patched.status} ${patched.text}`);
+  }
+}
+
+/** Whether the tenant's held RoleBinding has been asked to go (its deletion has begun). */
+async function deletionBegun(name: (typeof names)[number], tenant: string): Promise<boolean> {
+  const found = await api(name).get(roleBindingPath(name, tenant));
+  const metadata = (found.body as { metadata?: { deletionTimestamp?: string } }).metadata;
+  return found.status === 200 && metadata?.deletionTimestamp !== undefined;
+}
+
+/** Waits, while `pid` runs, until `done()` holds; false when the process ended first. */
+async function whileRunningUntil(pid: number, done: () => Promise<boolean>): Promise<boolean> {
+  for (;;) {
+    if (await done()) return true;
+    if (!isRunning(pid)) return false;
+    await sleep(100);
+  }
+}
+
+/** The stack's log holds the CLI's line for the held RoleBinding's deletion. */
+const logShowsDeleting = (name: (typeof names)[number], tenant: string): boolean => {
+  const log = join(LOG_DIR, `fleet-${name}.log`);
+  return (
+    existsSync(log) &&
+    readFileSync(log, "utf8").includes(`RoleBinding app-${tenant}-workloads-admin deleting`)
+  );
+};
+
+/** The pulumi CLIs of the running fleet (not its plugins, which are programs of their own). */
+function runningClis(): number[] {
+  return processesMarked(STAGE_MARK.name, STAGE_MARK.value).filter((pid) => {
+    try {
+      return basename(readlinkSync(`/proc/${pid}/exe`)) === "pulumi";
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Whether a SIGINT waits to be delivered to pid (a stopped process keeps it pending). */
+function sigintPending(pid: number): boolean {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const pending = /^ShdPnd:\s*([0-9a-f]+)$/m.exec(status)?.[1] ?? "0";
+  return (BigInt(`0x${pending}`) & 2n) !== 0n;
+}
 
 /** The most stacks whose runs overlapped in time. */
 function mostAtOnce(outcomes: readonly StackOutcome[]): number {
@@ -110,15 +193,12 @@ chainSteps();
 afterAll(async () => {
   // A timed-out step may have left a fleet run, and what it started, behind.
   killNow(processesMarked(STAGE_MARK.name, STAGE_MARK.value));
+  // Fails naming each control-plane process or port that is left.
   await fleet?.stop();
   await sleep(200);
   expect(
     processesMarked(STAGE_MARK.name, STAGE_MARK.value),
     "fleet processes still running",
-  ).toEqual([]);
-  expect(
-    (fleet?.controlPlanePids ?? []).filter(isRunning),
-    "control-plane processes still running",
   ).toEqual([]);
 });
 
@@ -258,6 +338,21 @@ describe("npm run fleet, on three local stacks", () => {
       expect(readFileSync(join(LOG_DIR, "fleet-a.log"), "utf8")).toContain(
         "created by colleague@ci-runner",
       );
+
+      // A drift check's preview takes no lock: the fleet looks for one, and runs nothing.
+      const drift = await runFleet(["drift", "--stacks", "fleet-a", "--json"]);
+      expect(drift.code, drift.stderr).toBe(1);
+      const [outcome] = summaryOf(drift).stacks;
+      expect(outcome?.result).toBe("locked");
+      expect(outcome?.firstError).toMatch(
+        new RegExp(
+          `^the stack is currently locked by 1 lock\\(s\\): pid ${process.pid} on ci-runner since `,
+        ),
+      );
+      expect(outcome?.changes).toBeNull();
+      const driftLog = readFileSync(join(LOG_DIR, "fleet-a.log"), "utf8");
+      expect(driftLog).toContain("fleet: nothing was run");
+      expect(driftLog).not.toContain("Previewing");
     } finally {
       rmSync(lockFile);
     }
@@ -270,36 +365,143 @@ describe("npm run fleet, on three local stacks", () => {
     );
   });
 
-  it("7. Ctrl-C cancels the running updates and names the stacks left mid-update", async () => {
-    const run = await runFleet(
-      ["up", "--stacks", SELECTOR, "--concurrency", "2", "--json"],
-      async (pid) => {
-        // Both updates under way: each holds its stack's lock.
-        while (!(locksOf("fleet-a").length > 0 && locksOf("fleet-b").length > 0)) {
-          if (!isRunning(pid)) return;
-          await sleep(100);
-        }
-        process.kill(pid, "SIGINT");
-      },
-    );
-    expect(run.stderr).toMatch(
-      /fleet: fleet-b: up started\n(.*\n)*fleet: cancelling the running operations \(fleet-a, fleet-b\)/,
-    );
-    const summary = summaryOf(run);
-    expect(run.code, run.stderr).toBe(130);
-    expect(summary.interrupted).toBe(true);
-    expect(resultsOf(summary)).toEqual({
-      "fleet-a": "cancelled",
-      "fleet-b": "cancelled",
-      "fleet-c": "not-started",
-    });
-    expect(summary.stacks.map((outcome) => outcome.leftMidUpdate)).toEqual([true, true, false]);
-    // Each CLI got Ctrl-C once, and cancelled as in a terminal.
-    for (const name of ["fleet-a", "fleet-b"]) {
-      const log = readFileSync(join(LOG_DIR, `${name}.log`), "utf8");
-      expect(log.match(/\^C received; cancelling/g), name).toHaveLength(1);
+  it("7. Ctrl-C while two updates are deleting cancels both and names them left mid-update", async () => {
+    for (const name of ["a", "b"] as const) {
+      await setHold(name, `tenant-${name}`, true);
+      renameTenant(name, `tenant-${name}2`);
     }
-    expect([...locksOf("fleet-a"), ...locksOf("fleet-b"), ...locksOf("fleet-c")]).toEqual([]);
-    expect(processesMarked(STAGE_MARK.name, STAGE_MARK.value)).toEqual([]);
+    try {
+      const run = await runFleet(
+        ["up", "--stacks", SELECTOR, "--concurrency", "2", "--json"],
+        async (pid) => {
+          // Both updates have created the new tenant and are deleting the old one.
+          const held = await whileRunningUntil(
+            pid,
+            async () =>
+              (await deletionBegun("a", "tenant-a")) && (await deletionBegun("b", "tenant-b")),
+          );
+          if (held) process.kill(pid, "SIGINT");
+        },
+      );
+      expect(run.stderr).toMatch(
+        /fleet: fleet-b: up started\n(.*\n)*fleet: cancelling the running operations \(fleet-a, fleet-b\)/,
+      );
+      const summary = summaryOf(run);
+      expect(run.code, run.stderr).toBe(130);
+      expect(summary.interrupted).toBe(true);
+      expect(resultsOf(summary)).toEqual({
+        "fleet-a": "cancelled",
+        "fleet-b": "cancelled",
+        "fleet-c": "not-started",
+      });
+      expect(summary.stacks.map((outcome) => outcome.leftMidUpdate)).toEqual([true, true, false]);
+      expect(summary.stacks.map((outcome) => outcome.pendingOperations)).toEqual([0, 0, 0]);
+      // Each CLI got Ctrl-C once, and cancelled as in a terminal.
+      for (const name of ["fleet-a", "fleet-b"]) {
+        const log = readFileSync(join(LOG_DIR, `${name}.log`), "utf8");
+        expect(log.match(/\^C received; cancelling/g), name).toHaveLength(1);
+      }
+      expect([...locksOf("fleet-a"), ...locksOf("fleet-b"), ...locksOf("fleet-c")]).toEqual([]);
+      expect(processesMarked(STAGE_MARK.name, STAGE_MARK.value)).toEqual([]);
+      // Half done: the new tenant is there, and the old one's namespace is still there.
+      for (const name of ["a", "b"] as const) {
+        expect((await api(name).get(roleBindingPath(name, `tenant-${name}2`))).status).toBe(200);
+        expect((await api(name).get(`/api/v1/namespaces/tenant-${name}`)).status).toBe(200);
+      }
+    } finally {
+      for (const name of ["a", "b"] as const) await setHold(name, `tenant-${name}`, false);
+    }
+  });
+
+  it("8. fleet up finishes the updates left mid-update", async () => {
+    const run = await runFleet(["up", "--stacks", SELECTOR, "--json"]);
+    const summary = summaryOf(run);
+    expect(run.code, run.stderr).toBe(0);
+    expect(resultsOf(summary)).toEqual({
+      "fleet-a": "succeeded",
+      "fleet-b": "succeeded",
+      "fleet-c": "succeeded",
+    });
+    const { "fleet-a": a, "fleet-b": b, "fleet-c": c } = byStack(summary);
+    expect(a?.changes?.delete).toBeGreaterThan(0);
+    expect(b?.changes?.delete).toBeGreaterThan(0);
+    expect(c?.changes).toMatchObject({ create: 0, update: 0, delete: 0, replace: 0 });
+    for (const name of ["a", "b"] as const) {
+      expect((await api(name).get(`/api/v1/namespaces/tenant-${name}`)).status).toBe(404);
+      expect((await api(name).get(roleBindingPath(name, `tenant-${name}2`))).status).toBe(200);
+    }
+  });
+
+  it("9. a second Ctrl-C stops at once, releases the locks and reports what was left begun", async () => {
+    for (const name of ["a", "b"] as const) {
+      await setHold(name, `tenant-${name}2`, true);
+      renameTenant(name, `tenant-${name}`);
+    }
+    try {
+      const run = await runFleet(
+        ["up", "--stacks", SELECTOR, "--concurrency", "2", "--json"],
+        async (pid) => {
+          const deleting = await whileRunningUntil(
+            pid,
+            async () =>
+              (await deletionBegun("a", "tenant-a2")) &&
+              (await deletionBegun("b", "tenant-b2")) &&
+              logShowsDeleting("a", "tenant-a2") &&
+              logShowsDeleting("b", "tenant-b2"),
+          );
+          if (!deleting) return;
+          // Stopped, a CLI cannot act on the first Ctrl-C, so the second one finds it running.
+          const clis = runningClis();
+          expect(clis).toHaveLength(2);
+          for (const cli of clis) process.kill(cli, "SIGSTOP");
+          process.kill(pid, "SIGINT");
+          const passedOn = await whileRunningUntil(pid, () =>
+            Promise.resolve(clis.every(sigintPending)),
+          );
+          if (passedOn) process.kill(pid, "SIGINT");
+        },
+      );
+      expect(run.stderr).toContain("fleet: stopping now: killing every process this run started");
+      const summary = summaryOf(run);
+      expect(run.code, run.stderr).toBe(130);
+      expect(resultsOf(summary)).toEqual({
+        "fleet-a": "cancelled",
+        "fleet-b": "cancelled",
+        "fleet-c": "not-started",
+      });
+      expect(summary.stacks.map((outcome) => outcome.leftMidUpdate)).toEqual([true, true, false]);
+      // The deletion under way when the CLI was killed is recorded as begun and not finished.
+      for (const name of ["fleet-a", "fleet-b"]) {
+        const pending = (await exportStackState(pulumiContext, name)).pendingOperations;
+        expect(
+          pending.map((operation) => operation.type),
+          name,
+        ).toContain("deleting");
+        expect(byStack(summary)[name]?.pendingOperations, name).toBe(pending.length);
+      }
+      expect([...locksOf("fleet-a"), ...locksOf("fleet-b"), ...locksOf("fleet-c")]).toEqual([]);
+      expect(processesMarked(STAGE_MARK.name, STAGE_MARK.value)).toEqual([]);
+    } finally {
+      for (const name of ["a", "b"] as const) await setHold(name, `tenant-${name}2`, false);
+    }
+  });
+
+  it("10. fleet refresh, then fleet up, finish what the forced stop left", async () => {
+    const refresh = await runFleet(["refresh", "--stacks", "fleet-a,fleet-b", "--json"]);
+    expect(refresh.code, refresh.stderr).toBe(0);
+    const up = await runFleet(["up", "--stacks", SELECTOR, "--json"]);
+    expect(up.code, up.stderr).toBe(0);
+    expect(resultsOf(summaryOf(up))).toEqual({
+      "fleet-a": "succeeded",
+      "fleet-b": "succeeded",
+      "fleet-c": "succeeded",
+    });
+    for (const name of ["a", "b"] as const) {
+      expect((await exportStackState(pulumiContext, `fleet-${name}`)).pendingOperations).toEqual(
+        [],
+      );
+      expect((await api(name).get(`/api/v1/namespaces/tenant-${name}2`)).status).toBe(404);
+      expect((await api(name).get(roleBindingPath(name))).status).toBe(200);
+    }
   });
 });

@@ -6,10 +6,11 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { renderJson, renderTable } from "../../tools/fleet/render";
+import { DRIFT_CHANGES, type DriftedResource } from "../../tools/fleet/summary";
 import { REPO_ROOT } from "../../tools/repoRoot";
 import { outcome, summaryOf } from "./outcomes";
 
-const ROLE_BINDING = {
+const ROLE_BINDING: DriftedResource = {
   urn: "urn:pulumi:prod-us::k8s-flux::k8s-flux:applicationFlux:ApplicationFlux$kubernetes:rbac.authorization.k8s.io/v1:RoleBinding::app-payments-workloads-admin",
   type: "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
   name: "app-payments-workloads-admin",
@@ -127,10 +128,14 @@ function fieldPaths(value: unknown, prefix = ""): string[] {
   });
 }
 
+const jsonSection = (): string => {
+  const markdown = readFileSync(join(REPO_ROOT, "docs", "operations", "fleet.md"), "utf8");
+  return /^## JSON\n([\s\S]*?)^## /m.exec(markdown)?.[1] ?? "";
+};
+
 /** Field paths in the first cells of the JSON section's table: | `stacks[].result` | */
 function documentedFields(): string[] {
-  const markdown = readFileSync(join(REPO_ROOT, "docs", "operations", "fleet.md"), "utf8");
-  const section = /^## JSON\n([\s\S]*?)^## /m.exec(markdown)?.[1] ?? "";
+  const section = jsonSection();
   return section
     .split("\n")
     .flatMap((line) => /^\|\s*`([A-Za-z[\].]+)`\s*\|/.exec(line)?.[1] ?? []);
@@ -146,5 +151,14 @@ describe("renderJson", () => {
       fieldPaths(JSON.parse(renderJson(run))),
     );
     expect(new Set(documentedFields())).toEqual(new Set(fields));
+  });
+
+  it("documents exactly the values drift[].change can hold", () => {
+    const row = jsonSection()
+      .split("\n")
+      .find((line) => line.startsWith("| `stacks[].drift[].change`"));
+    const meaning = row?.split("|")[3] ?? "";
+    const documented = [...meaning.matchAll(/`([a-z-]+)`/g)].map((match) => match[1]);
+    expect(documented).toEqual([...DRIFT_CHANGES]);
   });
 });

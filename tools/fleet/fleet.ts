@@ -2,18 +2,19 @@
  * A fleet run: the operation on every selected stack of the project, at most `concurrency` at
  * once, each stack's CLI output in a log file of its own, and a summary of how each one ended.
  */
-import { mkdirSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Stack, type LocalWorkspace } from "@pulumi/pulumi/automation";
 import { killNow, processesMarked } from "../local/markedProcesses";
 import { runBounded } from "./boundedPool";
 import { failureText, firstErrorLine } from "./failures";
 import { Interruption } from "./interruption";
-import { changesState, type Operation } from "./operations";
-import { runStack } from "./runStack";
-import { selectStacks } from "./stackSelection";
+import { findLock, type LockSource } from "./lockCheck";
+import { changesState, takesNoLock, type Operation } from "./operations";
+import { runFleetStack } from "./runFleetStack";
+import { parseSelector, selectStacks } from "./stackSelection";
 import { exitCodeFor, type FleetSummary, type StackOutcome } from "./summary";
-import { fleetWorkspace } from "./workspace";
+import { fleetEnvironment, fleetWorkspace } from "./workspace";
 
 export interface FleetOptions {
   readonly operation: Operation;
@@ -53,6 +54,20 @@ function neverRan(stack: string, operation: Operation, error?: unknown): StackOu
   };
 }
 
+/** A stack another update holds, seen before running an operation that takes no lock. */
+function lockedBeforeRunning(
+  stack: string,
+  operation: Operation,
+  lock: string,
+  logFile: string,
+): StackOutcome {
+  writeFileSync(
+    logFile,
+    `fleet: ${operation}: locked: ${lock}\nfleet: nothing was run: ${operation} takes no lock of its own, so it would have read a state another update is writing\n`,
+  );
+  return { ...neverRan(stack, operation), result: "locked", firstError: lock, logFile };
+}
+
 /** The resource operations the stack's state records as begun and never finished. */
 async function pendingOperations(stack: Stack): Promise<number> {
   const exported = await stack.exportStack();
@@ -75,6 +90,8 @@ function oneAtATime(): <T>(work: () => Promise<T>) => Promise<T> {
  * when the selector matches no stack.
  */
 export async function runFleet(options: FleetOptions): Promise<FleetSummary> {
+  // A selector no stack name could match is refused before the backend is asked anything.
+  parseSelector(options.stacksSelector);
   const began = new Date();
   const mark: Record<string, string> = { [RUN_MARK]: `${process.pid}-${began.getTime()}` };
   const workspace = await fleetWorkspace({
@@ -83,6 +100,11 @@ export async function runFleet(options: FleetOptions): Promise<FleetSummary> {
     env: options.env,
   });
   const listed = (await workspace.listStacks()).map((summary) => summary.name).sort();
+  const locks: LockSource = {
+    backendUrl: fleetEnvironment(options.env).PULUMI_BACKEND_URL ?? "",
+    project: (await workspace.projectSettings()).name,
+    listStacks: () => workspace.listStacks(),
+  };
   const selected = selectStacks(listed, options.stacksSelector);
   mkdirSync(options.logDir, { recursive: true });
   options.progress(
@@ -111,7 +133,7 @@ export async function runFleet(options: FleetOptions): Promise<FleetSummary> {
     outcomes = await runBounded(
       selected,
       options.concurrency,
-      (name) => runOne(name, workspace, options, interruption, running, select),
+      (name) => runOne(name, workspace, locks, options, interruption, running, select),
       {
         stopped: () => interruption.requested,
         notStarted: (name) => neverRan(name, options.operation),
@@ -140,6 +162,7 @@ export async function runFleet(options: FleetOptions): Promise<FleetSummary> {
 async function runOne(
   name: string,
   workspace: LocalWorkspace,
+  locks: LockSource,
   options: FleetOptions,
   interruption: Interruption,
   running: Map<string, Stack>,
@@ -153,11 +176,23 @@ async function runOne(
     return neverRan(name, options.operation, error);
   }
   if (interruption.requested) return neverRan(name, options.operation);
+  if (takesNoLock(options.operation)) {
+    let lock: string | undefined;
+    try {
+      lock = await findLock(locks, name);
+    } catch (error) {
+      return neverRan(name, options.operation, error);
+    }
+    if (lock !== undefined) {
+      options.progress(`fleet: ${name}: locked; ${options.operation} not run`);
+      return lockedBeforeRunning(name, options.operation, lock, logFile);
+    }
+  }
   options.progress(`fleet: ${name}: ${options.operation} started`);
   running.set(name, stack);
   let outcome: StackOutcome;
   try {
-    outcome = await runStack({
+    outcome = await runFleetStack({
       stack,
       operation: options.operation,
       logFile,

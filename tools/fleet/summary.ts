@@ -30,6 +30,13 @@ export const CHANGE_KINDS = ["create", "update", "delete", "replace", "same"] as
 export type ChangeKind = (typeof CHANGE_KINDS)[number];
 export type ChangeCounts = Record<ChangeKind, number>;
 
+/**
+ * What the next `up` would do to a resource: `import` adopts an existing one into the state, and
+ * every step of a replacement (in whichever order the engine takes it) is `replace`.
+ */
+export const DRIFT_CHANGES = ["create", "update", "delete", "replace", "import"] as const;
+export type DriftChange = (typeof DRIFT_CHANGES)[number];
+
 /** A resource the refreshed stack would change: what `drift` reports. */
 export interface DriftedResource {
   readonly urn: string;
@@ -37,8 +44,8 @@ export interface DriftedResource {
   readonly type: string;
   /** The resource's Pulumi name (the last part of its URN). */
   readonly name: string;
-  /** What the next `up` would do to it: create, update, delete or replace. */
-  readonly change: string;
+  /** What the next `up` would do to it. */
+  readonly change: DriftChange;
 }
 
 export interface StackOutcome {
@@ -54,7 +61,10 @@ export interface StackOutcome {
   /** invalid-config only: the program's message, its heading line and one line per problem. */
   readonly configProblems: readonly string[];
   readonly drift: readonly DriftedResource[];
-  /** Interrupted while changing state: its state and cluster hold part of an update. */
+  /**
+   * Interrupted after the engine had begun changing resources (`up`) or writing refreshed
+   * state (`refresh`): its state and cluster hold part of the operation.
+   */
   readonly leftMidUpdate: boolean;
   /** Resource operations the state records as begun and not finished (a forced stop). */
   readonly pendingOperations: number;

@@ -13,10 +13,10 @@ import {
   isLockError,
   isUnexpectedChangesError,
 } from "./failures";
-import { changesState, type Operation } from "./operations";
+import type { Operation } from "./operations";
 import type { StackOutcome, StackResult } from "./summary";
 
-export interface StackRun {
+export interface FleetStackRun {
   readonly stack: Stack;
   readonly operation: Operation;
   readonly logFile: string;
@@ -74,7 +74,24 @@ function settle(
   return { result: "failed", firstError, problems: [] };
 }
 
-export async function runStack(run: StackRun): Promise<StackOutcome> {
+/**
+ * Whether an interrupted operation left part of itself behind: an update that had started a
+ * step changing a resource, or a refresh that had written a changed or vanished resource into
+ * the state. One cancelled before that (while still refreshing, say) left the stack as it was.
+ */
+export function leftMidUpdate(operation: Operation, events: EngineEventLog): boolean {
+  switch (operation) {
+    case "up":
+      return events.beganChanging();
+    case "refresh":
+      return events.refreshRecordedDifference();
+    case "preview":
+    case "drift":
+      return false;
+  }
+}
+
+export async function runFleetStack(run: FleetStackRun): Promise<StackOutcome> {
   const events = new EngineEventLog();
   const log = createWriteStream(run.logFile, { flags: "w" });
   const write = (text: string): void => {
@@ -115,7 +132,7 @@ export async function runStack(run: StackRun): Promise<StackOutcome> {
     firstError,
     configProblems: problems,
     drift: run.operation === "drift" ? events.changedResources() : [],
-    leftMidUpdate: result === "cancelled" && changesState(run.operation),
+    leftMidUpdate: result === "cancelled" && leftMidUpdate(run.operation, events),
     pendingOperations: 0,
     logFile: run.logFile,
   };
