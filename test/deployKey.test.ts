@@ -125,7 +125,7 @@ describe("DeployKey on a GitHub repository", () => {
     const stringData = secret.inputs["stringData"] as Record<string, string>;
     expect(Object.keys(stringData).sort()).toEqual(["identity", "identity.pub", "known_hosts"]);
     // Compared as booleans so a failure never prints key material.
-    expect(stringData["identity"] === FAKE.privateKeyPem).toBe(true);
+    expect(stringData["identity"] === FAKE.privateKeyPem("payments-deploy-key-key")).toBe(true);
     expect(stringData["identity.pub"]).toBe(
       FAKE.publicKeyOpenssh("payments-deploy-key-key").trim(),
     );
@@ -150,7 +150,9 @@ describe("DeployKey on a GitHub repository", () => {
     const { deployKey } = await build();
     expect(await pulumi.isSecret(deployKey.privateKey)).toBe(true);
     expect(await pulumi.isSecret(deployKey.publicKey)).toBe(false);
-    expect((await valueOf(deployKey.privateKey)) === FAKE.privateKeyPem).toBe(true);
+    expect(
+      (await valueOf(deployKey.privateKey)) === FAKE.privateKeyPem("payments-deploy-key-key"),
+    ).toBe(true);
   });
 
   it("parents the key, the registration and the Secret to the component", async () => {
@@ -304,7 +306,7 @@ describe("DeployKey on a repository outside GitHub", () => {
     const secret = secretOf(run);
     const stringData = secret.inputs["stringData"] as Record<string, string>;
     expect(Object.keys(stringData).sort()).toEqual(["identity", "identity.pub", "known_hosts"]);
-    expect(stringData["identity"] === FAKE.privateKeyPem).toBe(true);
+    expect(stringData["identity"] === FAKE.privateKeyPem("payments-deploy-key-key")).toBe(true);
     expect(stringData["known_hosts"]).toBe(GITLAB_KNOWN_HOSTS);
     const key = run.one(TYPES.privateKey, "payments-deploy-key-key");
     expect(secret.dependencies).toContain(key.urn);
@@ -338,6 +340,15 @@ describe("two DeployKeys", () => {
         .sort(),
     ).toEqual(["first-key", "second-key"]);
     expect(await valueOf(first.publicKey)).not.toBe(await valueOf(second.publicKey));
+    // Each Secret holds its own key's private half, not the other's.
+    const identities = ["first", "second"].map(
+      (name) => run.k8s("Secret", name, "flux-system").inputs["stringData"]["identity"] as string,
+    );
+    expect([
+      identities[0] === FAKE.privateKeyPem("first-key"),
+      identities[1] === FAKE.privateKeyPem("second-key"),
+      identities[0] === identities[1],
+    ]).toEqual([true, true, false]);
     expect(
       run
         .ofType(TYPES.deployKey)
@@ -387,6 +398,12 @@ describe("a staged generation of a DeployKey", () => {
     expect(secret.inputs["stringData"]["identity.pub"]).toBe(
       FAKE.publicKeyOpenssh("payments-deploy-key-key").trim(),
     );
+    // The private half is the key in use's too; compared as booleans, never printed.
+    const identity = secret.inputs["stringData"]["identity"] as string;
+    expect([
+      identity === FAKE.privateKeyPem("payments-deploy-key-key"),
+      identity === FAKE.privateKeyPem("payments-deploy-key-key-gen2"),
+    ]).toEqual([true, false]);
     // The Secret does not wait for, or read, the staged key.
     const staged = run.one(TYPES.privateKey, "payments-deploy-key-key-gen2");
     expect(secret.dependencies).not.toContain(staged.urn);

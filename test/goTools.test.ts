@@ -18,8 +18,8 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { BuildError, buildTool, checkWrapper } from "../tools/go/build";
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { BuildError, buildTool, checkWrapper, goRunnerFor } from "../tools/go/build";
 import {
   buildLogPath,
   linkIntoRepository,
@@ -32,7 +32,7 @@ import {
 } from "../tools/go/cache";
 import { outcomeText } from "../tools/go/cli";
 import { goBuildArgs, goEnvironment } from "../tools/go/environment";
-import { adviceFor, keyGoErrorLine } from "../tools/go/goCommand";
+import { adviceFor, keyGoErrorLine, localGoRelease } from "../tools/go/goCommand";
 import {
   goDirectives,
   parsePins,
@@ -57,9 +57,15 @@ import {
   selectTools,
   wrapperSharers,
 } from "../tools/go/registry";
-import { buildInputsDigest, isBuilt, writeStamp } from "../tools/go/reuse";
-
-const hasGo = !spawnSync("go", ["version"]).error;
+import {
+  buildInputsDigest,
+  completeOlderStamp,
+  isBuilt,
+  preparationDigest,
+  STAMP,
+  writeStamp,
+} from "../tools/go/reuse";
+import { vendoredCopy } from "../tools/go/vendor";
 
 let scratch: string;
 beforeEach(() => {
@@ -318,6 +324,7 @@ describe("wrapper modules", () => {
 });
 
 describe("the reuse check", () => {
+  const GO = "go1.26.1";
   let tool: GoTool;
   let dir: string;
   beforeEach(() => {
@@ -325,42 +332,100 @@ describe("the reuse check", () => {
     dir = join(scratch, "cache", "hello-v1.2.3");
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, "hello"), "a binary");
-    writeStamp(dir, tool);
+    writeStamp(dir, tool, GO);
   });
 
+  /** A tool whose prepare step lives in its tool.ts and calls a helper beside it. */
+  function preparedTool(): GoTool {
+    writeFileSync(join(tool.wrapperDir, "embeds.ts"), "export const schema = 'v1';\n");
+    const prepared = { ...tool, prepare: () => Promise.resolve({}) };
+    writeStamp(dir, prepared, GO);
+    return prepared;
+  }
+
   it("reuses a build made from the same wrapper and definition, also from another clone", () => {
-    expect(isBuilt(tool, dir)).toBe(true);
+    expect(isBuilt(tool, dir, GO)).toBe(true);
     const otherClone = helloWrapper(join(scratch, "other-clone", "tools", "go", "hello"));
-    expect(isBuilt({ ...tool, wrapperDir: otherClone }, dir)).toBe(true);
+    expect(isBuilt({ ...tool, wrapperDir: otherClone }, dir, GO)).toBe(true);
   });
 
   it("rebuilds after any wrapper file changes, also one in a subdirectory", () => {
     writeFileSync(join(tool.wrapperDir, "main.go"), "package main\n\nfunc main() {}\n");
-    expect(isBuilt(tool, dir)).toBe(false);
-    writeStamp(dir, tool);
+    expect(isBuilt(tool, dir, GO)).toBe(false);
+    writeStamp(dir, tool, GO);
     mkdirSync(join(tool.wrapperDir, "shim"));
     writeFileSync(join(tool.wrapperDir, "shim", "go.mod"), "module shim\n");
-    expect(isBuilt(tool, dir)).toBe(false);
+    expect(isBuilt(tool, dir, GO)).toBe(false);
   });
 
-  it("does not rebuild for an edit of the TypeScript definition file itself", () => {
+  it("does not rebuild a tool without a prepare step for an edit of its TypeScript", () => {
     writeFileSync(join(tool.wrapperDir, "tool.ts"), "// a comment changed\n");
-    expect(isBuilt(tool, dir)).toBe(true);
+    expect(isBuilt(tool, dir, GO)).toBe(true);
+  });
+
+  it("rebuilds a tool with a prepare step when its tool.ts or a helper beside it changes", () => {
+    const prepared = preparedTool();
+    expect(isBuilt(prepared, dir, GO)).toBe(true);
+    writeFileSync(join(tool.wrapperDir, "embeds.ts"), "export const schema = 'v2';\n");
+    expect(isBuilt(prepared, dir, GO)).toBe(false);
+    writeStamp(dir, prepared, GO);
+    writeFileSync(join(tool.wrapperDir, "tool.ts"), "// the prepare step changed\n");
+    expect(isBuilt(prepared, dir, GO)).toBe(false);
+    writeStamp(dir, prepared, GO);
+    writeFileSync(join(tool.wrapperDir, "staging.ts"), "export const added = true;\n");
+    expect(isBuilt(prepared, dir, GO)).toBe(false);
+    expect(preparationDigest(prepared)).not.toBe(preparationDigest(tool));
   });
 
   it("rebuilds when the environment, linker flags, binaries or version change", () => {
-    expect(isBuilt({ ...tool, env: { CGO_ENABLED: "1" } }, dir)).toBe(false);
-    expect(isBuilt({ ...tool, toolchain: "go1.27.3" }, dir)).toBe(false);
-    expect(isBuilt({ ...tool, ldflags: ["-X main.version=v9"] }, dir)).toBe(false);
-    expect(isBuilt({ ...tool, binaries: { hello: "./cmd/other" } }, dir)).toBe(false);
-    expect(isBuilt({ ...tool, version: "v1.2.4" }, dir)).toBe(false);
+    expect(isBuilt({ ...tool, env: { CGO_ENABLED: "1" } }, dir, GO)).toBe(false);
+    expect(isBuilt({ ...tool, toolchain: "go1.27.3" }, dir, GO)).toBe(false);
+    expect(isBuilt({ ...tool, ldflags: ["-X main.version=v9"] }, dir, GO)).toBe(false);
+    expect(isBuilt({ ...tool, binaries: { hello: "./cmd/other" } }, dir, GO)).toBe(false);
+    expect(isBuilt({ ...tool, version: "v1.2.4" }, dir, GO)).toBe(false);
     expect(buildInputsDigest(tool)).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("rebuilds with another local go, unless the tool names its own toolchain", () => {
+    expect(isBuilt(tool, dir, "go1.26.2")).toBe(false);
+    // Without go here nothing could rebuild it, so the build in hand is the one to use.
+    expect(isBuilt(tool, dir, undefined)).toBe(true);
+    const pinned = { ...tool, toolchain: "go1.27.3" };
+    writeStamp(dir, pinned, GO);
+    expect(isBuilt(pinned, dir, "go1.26.2")).toBe(true);
+    expect(JSON.parse(readFileSync(join(dir, STAMP), "utf8"))).toMatchObject({ go: "go1.27.3" });
+  });
+
+  it("reuses a build stamped before preparation and go were recorded, then records them", () => {
+    const prepared = preparedTool();
+    const older = { version: prepared.version, inputs: buildInputsDigest(prepared) };
+    writeFileSync(join(dir, STAMP), JSON.stringify(older));
+    expect(isBuilt(prepared, dir, GO)).toBe(true);
+    expect(completeOlderStamp(prepared, dir, GO)).toBe(true);
+    expect(JSON.parse(readFileSync(join(dir, STAMP), "utf8"))).toEqual({
+      ...older,
+      preparation: preparationDigest(prepared),
+      go: GO,
+    });
+    expect(completeOlderStamp(prepared, dir, GO)).toBe(false);
+    // From then on the preparation code and the go release count.
+    expect(isBuilt(prepared, dir, "go1.26.2")).toBe(false);
+    writeFileSync(join(tool.wrapperDir, "embeds.ts"), "export const schema = 'v2';\n");
+    expect(isBuilt(prepared, dir, GO)).toBe(false);
+  });
+
+  it("leaves an older stamp alone when its build is stale", () => {
+    const older = JSON.stringify({ version: tool.version, inputs: "0".repeat(64) });
+    writeFileSync(join(dir, STAMP), older);
+    expect(isBuilt(tool, dir, GO)).toBe(false);
+    expect(completeOlderStamp(tool, dir, GO)).toBe(false);
+    expect(readFileSync(join(dir, STAMP), "utf8")).toBe(older);
   });
 
   it("rebuilds when a binary is missing or there is no stamp", () => {
     rmSync(join(dir, "hello"));
-    expect(isBuilt(tool, dir)).toBe(false);
-    expect(isBuilt(tool, join(scratch, "cache", "never-built"))).toBe(false);
+    expect(isBuilt(tool, dir, GO)).toBe(false);
+    expect(isBuilt(tool, join(scratch, "cache", "never-built"), GO)).toBe(false);
   });
 });
 
@@ -544,10 +609,17 @@ describe("choosing what to build", () => {
   });
 });
 
-describe.skipIf(!hasGo)("a real build of a throwaway wrapper", () => {
+describe("a real build of a throwaway wrapper", () => {
   const quiet = (): void => undefined;
+  let localGo: string | undefined;
+  beforeAll(async () => {
+    localGo = await localGoRelease(tmpdir());
+  });
 
-  it("builds into the cache by way of a partial directory, stamps it and records its time", async () => {
+  it("builds into the cache by way of a partial directory, stamps it and records its time", async ({
+    skip,
+  }) => {
+    skip(localGo === undefined, "no Go on PATH");
     const tool = helloTool(helloWrapper(join(scratch, "wrapper")), {
       versionCheck: { binary: "hello", args: [], expect: "hello v1.2.3" },
     });
@@ -556,13 +628,19 @@ describe.skipIf(!hasGo)("a real build of a throwaway wrapper", () => {
     expect(result.dir).toBe(join(root, "hello-v1.2.3"));
     const run = spawnSync(join(result.dir, "hello"), { encoding: "utf8" });
     expect(run.stdout).toBe("hello v1.2.3\n");
-    expect(isBuilt(tool, result.dir)).toBe(true);
+    expect(isBuilt(tool, result.dir, localGo)).toBe(true);
+    expect(JSON.parse(readFileSync(join(result.dir, STAMP), "utf8"))).toMatchObject({
+      go: localGo,
+    });
     expect(readdirSync(root).sort()).toEqual(["build-times.json", "hello-v1.2.3"]);
     expect(readBuildTimes(root).hello?.version).toBe("v1.2.3");
     expect(readBuildTimes(root).hello?.seconds).toBe(Math.round(result.ms / 1000));
   }, 180_000);
 
-  it("leaves only a build log after a compile error, and says which line failed", async () => {
+  it("leaves only a build log after a compile error, and says which line failed", async ({
+    skip,
+  }) => {
+    skip(localGo === undefined, "no Go on PATH");
     const tool = helloTool(helloWrapper(join(scratch, "wrapper"), "fmt.Println(undefinedName)"));
     const root = join(scratch, "cache");
     const failure = await buildTool(tool, root, quiet).catch((error: unknown) => error);
@@ -576,7 +654,26 @@ describe.skipIf(!hasGo)("a real build of a throwaway wrapper", () => {
     );
   }, 180_000);
 
-  it("refuses a binary that does not report the pinned version", async () => {
+  it("vendors a copy of the wrapper, without our TypeScript, with the files asked for", async ({
+    skip,
+  }) => {
+    skip(localGo === undefined, "no Go on PATH");
+    const tool = helloTool(helloWrapper(join(scratch, "wrapper")));
+    const before = readdirSync(tool.wrapperDir).sort();
+    const copy = await vendoredCopy(
+      { tool, scratch, go: goRunnerFor(tool), ldflags: [], step: quiet },
+      { "example.local/ui/dist/index.html": "<p>placeholder</p>\n" },
+    );
+    expect(copy.startsWith(scratch)).toBe(true);
+    expect(readdirSync(copy).sort()).toEqual(["go.mod", "go.sum", "main.go", "vendor"]);
+    expect(
+      readFileSync(join(copy, "vendor", "example.local", "ui", "dist", "index.html"), "utf8"),
+    ).toBe("<p>placeholder</p>\n");
+    expect(readdirSync(tool.wrapperDir).sort()).toEqual(before);
+  }, 180_000);
+
+  it("refuses a binary that does not report the pinned version", async ({ skip }) => {
+    skip(localGo === undefined, "no Go on PATH");
     const tool = helloTool(helloWrapper(join(scratch, "wrapper")), {
       versionCheck: { binary: "hello", args: [], expect: "hello v9.9.9" },
     });

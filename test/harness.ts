@@ -17,10 +17,12 @@ export {
   startMockRun,
 } from "../tools/mocks/runtime";
 export {
+  attemptStack,
   mockStack,
   runIndex,
   runStack,
   stackFileConfig,
+  type StackAttempt,
   type StackOptions,
   type StackRun,
 } from "../tools/mocks/stack";

@@ -282,7 +282,8 @@ describe("the sealing key", () => {
       commonName: "sealed-secret",
       organization: "sealed-secret",
     });
-    expect(certificate.inputs["privateKeyPem"] === FAKE.privateKeyPem).toBe(true);
+    const key = FAKE.privateKeyPem("sealed-secrets-key");
+    expect(certificate.inputs["privateKeyPem"] === key).toBe(true);
     expect(certificate.secretPaths).toEqual(["privateKeyPem"]);
     expect(certificate.protect).toBe(true);
   });
@@ -301,7 +302,7 @@ describe("the sealing key", () => {
     expect(Object.keys(stringData).sort()).toEqual(["tls.crt", "tls.key"]);
     expect(stringData["tls.crt"]).toBe(FAKE.certPem);
     // Compared as a boolean so a failure never prints key material.
-    expect(stringData["tls.key"] === FAKE.privateKeyPem).toBe(true);
+    expect(stringData["tls.key"] === FAKE.privateKeyPem("sealed-secrets-key")).toBe(true);
     expect(secret.secretPaths).toEqual(["stringData"]);
     expect(secret.retainOnDelete).toBe(true);
   });
@@ -318,6 +319,24 @@ describe("the sealing key", () => {
       ["sealed-secrets-keys-key-2027-05-secret", "key-2027-05", false, true],
     ]);
     expect(run.ofType(TYPES.privateKey).every((key) => key.protect)).toBe(true);
+    // Each Secret and certificate holds its own key's private half, never the other key's.
+    for (const [name, other] of [
+      ["key-2026-11", "key-2027-05"],
+      ["key-2027-05", "key-2026-11"],
+    ] as const) {
+      const own = FAKE.privateKeyPem(`sealed-secrets-keys-${name}-private`);
+      const others = FAKE.privateKeyPem(`sealed-secrets-keys-${other}-private`);
+      const tlsKey = run.one(TYPES.secret, `sealed-secrets-keys-${name}-secret`).inputs[
+        "stringData"
+      ]["tls.key"] as string;
+      const signedWith = run.one(TYPES.certificate, `sealed-secrets-keys-${name}-certificate`)
+        .inputs["privateKeyPem"] as string;
+      expect([tlsKey === own, tlsKey === others, signedWith === own], name).toEqual([
+        true,
+        false,
+        true,
+      ]);
+    }
     expect(sealedSecrets.retiringKeys).toEqual([]);
   });
 
@@ -420,8 +439,10 @@ describe("SealedSecrets", () => {
     const { run, sealedSecrets } = await build();
     expect(await pulumi.isSecret(sealedSecrets.privateKeys)).toBe(true);
     const privateKeys = await valueOf(sealedSecrets.privateKeys);
-    expect(privateKeys["sealed-secrets-key"] === FAKE.privateKeyPem).toBe(true);
-    const leaks = run.resources.filter((r) => plainInputs(r).includes(FAKE.privateKeyPem.trim()));
+    expect(privateKeys["sealed-secrets-key"] === FAKE.privateKeyPem("sealed-secrets-key")).toBe(
+      true,
+    );
+    const leaks = run.resources.filter((r) => plainInputs(r).includes(FAKE.privateKeyMark));
     expect(leaks.map((r) => r.name)).toEqual([]);
   });
 

@@ -173,7 +173,7 @@ describe("the prod stack (Pulumi.prod.yaml)", () => {
 
   it("sends every private key to the engine as a secret, so state holds it encrypted", async () => {
     const { run } = await runStack("prod");
-    const leaks = run.resources.filter((r) => plainInputs(r).includes(FAKE.privateKeyPem.trim()));
+    const leaks = run.resources.filter((r) => plainInputs(r).includes(FAKE.privateKeyMark));
     expect(leaks.map((r) => r.name)).toEqual([]);
     const fluxSecrets = run
       .k8sObjects()

@@ -18,11 +18,12 @@ import {
   OPERATOR_NAMESPACE,
 } from "../../tools/gitops/fluxOperator/runConfig";
 import { fluxControllerWorkloads } from "../../tools/gitops/runner/localWorkloads";
+import { flagOf, waitForWorkloadReady } from "../../tools/gitops/runner/readiness";
 import { ProcessRunner, type WorkloadReport } from "../../tools/gitops/runner/runner";
 import { KubeApi } from "../../tools/kube/api";
 import { applyInOrder, formatRejection } from "../../tools/kube/apply";
 import type { Manifest } from "../../tools/kube/manifest";
-import { get } from "../../tools/kube/http";
+import { waitFor, within } from "../../tools/kube/waitFor";
 
 let controlPlane: ControlPlane;
 let api: KubeApi;
@@ -35,20 +36,30 @@ async function applyAll(manifests: readonly Manifest[]): Promise<void> {
   expect(result.rejections.map(formatRejection)).toEqual([]);
 }
 
+/** Syncs the runner until `check` finds what it looks for; the failure says what that was. */
 async function poll<T>(
   what: string,
   check: () => Promise<T | undefined>,
   timeoutMs = 120_000,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    await runner.sync();
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
+  let found: T | undefined;
+  await waitFor(
+    async () => {
+      await runner.sync();
+      found = await check();
+      return found !== undefined || `still waiting for ${what}`;
+    },
+    { deadline: within(timeoutMs), intervalMs: 500 },
+  );
+  return found as T;
 }
+
+/** The runner's report of a workload once its readiness probe passes. */
+const readyWorkload = (name: string): Promise<WorkloadReport> =>
+  waitForWorkloadReady(name, async () => {
+    await runner.sync();
+    return reportOf(name);
+  });
 
 beforeAll(async () => {
   moduleDir = await fluxOperatorModuleDir();
@@ -121,12 +132,6 @@ afterAll(async () => {
 const reportOf = (name: string): WorkloadReport | undefined =>
   runner.report().find((report) => report.namespace === OPERATOR_NAMESPACE && report.name === name);
 
-/** The value of `--flag=` in a running process's command line. */
-function flagOf(pid: number, flag: string): string | undefined {
-  const args = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
-  return args.find((arg) => arg.startsWith(`${flag}=`))?.slice(flag.length + 1);
-}
-
 describe("the Flux Operator run by the process runner", () => {
   it("starts with the chart's args and env plus the local substitutions, and becomes ready", async () => {
     const report = reportOf(OPERATOR_NAME);
@@ -155,11 +160,7 @@ describe("the Flux Operator run by the process runner", () => {
       GODEBUG: "fips140=on",
       KUBECONFIG: `${stateDir}/kubeconfig`,
     });
-    const health = (args.find((arg) => arg.startsWith("--health-addr=")) ?? "").split("=")[1];
-    await poll("the operator's /readyz", async () => {
-      const response = await get(`http://${health}/readyz`).catch(() => undefined);
-      return response?.status === 200 ? true : undefined;
-    });
+    expect(await readyWorkload(OPERATOR_NAME)).toMatchObject({ state: "running", pid });
   });
 
   it("installs Flux for a multitenant FluxInstance from the manifests in its module", async () => {
@@ -208,19 +209,8 @@ describe("the Flux Operator run by the process runner", () => {
 
   it("runs source-controller and kustomize-controller as the operator applied them, until they are ready", async () => {
     for (const name of ["source-controller", "kustomize-controller"]) {
-      const running = await poll(`${name} to run`, async () => {
-        const report = reportOf(name);
-        return report?.state === "running" ? report : undefined;
-      });
-      expect(running.reason).toMatch(
-        new RegExp(` as ServiceAccount ${OPERATOR_NAMESPACE}/${name}$`),
-      );
-      const pid = running.pid as number;
-      const health = flagOf(pid, "--health-addr") ?? "";
-      await poll(`${name}'s /readyz`, async () => {
-        const response = await get(`http://${health}/readyz`).catch(() => undefined);
-        return response?.status === 200 ? true : undefined;
-      });
+      const ready = await readyWorkload(name);
+      expect(ready.reason).toMatch(new RegExp(` as ServiceAccount ${OPERATOR_NAMESPACE}/${name}$`));
     }
     // The operator's multitenant lockdown reaches the process as it reached the Deployment.
     const kustomizePid = reportOf("kustomize-controller")?.pid as number;

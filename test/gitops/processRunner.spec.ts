@@ -13,6 +13,7 @@ import { startControlPlane, type ControlPlane } from "../../tools/control-plane/
 import { isRunning } from "../../tools/control-plane/processes";
 import { KubeApi } from "../../tools/kube/api";
 import type { Manifest } from "../../tools/kube/manifest";
+import { waitFor, within } from "../../tools/kube/waitFor";
 import { ProcessRunner, type WorkloadReport } from "../../tools/gitops/runner/runner";
 import type { Container, Deployment } from "../../tools/gitops/runner/deployment";
 import { readRunnerState } from "../../tools/gitops/runner/runnerState";
@@ -76,19 +77,22 @@ async function nextReport(
   except: number[] = [],
   timeoutMs = 30_000,
 ): Promise<ProbeReport> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    await runner.sync();
-    const reports = readdirSync(dir)
-      .filter((file) => file.endsWith(".json"))
-      .map((file) => JSON.parse(readFileSync(join(dir, file), "utf8")) as ProbeReport)
-      .filter((report) => !except.includes(report.pid));
-    if (reports[0]) return reports[0];
-    if (Date.now() > deadline) {
-      throw new Error(`no probe report in ${dir}; runner says ${JSON.stringify(runner.report())}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  let found: ProbeReport | undefined;
+  await waitFor(
+    async () => {
+      await runner.sync();
+      found = readdirSync(dir)
+        .filter((file) => file.endsWith(".json"))
+        .map((file) => JSON.parse(readFileSync(join(dir, file), "utf8")) as ProbeReport)
+        .find((report) => !except.includes(report.pid));
+      return (
+        found !== undefined ||
+        `no probe report in ${dir}; runner says ${JSON.stringify(runner.report())}`
+      );
+    },
+    { deadline: within(timeoutMs), intervalMs: 200 },
+  );
+  return found as ProbeReport;
 }
 
 const reportOf = (name: string): WorkloadReport | undefined =>
@@ -159,6 +163,7 @@ beforeAll(async () => {
       name: "probe",
       program: "source-controller",
       binary: PROBE,
+      builtFor: { imageTag: "v1", version: "v1" },
       identity: "kubeconfig",
     },
     {
@@ -166,6 +171,7 @@ beforeAll(async () => {
       name: "probe-in-cluster",
       program: "sealed-secrets-controller",
       binary: PROBE,
+      builtFor: { imageTag: "v1", version: "v1" },
       identity: "in-cluster",
     },
     {
@@ -173,6 +179,7 @@ beforeAll(async () => {
       name: "not-built",
       program: "kustomize-controller",
       binary: join(root, "no-such-binary"),
+      builtFor: { imageTag: "v1", version: "v1" },
       identity: "kubeconfig",
     },
   ];

@@ -18,7 +18,14 @@ import {
 } from "./cache";
 import { REPO_ROOT } from "../repoRoot";
 import { goBuildArgs, goEnvironment } from "./environment";
-import { adviceFor, GoCommandError, goStep, runGo, type GoRunner } from "./goCommand";
+import {
+  adviceFor,
+  GoCommandError,
+  goStep,
+  localGoRelease,
+  runGo,
+  type GoRunner,
+} from "./goCommand";
 import { wrapperProblems } from "./goMod";
 import type { GoTool, Preparation } from "./goTool";
 import { downloadIn, ProgressReporter } from "./progress";
@@ -156,7 +163,8 @@ export async function buildTool(
     progress.stop();
     rmSync(scratch, { recursive: true, force: true });
   }
-  writeStamp(partial, tool);
+  // The go that built it; the tool's GOTOOLCHAIN, when it has one, is recorded instead.
+  writeStamp(partial, tool, (await localGoRelease(REPO_ROOT)) ?? "go");
   publish(partial, dir);
   rmSync(buildLogPath(dir), { force: true });
   const ms = progress.elapsedMs();

@@ -17,7 +17,7 @@ import {
   toolsCacheRoot,
 } from "./cache";
 import { REPO_ROOT } from "../repoRoot";
-import { GO_MISSING, GoCommandError, adviceFor, hasGo, runGo } from "./goCommand";
+import { GO_MISSING, GoCommandError, adviceFor, localGoRelease } from "./goCommand";
 import type { GoTool } from "./goTool";
 import { duration } from "./progress";
 import {
@@ -29,7 +29,7 @@ import {
   wrapperSharers,
 } from "./registry";
 import { repinWrapper } from "./repin";
-import { isBuilt } from "./reuse";
+import { completeOlderStamp, isBuilt } from "./reuse";
 
 const PREFIX = "tools:build:";
 const USAGE = "usage: npm run tools:build [-- [--repin] [--list] [name|group ...]]";
@@ -83,18 +83,14 @@ async function repin(tools: GoTool[]): Promise<void> {
   }
 }
 
-async function install(tools: GoTool[], root: string): Promise<void> {
+async function install(tools: GoTool[], root: string, localGo: string | undefined): Promise<void> {
   const builtDir = (name: string): string | undefined => {
     const tool = allTools.find((candidate) => candidate.name === name);
     if (!tool) return undefined;
     const dir = toolDir(tool, root);
-    return isBuilt(tool, dir) ? dir : undefined;
+    return isBuilt(tool, dir, localGo) ? dir : undefined;
   };
   for (const tool of tools) await tool.install?.({ builtDir, print });
-}
-
-async function goVersion(): Promise<string> {
-  return (await runGo({ args: ["env", "GOVERSION"], cwd: REPO_ROOT })).trim() || "go";
 }
 
 async function main(): Promise<void> {
@@ -122,15 +118,24 @@ async function main(): Promise<void> {
   }
   if (parsed.values.repin) await repin(tools);
 
+  const localGo = await localGoRelease(REPO_ROOT);
   const outcomes = new Map<GoTool, Outcome>();
   const pending: GoTool[] = [];
   for (const tool of tools) {
-    if (tool.unbuildable) outcomes.set(tool, { kind: "failed", why: tool.unbuildable });
-    else if (isBuilt(tool, toolDir(tool, root))) outcomes.set(tool, { kind: "reused" });
-    else pending.push(tool);
+    const dir = toolDir(tool, root);
+    if (tool.unbuildable) {
+      outcomes.set(tool, { kind: "failed", why: tool.unbuildable });
+    } else if (isBuilt(tool, dir, localGo)) {
+      if (localGo !== undefined && completeOlderStamp(tool, dir, localGo)) {
+        print(`${tool.name}: recorded its preparation code and go release in its build's stamp`);
+      }
+      outcomes.set(tool, { kind: "reused" });
+    } else {
+      pending.push(tool);
+    }
   }
 
-  if (pending.length > 0 && !(await hasGo(REPO_ROOT))) {
+  if (pending.length > 0 && localGo === undefined) {
     for (const tool of pending.splice(0)) {
       outcomes.set(
         tool,
@@ -140,13 +145,12 @@ async function main(): Promise<void> {
       );
     }
   }
-  const machineGo = pending.length > 0 ? await goVersion() : "";
   if (pending.length > 0) print(`building ${pending.map((t) => t.name).join(", ")} into ${root}`);
   const times = readBuildTimes(root);
   for (const tool of pending) {
     const last = times[tool.name];
     print(
-      `building ${tool.name} ${tool.version} with ${tool.toolchain ?? machineGo}` +
+      `building ${tool.name} ${tool.version} with ${tool.toolchain ?? localGo}` +
         (last
           ? ` (last build took ${duration(last.seconds * 1000)})`
           : " (no earlier build recorded; cold, this can take many minutes)"),
@@ -161,7 +165,7 @@ async function main(): Promise<void> {
     }
   }
 
-  await install(tools, root);
+  await install(tools, root, localGo);
 
   const width = Math.max(...tools.map((tool) => `${tool.name} ${tool.version}`.length));
   for (const tool of tools) {

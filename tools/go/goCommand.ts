@@ -130,13 +130,17 @@ export type GoRunner = (
   options?: { step?: string; cwd?: string },
 ) => Promise<string>;
 
-/** Whether `go` can be started at all. */
-export async function hasGo(cwd: string): Promise<boolean> {
+/** This machine's go release (`go env GOVERSION`), or undefined when go cannot be started. */
+export async function localGoRelease(cwd: string): Promise<string | undefined> {
   try {
-    await runGo({ args: ["version"], cwd });
-    return true;
+    return (await runGo({ args: ["env", "GOVERSION"], cwd })).trim() || "go";
   } catch (error) {
-    if (error instanceof GoCommandError && error.message === GO_MISSING) return false;
+    if (error instanceof GoCommandError && error.message === GO_MISSING) return undefined;
     throw error;
   }
+}
+
+/** Whether `go` can be started at all. */
+export async function hasGo(cwd: string): Promise<boolean> {
+  return (await localGoRelease(cwd)) !== undefined;
 }

@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseDocument } from "yaml";
+import { CONFIG_NAMESPACE } from "../../stacks/names";
 import { REPO_ROOT } from "../repoRoot";
 
 export const LOCAL_STACK = "local";
@@ -39,7 +40,7 @@ export function prepareProjectCopy(
   const config = parseDocument(readFileSync(join(REPO_ROOT, `Pulumi.${LOCAL_STACK}.yaml`), "utf8"));
   config.setIn(["config", "kubernetes:kubeconfig"], kubeconfigPath);
   for (const [key, value] of Object.entries(settings)) {
-    config.setIn(["config", `k8s-flux:${key}`], value);
+    config.setIn(["config", `${CONFIG_NAMESPACE}:${key}`], value);
   }
   // The salt belongs to this copy's state; losing it would make the stack's secrets unreadable.
   if (existsSync(stackFile)) {

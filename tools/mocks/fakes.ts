@@ -1,14 +1,25 @@
 import { CONFIG_NAMESPACE, GITHUB_TOKEN_KEY, LICENSE_KEY } from "../../stacks/names";
 
+const PRIVATE_KEY_MARK = "FAKE-TEST-KEY";
+
+/** A resource name's letters and digits, which name its fake keys. */
+const keyTag = (name: string): string => name.replace(/[^A-Za-z0-9]/g, "");
+
 /**
  * The fake values a mocked stack run deals in: key material and AWS answers the mocked
  * providers hand out, and the secrets it is given. None is real, and a rendering refuses any
  * key material that is not one of these.
  */
 export const FAKE = {
-  privateKeyPem: "-----BEGIN EC PRIVATE KEY-----\nFAKE-TEST-KEY\n-----END EC PRIVATE KEY-----\n",
-  publicKeyOpenssh: (name: string) =>
-    `ecdsa-sha2-nistp384 AAAAFAKE${name.replace(/[^A-Za-z0-9]/g, "")}\n`,
+  /**
+   * The key pair of the tls PrivateKey named `name`: each key its own, so a test can tell that a
+   * Secret holds the private half of the key whose public half it shows.
+   */
+  privateKeyPem: (name: string) =>
+    `-----BEGIN EC PRIVATE KEY-----\n${PRIVATE_KEY_MARK}-${keyTag(name)}\n-----END EC PRIVATE KEY-----\n`,
+  publicKeyOpenssh: (name: string) => `ecdsa-sha2-nistp384 AAAAFAKE${keyTag(name)}\n`,
+  /** What every fake private key holds: finding it in plain text finds a leaked key. */
+  privateKeyMark: PRIVATE_KEY_MARK,
   certPem: "-----BEGIN CERTIFICATE-----\nFAKE-TEST-CERT\n-----END CERTIFICATE-----\n",
   oidcIssuer: "https://oidc.eks.eu-west-1.amazonaws.com/id/LOOKEDUP0000000000000000000000",
   oidcProviderArn:
@@ -28,3 +39,10 @@ export const FAKE_SECRETS: Readonly<Record<string, string>> = {
   [GITHUB_TOKEN_KEY]: FAKE.githubToken,
   [`${CONFIG_NAMESPACE}:${LICENSE_KEY}`]: FAKE.licenseKey,
 };
+
+/** Whether a PEM block (without its last newline) is key material the mocks hand out. */
+export function isFakePemBlock(block: string): boolean {
+  // A fake private key's body line is the mark and the tag of the key it belongs to.
+  const tag = block.split("\n")[1]?.slice(`${PRIVATE_KEY_MARK}-`.length) ?? "";
+  return block === FAKE.certPem.trim() || block === FAKE.privateKeyPem(tag).trim();
+}

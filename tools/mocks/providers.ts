@@ -15,8 +15,8 @@ export function mockState(type: string, name: string, inputs: Inputs, lastOutput
     case "tls:index/privateKey:PrivateKey":
       return {
         ...inputs,
-        privateKeyPem: FAKE.privateKeyPem,
-        privateKeyOpenssh: FAKE.privateKeyPem,
+        privateKeyPem: FAKE.privateKeyPem(name),
+        privateKeyOpenssh: FAKE.privateKeyPem(name),
         publicKeyOpenssh: FAKE.publicKeyOpenssh(name),
       };
     case "tls:index/selfSignedCert:SelfSignedCert":

@@ -77,22 +77,51 @@ export function mockStack(stack: string, options: StackOptions = {}): Promise<Mo
   );
 }
 
+/** A run of a program that may refuse its config: every registration, and what it threw. */
+export interface StackAttempt {
+  readonly run: MockRun;
+  /** What the program threw, such as the RunError for bad config; undefined when it ran through. */
+  readonly error: unknown;
+}
+
 // Pulumi's mock runtime is one per process, so runs take turns.
 let previous: Promise<unknown> = Promise.resolve();
 
-/**
- * Runs the whole program for `stack` under fresh mocks and returns every registration and the
- * outputs, once no registration is in flight. A program that throws (bad config) rejects with
- * its error.
- */
-export function runStack(stack: string, options: StackOptions = {}): Promise<StackRun> {
-  const runNow = async (): Promise<StackRun> => {
+/** Runs index.ts under fresh mocks, after the run before it, and waits for its registrations. */
+function runInTurn(
+  stack: string,
+  options: StackOptions,
+): Promise<{ run: MockRun; result: PromiseSettledResult<Record<string, unknown>> }> {
+  const runNow = async () => {
     const run = await mockStack(stack, options);
-    const outputs = await runIndex();
+    const [result] = await Promise.allSettled([runIndex()]);
     await run.settle();
-    return { run, outputs };
+    return { run, result };
   };
   const next = previous.then(runNow, runNow);
   previous = next;
   return next;
+}
+
+/**
+ * Runs the whole program for `stack` under fresh mocks and returns every registration and the
+ * outputs, once no registration is in flight. A program that throws (bad config) rejects with
+ * its error; attemptStack keeps the run for that case.
+ */
+export async function runStack(stack: string, options: StackOptions = {}): Promise<StackRun> {
+  const { run, result } = await runInTurn(stack, options);
+  if (result.status === "rejected") throw result.reason as Error;
+  return { run, outputs: result.value };
+}
+
+/**
+ * Runs the whole program for `stack` like runStack, but a program that throws resolves with its
+ * error and the run, so a test can check that a refusal registered nothing.
+ */
+export async function attemptStack(
+  stack: string,
+  options: StackOptions = {},
+): Promise<StackAttempt> {
+  const { run, result } = await runInTurn(stack, options);
+  return { run, error: result.status === "rejected" ? (result.reason as unknown) : undefined };
 }

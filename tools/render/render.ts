@@ -10,7 +10,7 @@
  * other PEM block, in case a new resource ever produced one.
  */
 import type { Manifest } from "../kube/manifest";
-import { FAKE, FAKE_SECRETS } from "../mocks/fakes";
+import { FAKE_SECRETS, isFakePemBlock } from "../mocks/fakes";
 import type { Recorded } from "../mocks/runtime";
 import { runStack } from "../mocks/stack";
 import { toManifest } from "./manifest";
@@ -37,9 +37,6 @@ export interface Rendering {
   readonly objects: RenderedObject[];
   readonly skipped: SkippedResource[];
 }
-
-/** Key material the mocks hand out; the only PEM blocks a rendering may hold. */
-const FAKE_PEM_BLOCKS = new Set([FAKE.privateKeyPem.trim(), FAKE.certPem.trim()]);
 
 /**
  * Evaluates index.ts's program for a stack under mocks and returns its Kubernetes objects.
@@ -107,7 +104,7 @@ export function assertFakeKeyMaterial(objects: readonly RenderedObject[]): void 
     const text = JSON.stringify(manifest).replace(/\\n/g, "\n");
     const blocks = text.match(/-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g) ?? [];
     const openings = text.split("-----BEGIN ").length - 1;
-    if (openings !== blocks.length || blocks.some((block) => !FAKE_PEM_BLOCKS.has(block))) {
+    if (openings !== blocks.length || !blocks.every(isFakePemBlock)) {
       throw new Error(
         `${resourceName}: rendered ${manifest.kind} holds key material that is not the mocks' fake; refusing to render it`,
       );

@@ -18,6 +18,7 @@ import {
 import { connect } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { isPortFree } from "../../control-plane/ports";
+import { ExitedError, NotReadyError, waitFor, within } from "../../kube/waitFor";
 import { GitOpsError } from "../errors";
 import { freePort } from "../ports";
 import { isSameProcess, startProcess, stopProcessTree, type StartedProcess } from "../processes";
@@ -139,20 +140,21 @@ function greets(port: number): Promise<boolean> {
 }
 
 async function waitUntilServing(started: StartedProcess, port: number, log: string): Promise<void> {
-  let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-  void started.exited.then((value) => (exit = value));
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  for (;;) {
-    if (exit) break;
-    if (await greets(port)) return;
-    if (Date.now() > deadline) break;
-    await new Promise((wake) => setTimeout(wake, 100));
+  try {
+    await waitFor(async () => (await greets(port)) || `did not answer on port ${port}`, {
+      deadline: within(READY_TIMEOUT_MS),
+      exited: started.exited,
+      intervalMs: 100,
+    });
+  } catch (error) {
+    if (!(error instanceof ExitedError) && !(error instanceof NotReadyError)) throw error;
+    const what =
+      error instanceof ExitedError
+        ? `exited (${error.signal ?? `code ${error.code}`})`
+        : error.message;
+    const tail = readTail(log);
+    throw new GitOpsError(`the git server's sshd ${what}${tail ? `; its log ends:\n${tail}` : ""}`);
   }
-  const tail = readTail(log);
-  const what = exit
-    ? `exited (${exit.signal ?? `code ${exit.code}`})`
-    : `did not answer on port ${port}`;
-  throw new GitOpsError(`the git server's sshd ${what}${tail ? `; its log ends:\n${tail}` : ""}`);
 }
 
 function readTail(path: string, lines = 15): string {

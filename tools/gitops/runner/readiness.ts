@@ -6,6 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { get } from "../../kube/http";
+import { NotReadyError, waitFor, within } from "../../kube/waitFor";
 import { GitOpsError } from "../errors";
 import type { WorkloadReport } from "./runner";
 import type { Program } from "./workloads";
@@ -51,16 +52,22 @@ export async function waitForWorkloadReady(
   report: () => WorkloadReport | undefined | Promise<WorkloadReport | undefined>,
   timeoutMs = 120_000,
 ): Promise<WorkloadReport> {
-  const deadline = Date.now() + timeoutMs;
-  let why = "";
-  for (;;) {
-    const current = await report();
-    const readiness = await workloadReadiness(current);
-    if (readiness === true && current) return current;
-    why = readiness === true ? why : readiness;
-    if (Date.now() > deadline) {
-      throw new GitOpsError(`${describe} did not become ready in ${timeoutMs / 1000} s: ${why}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
+  let ready: WorkloadReport | undefined;
+  try {
+    await waitFor(
+      async () => {
+        const current = await report();
+        const readiness = await workloadReadiness(current);
+        if (readiness === true) ready = current;
+        return readiness;
+      },
+      { deadline: within(timeoutMs), intervalMs: 500 },
+    );
+  } catch (error) {
+    if (!(error instanceof NotReadyError)) throw error;
+    throw new GitOpsError(
+      `${describe} did not become ready in ${timeoutMs / 1000} s: ${error.message}`,
+    );
   }
+  return ready as WorkloadReport;
 }
