@@ -42,7 +42,6 @@ import { fileBackendUrl, LOCAL_STACK_PASSPHRASE } from "../../tools/pulumi/envir
 import { syncRefs } from "../../tools/gitops/local/syncRefs";
 import { REPO_ROOT } from "../../tools/repoRoot";
 import { validate } from "../configFixtures";
-import { outsideChanges, type ClusterObject } from "./clusterInventory";
 import { newEd25519PublicKey } from "./sshKeys";
 
 const PORT = 2222;
@@ -229,52 +228,6 @@ describe("each sync's Flux objects", () => {
       namespace: "payments-flux",
       name: "payments",
     });
-  });
-});
-
-describe("changes outside a tenant's namespaces", () => {
-  const object = (
-    name: string,
-    namespace: string | undefined,
-    extra: Partial<ClusterObject> = {},
-  ): ClusterObject => ({
-    type: "v1 ConfigMap",
-    namespace,
-    name,
-    uid: `uid-${namespace}-${name}`,
-    created: "2026-01-01T00:00:00Z",
-    applies: [],
-    ...extra,
-  });
-  const since = new Date("2026-01-01T10:00:00.700Z");
-  const tenant = ["shop", "shop-flux"];
-
-  it("are new objects and server-side applies since the change began, anywhere but there", () => {
-    const before = [object("old", "kube-system"), object("kept", "shop")];
-    const after = [
-      ...before,
-      object("new", "kube-system"),
-      object("binding", undefined, { type: "rbac.authorization.k8s.io/v1 ClusterRoleBinding" }),
-      object("inside", "shop"),
-      object("record", "default", { type: "v1 Event" }),
-      object("old", "flux-system", {
-        uid: "uid-applied",
-        applies: [
-          // Whole seconds: 10:00:00 is the second the change began in.
-          { manager: "kustomize-controller", time: "2026-01-01T10:00:00Z" },
-        ],
-      }),
-      object("older", "flux-system", {
-        uid: "uid-earlier",
-        applies: [{ manager: "kustomize-controller", time: "2026-01-01T09:59:59Z" }],
-      }),
-    ];
-    const known = [...before, after[6] as ClusterObject, after[7] as ClusterObject];
-    expect(outsideChanges(known, after, since, tenant)).toEqual([
-      "created v1 ConfigMap kube-system/new",
-      "created rbac.authorization.k8s.io/v1 ClusterRoleBinding binding",
-      "applied v1 ConfigMap flux-system/old by kustomize-controller at 2026-01-01T10:00:00Z",
-    ]);
   });
 });
 

@@ -1,8 +1,13 @@
 /**
  * How the process runner turns a Deployment into a command line: the kubelet's part (env,
- * downward API, $(VAR)) and the local substitutions, each of which must be in the one table.
+ * downward API, $(VAR)) and the local substitutions, each of which must be in the one table; and
+ * which image's Deployment a built binary may stand in for.
  */
 import { describe, expect, it } from "vitest";
+import { controllerDeployment } from "../../components/sealedSecrets/manifests";
+import { toolVersions } from "../../tools/go/versions";
+import { fluxOperatorDeployment } from "../../tools/gitops/fluxOperator/runConfig";
+import { localWorkloads } from "../../tools/gitops/runner/localWorkloads";
 import {
   expandReferences,
   NotReadyToStart,
@@ -26,7 +31,11 @@ import {
   type SubstitutionContext,
 } from "../../tools/gitops/runner/substitutions";
 import { templateHash } from "../../tools/gitops/runner/templateHash";
-import type { RunnableWorkload } from "../../tools/gitops/runner/workloads";
+import {
+  imageMismatch,
+  imageTagOf,
+  type RunnableWorkload,
+} from "../../tools/gitops/runner/workloads";
 import { sourceControllerDeployment } from "./fluxDeployments";
 
 const pod: PodFacts = {
@@ -196,7 +205,14 @@ function workload(
   program: RunnableWorkload["program"],
   identity: RunnableWorkload["identity"] = "kubeconfig",
 ): RunnableWorkload {
-  return { namespace: "flux-system", name: program, program, binary: `/bin/${program}`, identity };
+  return {
+    namespace: "flux-system",
+    name: program,
+    program,
+    binary: `/bin/${program}`,
+    builtFor: { imageTag: "v1.9.5", version: "v1.9.5" },
+    identity,
+  };
 }
 
 function context(deployment: Deployment, target: RunnableWorkload): SubstitutionContext {
@@ -320,5 +336,65 @@ describe("the local substitutions", () => {
     expect(line.bindMounts).toEqual([
       { source: "/state/serviceaccount", target: "/var/run/secrets/kubernetes.io/serviceaccount" },
     ]);
+  });
+});
+
+describe("which image a built binary stands in for", () => {
+  const [operator, sourceController, kustomizeController, sealedSecrets] = localWorkloads({
+    operatorModuleDir: "/module",
+    sealedSecrets: { namespace: "kube-system", name: "sealed-secrets-controller" },
+  });
+
+  it("is the tag each program was built at, as the Deployments name it", () => {
+    expect(operator?.builtFor).toEqual({
+      imageTag: toolVersions.fluxOperator,
+      version: toolVersions.fluxOperator,
+    });
+    expect(sourceController?.builtFor.imageTag).toBe(toolVersions.fluxControllers);
+    expect(kustomizeController?.builtFor.imageTag).toBe(toolVersions.fluxControllers);
+    expect(sealedSecrets?.builtFor).toEqual({
+      imageTag: toolVersions.kubeseal.replace(/^v/, ""),
+      version: toolVersions.kubeseal,
+    });
+    const sealedSecretsImage = controllerDeployment({
+      serviceAccountName: "sealed-secrets-controller",
+      certificatesHash: "0",
+      waitForReadiness: false,
+    }).spec.template.spec.containers[0]?.image;
+    const images: [string | undefined, RunnableWorkload | undefined][] = [
+      [fluxOperatorDeployment().spec.template.spec.containers[0]?.image, operator],
+      [sourceControllerDeployment().spec.template.spec.containers[0]?.image, sourceController],
+      [sealedSecretsImage, sealedSecrets],
+    ];
+    for (const [image, target] of images) {
+      expect(target, image).toBeDefined();
+      expect(imageMismatch(image, target as RunnableWorkload), image).toBeUndefined();
+    }
+  });
+
+  it("refuses another tag, no tag or no image, naming the binary's version", () => {
+    const source = sourceController as RunnableWorkload;
+    expect(imageMismatch("ghcr.io/fluxcd/source-controller:v1.9.6", source)).toBe(
+      `image ghcr.io/fluxcd/source-controller:v1.9.6 but the binary here is ${toolVersions.fluxControllers}`,
+    );
+    expect(
+      imageMismatch(
+        "docker.io/bitnami/sealed-secrets-controller:0.41.0",
+        sealedSecrets as RunnableWorkload,
+      ),
+    ).toBe(
+      `image docker.io/bitnami/sealed-secrets-controller:0.41.0 but the binary here is ${toolVersions.kubeseal}`,
+    );
+    expect(imageMismatch("ghcr.io/fluxcd/source-controller", source)).toMatch(/^image ghcr/);
+    expect(imageMismatch(undefined, source)).toBe(
+      `image (none) but the binary here is ${toolVersions.fluxControllers}`,
+    );
+  });
+
+  it("reads the tag from references with a registry port or a digest", () => {
+    expect(imageTagOf("localhost:5000/fluxcd/source-controller:v1.9.5")).toBe("v1.9.5");
+    expect(imageTagOf("localhost:5000/fluxcd/source-controller")).toBeUndefined();
+    expect(imageTagOf("ghcr.io/fluxcd/source-controller:v1.9.5@sha256:0a1b")).toBe("v1.9.5");
+    expect(imageTagOf("ghcr.io/fluxcd/source-controller@sha256:0a1b")).toBeUndefined();
   });
 });

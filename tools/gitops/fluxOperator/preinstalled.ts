@@ -7,10 +7,12 @@
  *
  * - The operator's CRDs, from its module's config/crd/bases (the chart ships the same files).
  * - The flux-system namespace, which the chart does not create.
- * - The chart's RBAC (chart 0.49.0 templates serviceaccount.yaml, admin-clusterrole.yaml and
- *   aggregate-clusterrole.yaml, the newest readable here): the operator's ServiceAccount bound to
- *   cluster-admin, and ResourceSet rights aggregated into the built-in admin, edit and view roles,
- *   so every tenant may create ResourceSets in its namespaces (`rbac.createAggregation`, default).
+ * - The chart's RBAC, as compared with chart 0.49.0's templates serviceaccount.yaml,
+ *   admin-clusterrole.yaml and aggregate-clusterrole.yaml (the pinned 0.59.0 chart's templates
+ *   could not be read here: it is published to an OCI registry this machine cannot reach): the
+ *   operator's ServiceAccount bound to cluster-admin, and ResourceSet rights aggregated into the
+ *   built-in admin, edit and view roles, so every tenant may create ResourceSets in its
+ *   namespaces (`rbac.createAggregation`, default).
  * - The ServiceAccount a tenant's ResourceSet defaults to in flux-system, bound to nothing.
  * - The operator's Deployment, which the process runner runs (runConfig.ts).
  */

@@ -11,7 +11,8 @@
  *   chart values published on fluxoperator.dev/docs/charts/flux-operator (same keys and defaults);
  * - the operator v0.59.0 module itself: cmd/operator/main.go (flags, their defaults, and the
  *   variables that override them) and config/manager/deployment.yaml (the same container env).
- * Recheck against the 0.59.0 chart (`helm template`) when a registry is reachable.
+ * So the chart side was compared with chart 0.49.0 only, not with the pinned 0.59.0; recheck
+ * against the 0.59.0 chart (`helm template`) when a registry is reachable.
  */
 import { join } from "node:path";
 import { binaryPath } from "../../go/cache";
@@ -161,6 +162,7 @@ export function fluxOperatorWorkload(moduleDir: string): RunnableWorkload {
     name: OPERATOR_NAME,
     program: "flux-operator",
     binary: binaryPath(fluxOperatorTool, "flux-operator"),
+    builtFor: { imageTag: fluxOperatorTool.version, version: fluxOperatorTool.version },
     identity: "kubeconfig",
     imageFiles: { "/data": join(moduleDir, "config", "data") },
   };

@@ -8,6 +8,9 @@
  * repositories are meant to last as long as the environment, and the system empties those on
  * boot or removes their old files one by one (Debian 13: after 10 and 30 days), which would leave
  * a repository without some of its objects. up:local runs as root in any case, for sshd.
+ *
+ * An environment moved out of the checkout with K8S_FLUX_LOCAL_DIR (layout.ts) is named after that
+ * directory instead, in the same way, so it gets a git server of its own.
  */
 import { createHash } from "node:crypto";
 import { chmodSync, existsSync, lstatSync, mkdirSync, realpathSync, writeFileSync } from "node:fs";

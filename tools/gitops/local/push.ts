@@ -1,7 +1,8 @@
 /**
- * `npm run local:push -- <system|APP> <dir>`: makes the directory's content the new head of that
- * sync's repository on the local git server (one commit on top of the branch main, never a force
- * push) and prints the commit's full SHA, alone on stdout. Then asks Flux to fetch it at once, as
+ * `npm run --silent local:push -- <system|APP> <dir>`: makes the directory's content the new head
+ * of that sync's repository on the local git server (one commit on top of the branch main, never a
+ * force push) and prints the commit's full SHA, alone on stdout (`--silent` keeps npm's banner off
+ * it). Then asks Flux to fetch it at once, as
  * `flux reconcile source git` does; without that, Flux looks at the repository every interval
  * (1 minute by default).
  */
@@ -16,7 +17,7 @@ import { readEnvironmentRecord } from "./environmentRecord";
 import { localEnvironmentLayout } from "./layout";
 import { syncRefs } from "./syncRefs";
 
-const USAGE = "usage: npm run local:push -- <system|APP> <dir>";
+const USAGE = "usage: npm run --silent local:push -- <system|APP> <dir>";
 
 async function main(): Promise<void> {
   const [target, dir, ...extra] = process.argv.slice(2);

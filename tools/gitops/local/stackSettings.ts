@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { parseRepositoryUrl } from "../../../components/shared/repositoryUrl";
 import { LOCAL_STACK } from "../../local/project";
+import { settingKey } from "../../../stacks/quoting";
 import { REPO_ROOT } from "../../repoRoot";
 import { GitOpsError } from "../errors";
 import type { GitServer } from "../gitServer/server";
@@ -79,11 +80,13 @@ export function localStackSyncs(): {
 } {
   const file = join(REPO_ROOT, `Pulumi.${LOCAL_STACK}.yaml`);
   const config = (parse(readFileSync(file, "utf8")) as { config?: Record<string, unknown> }).config;
-  const systemFlux = config?.["k8s-flux:systemFlux"] as Record<string, unknown> | undefined;
-  const applications = (config?.["k8s-flux:applications"] ?? []) as Record<string, unknown>[];
+  const systemFluxKey = settingKey(["systemFlux"]);
+  const applicationsKey = settingKey(["applications"]);
+  const systemFlux = config?.[systemFluxKey] as Record<string, unknown> | undefined;
+  const applications = (config?.[applicationsKey] ?? []) as Record<string, unknown>[];
   if (typeof systemFlux?.["repository"] !== "string" || !Array.isArray(applications)) {
     throw new GitOpsError(
-      `${file}: expected k8s-flux:systemFlux with a repository, and k8s-flux:applications as a list`,
+      `${file}: expected ${systemFluxKey} with a repository, and ${applicationsKey} as a list`,
     );
   }
   const moved = <T extends Record<string, unknown>>(sync: T, key: string): T & LocalSync => {
@@ -94,13 +97,14 @@ export function localStackSyncs(): {
     return { ...sync, repository: repositoryPathOf(repository) };
   };
   return {
-    systemFlux: moved(systemFlux, "k8s-flux:systemFlux"),
+    systemFlux: moved(systemFlux, systemFluxKey),
     applications: applications.map((application, index) => {
       const name = application["name"];
       if (typeof name !== "string") {
-        throw new GitOpsError(`${file}: k8s-flux:applications[${index}].name is not a string`);
+        const key = settingKey(["applications", index, "name"]);
+        throw new GitOpsError(`${file}: ${key} is not a string`);
       }
-      return { ...moved(application, `k8s-flux:applications[${index}]`), name };
+      return { ...moved(application, settingKey(["applications", index])), name };
     }),
   };
 }

@@ -1,5 +1,6 @@
 /**
- * `npm run local:status [-- --json]`: every Flux source, Kustomization, FluxInstance and
+ * `npm run local:status`, or for tools `npm run --silent local:status -- --json` (`--silent` keeps
+ * npm's banner off stdout, ahead of the JSON): every Flux source, Kustomization, FluxInstance and
  * ResourceSet of the local environment (namespace, name, Ready, reason, message, last attempted
  * and last applied revision), every SealedSecret (Synced, why not, and its Secret), each
  * repository's head, and the processes running. With --json, the same as stable JSON

@@ -6,14 +6,9 @@
  * started with a parent-death signal). It writes the runner's report to workloads.json for
  * `local:status`, and one line per change to its log.
  */
-import {
-  SEALED_SECRETS_CONTROLLER,
-  SEALED_SECRETS_NAMESPACE,
-} from "../../../components/sealedSecrets/manifests";
-import { fluxOperatorModuleDir } from "../fluxOperator/runConfig";
-import { localWorkloads } from "../runner/localWorkloads";
 import { ProcessRunner } from "../runner/runner";
 import { localEnvironmentLayout } from "./layout";
+import { supervisedWorkloads } from "./supervisedWorkloads";
 import { writeWorkloadsFile } from "./workloadsFile";
 
 const REPORT_INTERVAL_MS = 2_000;
@@ -25,10 +20,7 @@ async function main(): Promise<void> {
   const runner = await ProcessRunner.start({
     kubeconfigPath: `${layout.cluster}/kubeconfig`,
     stateDir: layout.runner,
-    workloads: localWorkloads({
-      operatorModuleDir: await fluxOperatorModuleDir(),
-      sealedSecrets: { namespace: SEALED_SECRETS_NAMESPACE, name: SEALED_SECRETS_CONTROLLER },
-    }),
+    workloads: await supervisedWorkloads(),
     onEvent: log,
   });
   log(`supervisor ${process.pid}: the runner runs`);

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT } from "../../repoRoot";
+import { ExitedError, waitFor, within } from "../../kube/waitFor";
 import { GitOpsError } from "../errors";
 import { isSameProcess, startProcess, stopProcessTree } from "../processes";
 import { stopRunner } from "../runner/runner";
@@ -18,8 +19,6 @@ export interface SupervisorRecord {
 
 const STARTUP_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 30_000;
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The supervisor recorded in the layout, if it still runs. */
 export function runningSupervisor(layout: LocalEnvironmentLayout): SupervisorRecord | undefined {
@@ -48,18 +47,20 @@ export async function startSupervisor(layout: LocalEnvironmentLayout): Promise<S
   });
   const record = { pid: started.pid, startTime: started.startTime };
   writeFileSync(layout.supervisorState, `${JSON.stringify(record)}\n`);
-  let exited = false;
-  void started.exited.then(() => (exited = true));
-  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
-  while (readWorkloadsFile(layout.workloads)?.supervisorPid !== started.pid) {
-    if (exited || Date.now() > deadline) {
-      if (!exited) await stopProcessTree(started.pid);
-      rmSync(layout.supervisorState, { force: true });
-      throw new GitOpsError(
-        `the supervisor ${exited ? "exited" : "did not report"} while starting; its log (${layout.supervisorLog}) ends:\n${logTail(layout)}`,
-      );
-    }
-    await sleep(250);
+  try {
+    await waitFor(
+      async () =>
+        readWorkloadsFile(layout.workloads)?.supervisorPid === started.pid ||
+        "it has not written the runner's first report",
+      { deadline: within(STARTUP_TIMEOUT_MS), exited: started.exited },
+    );
+  } catch (error) {
+    const exited = error instanceof ExitedError;
+    if (!exited) await stopProcessTree(started.pid);
+    rmSync(layout.supervisorState, { force: true });
+    throw new GitOpsError(
+      `the supervisor ${exited ? "exited" : "did not report"} while starting; its log (${layout.supervisorLog}) ends:\n${logTail(layout)}`,
+    );
   }
   return record;
 }
@@ -72,9 +73,10 @@ export async function stopSupervisor(layout: LocalEnvironmentLayout): Promise<bo
   const record = runningSupervisor(layout);
   if (record) {
     process.kill(record.pid, "SIGTERM");
-    const deadline = Date.now() + STOP_GRACE_MS;
-    while (isSameProcess(record.pid, record.startTime) && Date.now() < deadline) await sleep(100);
-    if (isSameProcess(record.pid, record.startTime)) await stopProcessTree(record.pid);
+    await waitFor(async () => !isSameProcess(record.pid, record.startTime) || "it still runs", {
+      deadline: within(STOP_GRACE_MS),
+      intervalMs: 100,
+    }).catch(() => stopProcessTree(record.pid));
   }
   // Before the first up:local there is no runner directory to record into.
   if (existsSync(layout.runner)) await stopRunner(layout.runner);

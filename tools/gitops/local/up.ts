@@ -41,7 +41,6 @@ import {
 } from "../gitServer/server";
 import { isSameProcess } from "../processes";
 import { readAdminKubeconfig } from "../runner/kubeconfig";
-import { localWorkloads } from "../runner/localWorkloads";
 import { waitForWorkloadReady } from "../runner/readiness";
 import { aligned } from "./columns";
 import { authorizeDeployKeys, deployKeysToAdd } from "./deployKeys";
@@ -56,6 +55,7 @@ import {
   syncedRepositories,
   type SyncedRepository,
 } from "./stackSettings";
+import { supervisedWorkloads } from "./supervisedWorkloads";
 import { runningSupervisor, startSupervisor, stopSupervisor } from "./supervisorControl";
 import { syncRefs } from "./syncRefs";
 import { readWorkloadsFile } from "./workloadsFile";
@@ -69,8 +69,7 @@ const undo: { what: string; stop: () => Promise<unknown> }[] = [];
 
 async function requireBuilt(): Promise<void> {
   pulumiCliPath();
-  const workloads = localWorkloads({ operatorModuleDir: await fluxOperatorModuleDir() });
-  for (const workload of workloads) {
+  for (const workload of await supervisedWorkloads()) {
     try {
       accessSync(workload.binary, constants.X_OK);
     } catch {
@@ -105,7 +104,7 @@ async function seed(server: GitServer, synced: SyncedRepository): Promise<void> 
     mkdirSync(folder, { recursive: true });
     writeFileSync(
       join(folder, "README.md"),
-      `Flux applies the manifests in this folder for ${synced.target === "system" ? "the cluster (as cluster-admin)" : `application ${synced.target} (into its namespace, as its own account)`}.\nReplace this commit: npm run local:push -- ${synced.target} <dir>\n`,
+      `Flux applies the manifests in this folder for ${synced.target === "system" ? "the cluster (as cluster-admin)" : `application ${synced.target} (into its namespace, as its own account)`}.\nReplace this commit: npm run --silent local:push -- ${synced.target} <dir>\n`,
     );
     const sha = await server.push(synced.repository, content, {
       message: "up:local: an empty start, so Flux finds the branch",
@@ -145,7 +144,7 @@ async function main(): Promise<void> {
   const layout = localEnvironmentLayout();
   checkObsoleteGitServer(layout.root);
   mkdirSync(layout.root, { recursive: true });
-  prepareLocalGitServerDir(layout.gitServer);
+  prepareLocalGitServerDir(layout.gitServer, layout.owner);
 
   const server = await gitServer(layout.gitServer);
   const syncs = localStackSyncs();
@@ -240,7 +239,7 @@ function printSummary(
       ),
       "",
       "Push a directory as the new head (prints the commit; Flux is asked to fetch it at once):",
-      `  npm run local:push -- <${targets}> <dir>`,
+      `  npm run --silent local:push -- <${targets}> <dir>`,
       "Or work with git itself, as the local environment's admin key (writes every repository):",
       `  export GIT_SSH_COMMAND='ssh -i ${layout.adminKey} -o IdentitiesOnly=yes -o UserKnownHostsFile=${layout.knownHosts} -o StrictHostKeyChecking=yes'`,
       "  git clone <url> work && cd work   # commit your change, then",
@@ -249,7 +248,8 @@ function printSummary(
       "Seal a secret with the stack's certificate (pulumi-env.sh points pulumi at the local stack):",
       `  (. ${pulumiEnv} && npm run --silent seal -- --stack ${LOCAL_STACK} --name NAME -n NAMESPACE --from-literal KEY=VALUE) > NAME.sealed.yaml`,
       "",
-      "See what Flux made of it:  npm run local:status   (-- --json for tools)",
+      "See what Flux made of it:  npm run local:status",
+      "  (for tools, JSON alone on stdout: npm run --silent local:status -- --json)",
       "Stop everything:           npm run down:local",
     ].join("\n"),
   );

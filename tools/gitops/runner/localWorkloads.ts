@@ -18,6 +18,7 @@ export function fluxControllerWorkloads(): RunnableWorkload[] {
     name: program,
     program,
     binary: binaryPath(fluxControllersTool, program),
+    builtFor: { imageTag: fluxControllersTool.version, version: fluxControllersTool.version },
     identity: "kubeconfig",
   }));
 }
@@ -29,6 +30,11 @@ export function sealedSecretsWorkload(namespace: string, name: string): Runnable
     name,
     program: "sealed-secrets-controller",
     binary: binaryPath(sealedSecretsControllerTool, "sealed-secrets-controller"),
+    // Bitnami tags the image without the `v` of the release.
+    builtFor: {
+      imageTag: sealedSecretsControllerTool.version.replace(/^v/, ""),
+      version: sealedSecretsControllerTool.version,
+    },
     identity: "in-cluster",
   };
 }

@@ -36,7 +36,7 @@ import { readRunnerState, writeRunnerState } from "./runnerState";
 import { needsRenewal, requestToken, type ServiceAccountToken } from "./serviceAccountToken";
 import { applySubstitutions, type BindMount, type SubstitutionContext } from "./substitutions";
 import { templateHash } from "./templateHash";
-import type { Program, RunnableWorkload } from "./workloads";
+import { imageMismatch, type Program, type RunnableWorkload } from "./workloads";
 
 export type WorkloadState = "running" | "waiting" | "not run" | "stopped";
 
@@ -328,6 +328,8 @@ export class ProcessRunner {
         );
       }
       container = chooseContainer(deployment, workload);
+      const otherImage = imageMismatch(container.image, workload);
+      if (otherImage) throw new GitOpsError(otherImage);
       const unsupported = unsupportedFeature(deployment, container);
       if (unsupported) throw new GitOpsError(unsupported);
     } catch (error) {
