@@ -1,7 +1,7 @@
 /**
  * Every object in the cluster, of every kind the API server lists (built-in and custom), and which
- * of them a tenant's commit could have created or applied outside its namespaces. This holds a
- * tenant in whatever its repository contains: it does not know the fixtures' names.
+ * of them a tenant's commits could have created, deleted or written outside its namespaces. This
+ * holds a tenant in whatever its repository contains: it does not know the fixtures' names.
  */
 import { type KubeApi, statusMessage } from "../../tools/kube/api";
 
@@ -12,8 +12,18 @@ export interface ClusterObject {
   readonly name: string;
   readonly uid: string;
   readonly created: string;
-  /** Server-side applies to it, other than to its status: who, and when (RFC 3339, seconds). */
-  readonly applies: readonly { manager: string; time: string }[];
+  /**
+   * Writes to it other than to its status, as its managedFields record them: each manager's last
+   * server-side apply (`Apply`) and last create, update or patch (`Update`), with its time
+   * (RFC 3339, whole seconds).
+   */
+  readonly writes: readonly ClusterWrite[];
+}
+
+export interface ClusterWrite {
+  readonly manager: string;
+  readonly operation: "Apply" | "Update";
+  readonly time: string;
 }
 
 interface Listed {
@@ -31,8 +41,21 @@ interface ResourceList {
   resources: { name: string; kind: string; verbs?: string[] }[];
 }
 
-/** Kinds that record what happened rather than change what the cluster does. */
-const RECORDS = new Set(["v1 Event", "events.k8s.io/v1 Event"]);
+/**
+ * Kinds that record what happened rather than change what the cluster does, by group and kind:
+ * events, and the operator's FluxReport, whose spec it rewrites every reporting interval (5
+ * minutes) with counts of every Flux object, a tenant's failing ones included.
+ */
+const RECORDS = new Set(["Event", "events.k8s.io Event", "fluxcd.controlplane.io FluxReport"]);
+
+/** `group Kind` of a `group/version Kind` type; `Kind` alone in the core group. */
+function groupKind(type: string): string {
+  const [groupVersion = "", kind = ""] = type.split(" ");
+  const slash = groupVersion.lastIndexOf("/");
+  return slash < 0 ? kind : `${groupVersion.slice(0, slash)} ${kind}`;
+}
+
+const isRecord = (object: ClusterObject): boolean => RECORDS.has(groupKind(object.type));
 
 async function groupVersions(api: KubeApi): Promise<string[]> {
   const core = await api.get("/api");
@@ -77,10 +100,14 @@ export async function listEverything(
           name: metadata.name,
           uid: metadata.uid,
           created: metadata.creationTimestamp,
-          applies: (metadata.managedFields ?? [])
+          writes: (metadata.managedFields ?? [])
             // A status written by a controller says what happened, not what the cluster does.
-            .filter((entry) => entry.operation === "Apply" && !entry.subresource && entry.time)
-            .map((entry) => ({ manager: entry.manager ?? "?", time: entry.time as string })),
+            .filter((entry) => !entry.subresource && entry.time)
+            .map((entry) => ({
+              manager: entry.manager ?? "?",
+              operation: entry.operation === "Apply" ? "Apply" : "Update",
+              time: entry.time as string,
+            })),
         });
       }
     }
@@ -92,9 +119,24 @@ const describe = (object: ClusterObject): string =>
   `${object.type} ${object.namespace ? `${object.namespace}/` : ""}${object.name}`;
 
 /**
+ * The field managers that write for a tenant with other than server-side apply:
+ * kustomize-controller patches what it reconciles (as `gotk-kustomize-controller`), flux-operator
+ * its ResourceSets, and the sealed-secrets controller creates and updates the Secrets of
+ * SealedSecrets (named after its binary, having set no field manager). Anyone else's update
+ * outside is the platform's own: kube-controller-manager, the API server, `pulumi up`.
+ */
+export const TENANT_WRITERS: ReadonlySet<string> = new Set([
+  "kustomize-controller",
+  "gotk-kustomize-controller",
+  "flux-operator",
+  "sealed-secrets-controller",
+]);
+
+/**
  * What changed outside `allowedNamespaces` between two listings, `since` being when the change
- * began: objects that are new (other than event records), and objects server-side applied since
- * then. Cluster-scoped objects are always outside.
+ * began, records aside: objects that are new or gone, objects server-side applied since then by
+ * anyone, and objects created, updated or patched since then by a manager that writes for a
+ * tenant (TENANT_WRITERS). Cluster-scoped objects are always outside.
  */
 export function outsideChanges(
   before: readonly ClusterObject[],
@@ -102,20 +144,32 @@ export function outsideChanges(
   since: Date,
   allowedNamespaces: readonly string[],
 ): string[] {
+  const isOutside = (object: ClusterObject) =>
+    object.namespace === undefined || !allowedNamespaces.includes(object.namespace);
   const known = new Set(before.map((object) => object.uid));
+  const remaining = new Set(after.map((object) => object.uid));
   // managedFields times have whole seconds.
   const from = Math.floor(since.getTime() / 1000) * 1000;
-  const outside = after.filter(
-    (object) => object.namespace === undefined || !allowedNamespaces.includes(object.namespace),
-  );
+  const outside = after.filter((object) => isOutside(object) && !isRecord(object));
+  const writesSince = (operation: ClusterWrite["operation"]) =>
+    outside.flatMap((object) =>
+      object.writes
+        .filter(
+          (entry) =>
+            entry.operation === operation &&
+            Date.parse(entry.time) >= from &&
+            (operation === "Apply" || TENANT_WRITERS.has(entry.manager)),
+        )
+        .map((entry) => `${describe(object)} by ${entry.manager} at ${entry.time}`),
+    );
   return [
     ...outside
-      .filter((object) => !known.has(object.uid) && !RECORDS.has(object.type))
+      .filter((object) => !known.has(object.uid))
       .map((object) => `created ${describe(object)}`),
-    ...outside.flatMap((object) =>
-      object.applies
-        .filter((entry) => Date.parse(entry.time) >= from)
-        .map((entry) => `applied ${describe(object)} by ${entry.manager} at ${entry.time}`),
-    ),
+    ...before
+      .filter((object) => isOutside(object) && !isRecord(object) && !remaining.has(object.uid))
+      .map((object) => `deleted ${describe(object)}`),
+    ...writesSince("Apply").map((write) => `applied ${write}`),
+    ...writesSince("Update").map((write) => `written ${write}`),
   ];
 }

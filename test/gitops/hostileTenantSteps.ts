@@ -1,13 +1,16 @@
 /**
- * The GitOps stage's hostile-tenant step: one attempt (hostileAttempts.ts), pushed as its own
+ * The GitOps stage's hostile-tenant steps. One attempt (hostileAttempts.ts), pushed as its own
  * commit on top of the harmless one, must end as the table says, and, whatever the table says,
- * nothing outside the tenant's namespaces may be created or applied, its Kustomization's inventory
- * must lie wholly in its namespace, and nothing it made may become Ready.
+ * nothing outside the tenant's namespaces may be created, deleted or written for it, its
+ * Kustomization's inventory must lie wholly in its namespace, and nothing it made may become
+ * Ready. A round of attempts ends with one sweep against a listing taken before its first push,
+ * after everything the tenant left was retried once more: its syncs and ResourceSets retry on
+ * their interval, after each attempt's own check.
  */
 import { expect } from "vitest";
 import { listFluxObjects, type FluxObjectRef } from "../../tools/gitops/flux/objects";
 import { requestReconcile } from "../../tools/gitops/flux/reconcile";
-import { listEverything, outsideChanges } from "./clusterInventory";
+import { type ClusterObject, listEverything, outsideChanges } from "./clusterInventory";
 import type { HostileAttempt } from "./hostileAttempts";
 import {
   HOSTILE,
@@ -30,13 +33,38 @@ async function tenantMadeFluxObjects(stage: StageEnvironment) {
   );
 }
 
-export async function runAttempt(stage: StageEnvironment, attempt: HostileAttempt): Promise<void> {
-  // managedFields times have whole seconds, and the check counts the push's whole second: an
-  // apply that the previous step finished within that second would count as the attempt's.
+/** Every object, listed from `since` on: writes from then on are compared with it. */
+interface Listing {
+  readonly objects: readonly ClusterObject[];
+  readonly since: Date;
+}
+
+async function listFromNextSecond(stage: StageEnvironment): Promise<Listing> {
+  // managedFields times have whole seconds, and the check counts the listing's whole second: a
+  // write that the previous step finished within that second would count as this one's.
   await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000)));
-  const before = await listEverything(stage.admin());
+  const since = new Date();
+  return { objects: (await listEverything(stage.admin())).objects, since };
+}
+
+/** Nothing outside the tenant's namespaces changed since `before`, every API listed. */
+async function expectNothingOutsideSince(
+  stage: StageEnvironment,
+  before: Listing,
+): Promise<number> {
+  const after = await listEverything(stage.admin());
+  // The only API the check cannot list: metrics.k8s.io, whose server (metrics-server) is a pod,
+  // and no pod runs here. Any other gap would hide objects from the check.
+  expect(after.unavailable.filter((entry) => !entry.startsWith("metrics.k8s.io/"))).toEqual([]);
+  expect(
+    outsideChanges(before.objects, after.objects, before.since, tenantNamespaces(HOSTILE)),
+  ).toEqual([]);
+  return after.objects.length;
+}
+
+export async function runAttempt(stage: StageEnvironment, attempt: HostileAttempt): Promise<void> {
+  const before = await listFromNextSecond(stage);
   stage.attackerServer.requests.splice(0);
-  const pushed = new Date();
   const sha = await stage.push(
     HOSTILE.repository,
     ["mallory/base", `mallory/attempts/${attempt.folder}`],
@@ -92,16 +120,57 @@ export async function runAttempt(stage: StageEnvironment, attempt: HostileAttemp
   expect(await stage.inventoryNamespaces(syncOf(HOSTILE))).toEqual(
     expect.not.arrayContaining([expect.not.stringMatching(new RegExp(`^${HOSTILE.name}$`))]),
   );
-  const after = await listEverything(stage.admin());
-  // The only API the check cannot list: metrics.k8s.io, whose server (metrics-server) is a pod,
-  // and no pod runs here. Any other gap would hide objects from the check.
-  expect(after.unavailable.filter((entry) => !entry.startsWith("metrics.k8s.io/"))).toEqual([]);
-  expect(outsideChanges(before.objects, after.objects, pushed, tenantNamespaces(HOSTILE))).toEqual(
-    [],
-  );
+  await expectNothingOutsideSince(stage, before);
+  await expectNothingTheTenantMadeReady(stage);
+  console.log(`${attempt.title}: ${reported}`);
+}
+
+async function expectNothingTheTenantMadeReady(stage: StageEnvironment): Promise<void> {
   for (const made of await tenantMadeFluxObjects(stage)) {
     expect(made.ready, `${refKey(made)}: ${made.message}`).not.toBe("True");
     expect(stage.seenReady.has(refKey(made)), `${refKey(made)} was seen Ready`).toBe(false);
   }
-  console.log(`${attempt.title}: ${reported}`);
+}
+
+/**
+ * One round of attempts, held as a whole: what changed outside the tenant's namespaces from
+ * before its first push to after its last, including what the tenant's objects did between the
+ * attempts' own checks and after the last one.
+ */
+export class HostileRound {
+  private before: Listing | undefined;
+
+  constructor(private readonly stage: StageEnvironment) {}
+
+  /** Lists everything, before the round's first push. */
+  async begin(): Promise<void> {
+    this.before = await listFromNextSecond(this.stage);
+  }
+
+  /**
+   * Asks the tenant's sync and every Kustomization and ResourceSet it made to reconcile once more
+   * and waits until each has, then compares everything with the listing before the round.
+   * Returns a line for the log.
+   */
+  async end(): Promise<string> {
+    const before = this.before;
+    if (!before) throw new Error("nothing was listed before the round's first attempt");
+    const left: FluxObjectRef[] = (await tenantMadeFluxObjects(this.stage)).flatMap((made) =>
+      made.kind === "Kustomization" || made.kind === "ResourceSet"
+        ? [{ kind: made.kind, namespace: made.namespace, name: made.name }]
+        : [],
+    );
+    for (const ref of [syncOf(HOSTILE), ...left]) {
+      const requestedAt = await requestReconcile(this.stage.admin(), ref);
+      await this.stage.waitForStatus(
+        ref,
+        "reconciled once more since asked",
+        (current) => current.lastHandledReconcileAt === requestedAt,
+      );
+    }
+    const listed = await expectNothingOutsideSince(this.stage, before);
+    await expectNothingTheTenantMadeReady(this.stage);
+    const seconds = (Date.now() - before.since.getTime()) / 1000;
+    return `${listed} objects compared with the listing ${seconds.toFixed(0)} s before, after ${[syncOf(HOSTILE), ...left].map(refKey).join(", ")} reconciled once more: nothing outside ${tenantNamespaces(HOSTILE).join(", ")} was created, deleted, applied or written for the tenant`;
+  }
 }

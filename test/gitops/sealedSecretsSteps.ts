@@ -9,9 +9,12 @@
  * exactly the bytes sealed (binary included), and the SealedSecret's Synced condition is True for
  * its current generation. Undecryptable means: Synced False with the controller's own words.
  */
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
+import { DEFAULT_SEALING_KEY } from "../../components/sealedSecrets/defaults";
+import { CONTROLLER_ARGS } from "../../components/sealedSecrets/manifests";
 import { runCommand, runCommandOk } from "../../tools/gitops/command";
 import { binaryPath } from "../../tools/go/cache";
 import { kubesealTool } from "../../tools/go/kubeseal/tool";
@@ -46,14 +49,22 @@ export interface SealedSecretCase {
   /** Its SealedSecret as committed (YAML), rewritten when it is re-sealed. */
   sealed: string;
   sealedWith: string;
+  /** The keys whose certificate sealed it: only they open it. */
+  openedBy: string[];
 }
 
 /** The label on the key Secrets, and the words the controller uses for keys and failures. */
 const KEY_LABEL = "sealedsecrets.bitnami.com/sealed-secrets-key";
 const REGISTERED_KEY = /msg="registered private key" secretname=(\S+)/g;
+const NEW_KEY_WRITTEN = /msg="New key written" namespace=\S+ name=(\S+)/;
 const NO_KEY_COULD_DECRYPT = /no key could decrypt secret/;
-export const DEFAULT_KEY = "sealed-secrets-key";
+export const DEFAULT_KEY = DEFAULT_SEALING_KEY;
 export const NEW_KEY = "key-2";
+export const THIRD_KEY = "key-3";
+/** What the controller names a key it makes itself (its --key-prefix). */
+const GENERATED_KEY_PREFIX = CONTROLLER_ARGS.find((arg) => arg.startsWith("--key-prefix="))?.split(
+  "=",
+)[1] as string;
 
 /** Values fixed by the name: a password-like text, and all 256 byte values in an order of its own. */
 function valuesFor(name: string): Map<string, Buffer> {
@@ -84,6 +95,14 @@ interface SecretObject {
 export class SealedSecretsSteps {
   private readonly cases = new Map<string, SealedSecretCase>();
   private readonly certificates = new Map<string, string>();
+  /** How many `k8s-flux:sealedSecrets.keys[i]` are set; none at first (the default key). */
+  private configuredKeys = 0;
+  /** The stack's keys, in the config's order: what the controller holds once restarted. */
+  private keys: string[] = [DEFAULT_KEY];
+  /** The key whose certificate `seal --stack` and the controller hand out: the newest. */
+  private sealingKey = DEFAULT_KEY;
+  /** The sealing key's Secret before it was deleted by hand, as a digest. */
+  private keyDigestBefore: string | undefined;
 
   constructor(private readonly stage: StageEnvironment) {}
 
@@ -175,9 +194,10 @@ export class SealedSecretsSteps {
       values: valuesFor(name),
       sealed: "",
       sealedWith: "",
+      openedBy: [key ?? this.sealingKey],
     };
     secret.sealed = await this.sealWith(sealer, secret, key);
-    secret.sealedWith = `${sealer}${key ? ` (${key})` : ""}, ${secret.scope}`;
+    secret.sealedWith = `${sealer} (${key ?? this.sealingKey}), ${secret.scope}`;
     expect(secret.sealed).toContain("kind: SealedSecret");
     for (const value of secret.values.values()) {
       expect(secret.sealed).not.toContain(value.toString("base64"));
@@ -389,6 +409,120 @@ export class SealedSecretsSteps {
     );
   }
 
+  /** Sets `k8s-flux:sealedSecrets.keys` to exactly these names, as the rotation page does. */
+  private async configureKeys(keys: readonly string[]): Promise<void> {
+    for (const [index, name] of keys.entries()) {
+      await this.stage.pulumi([
+        ...["config", "set", "--path", `k8s-flux:sealedSecrets.keys[${index}]`, name],
+      ]);
+    }
+    for (let index = this.configuredKeys - 1; index >= keys.length; index--) {
+      await this.stage.pulumi(["config", "rm", "--path", `k8s-flux:sealedSecrets.keys[${index}]`]);
+    }
+    this.configuredKeys = keys.length;
+    this.keys = [...keys];
+  }
+
+  private async allowKeyRemoval(allowed: boolean): Promise<void> {
+    await this.stage.pulumi([
+      ...["config", "set", "--path", "k8s-flux:sealedSecrets.allowKeyRemoval", String(allowed)],
+      ...["--type", "bool"],
+    ]);
+  }
+
+  /** Each of the stack's keys in its Secret, labelled `active`. */
+  private activeKeys(): Record<string, string> {
+    return Object.fromEntries(this.keys.map((key) => [key, "active"]));
+  }
+
+  /** The cases a key the stack holds opens, or (`opened` false) none does. */
+  private names(opened = true): string[] {
+    return [...this.cases.values()]
+      .filter((secret) => secret.openedBy.some((key) => this.keys.includes(key)) === opened)
+      .map((secret) => secret.name);
+  }
+
+  /** Every case no key of the stack opens is reported so; a line per case for the log. */
+  private async expectLost(): Promise<string[]> {
+    const lines: string[] = [];
+    for (const name of this.names(false)) {
+      lines.push(`${this.get(name).namespace}/${name}: ${await this.expectUndecryptable(name)}`);
+    }
+    return lines;
+  }
+
+  /** What the controller made from the case before is still there: it deletes nothing. */
+  private async expectSecretKept(name: string): Promise<void> {
+    const secret = this.get(name);
+    const kept = await this.secret(secret.namespace, name);
+    for (const [key, value] of secret.values) {
+      expect(Buffer.from(kept?.data?.[key] ?? "", "base64").equals(value), `${name} ${key}`).toBe(
+        true,
+      );
+    }
+  }
+
+  /** Re-seals every value of a case with `seal --stack --merge-into`, as before a key is removed. */
+  private async resealWithStack(name: string): Promise<void> {
+    const secret = this.get(name);
+    const file = this.path(`${name}.sealed.yaml`);
+    writeFileSync(file, secret.sealed);
+    await this.seal([
+      ...["--stack", this.stage.stackName, "--merge-into", file],
+      ...this.fromFileFlags(secret),
+    ]);
+    const resealed = readFileSync(file, "utf8");
+    expect(resealed).not.toBe(secret.sealed);
+    secret.sealed = resealed;
+    secret.sealedWith = `seal --stack --merge-into (${this.sealingKey}), ${secret.scope}`;
+    secret.openedBy = [this.sealingKey];
+  }
+
+  /** What `kubectl rollout restart` does: a new annotation on the Deployment's pod template. */
+  private async restartController(): Promise<void> {
+    const response = await this.stage.admin().request(
+      "PATCH",
+      `/apis/apps/v1/namespaces/${SEALED_SECRETS.namespace}/deployments/${SEALED_SECRETS.name}?fieldManager=kubectl-rollout`,
+      {
+        spec: {
+          template: {
+            metadata: {
+              annotations: { "kubectl.kubernetes.io/restartedAt": new Date().toISOString() },
+            },
+          },
+        },
+      },
+      "application/strategic-merge-patch+json",
+    );
+    expect(response.status, response.text).toBe(200);
+  }
+
+  private async deleteKeySecret(name: string): Promise<void> {
+    const response = await this.stage
+      .admin()
+      .delete(`/api/v1/namespaces/${SEALED_SECRETS.namespace}/secrets/${name}`);
+    expect(response.status, `deleting Secret ${SEALED_SECRETS.namespace}/${name}`).toBe(200);
+  }
+
+  /** The certificate in a key Secret, as the controller serves it. */
+  private async keyCertificate(name: string): Promise<string> {
+    const found = await this.secret(SEALED_SECRETS.namespace, name);
+    return Buffer.from(found?.data?.["tls.crt"] ?? "", "base64")
+      .toString()
+      .trim();
+  }
+
+  /** A key Secret's data, labels and type as one digest: compared, never printed. */
+  private async keyDigest(name: string): Promise<string | undefined> {
+    const response = await this.stage
+      .admin()
+      .get(`/api/v1/namespaces/${SEALED_SECRETS.namespace}/secrets/${name}`);
+    if (response.status !== 200) return undefined;
+    const { data, metadata, type } = response.body as SecretObject & { type: string };
+    const content = JSON.stringify([data, metadata.labels, type]);
+    return createHash("sha256").update(content).digest("hex");
+  }
+
   // --- the steps -------------------------------------------------------------------------------
 
   /** Where the controller's log ends now: what a later step reads the controller's words from. */
@@ -435,49 +569,44 @@ export class SealedSecretsSteps {
     return this.expectAllDecrypted();
   }
 
-  /** Every case expected to decrypt does; returns a line per case for the log. */
-  async expectAllDecrypted(except: readonly string[] = []): Promise<string[]> {
+  /** Every case a key of the stack opens decrypts; returns a line per case for the log. */
+  async expectAllDecrypted(): Promise<string[]> {
     const lines: string[] = [];
-    for (const secret of this.cases.values()) {
-      if (except.includes(secret.name)) continue;
-      await this.expectDecrypted(secret.name);
-      lines.push(`${secret.namespace}/${secret.name} (${secret.sealedWith}): decrypted`);
+    for (const name of this.names()) {
+      const secret = this.get(name);
+      await this.expectDecrypted(name);
+      lines.push(`${secret.namespace}/${name} (${secret.sealedWith}): decrypted`);
     }
     return lines;
   }
 
   /**
-   * c1. A second key: `pulumi up` restarts the controller, which loads both; the certificate
-   * output, `seal --stack` and the controller all move to the new key; everything sealed
-   * before still decrypts (each Secret deleted and made again by the restarted controller).
+   * c1. Another key: `pulumi up` restarts the controller, which loads every key of the stack; the
+   * certificate output, `seal --stack` and the controller all move to the new key; everything
+   * sealed before still decrypts (each Secret deleted and made again by the restarted
+   * controller).
    */
-  async addKey(): Promise<void> {
+  async addKey(added: string): Promise<void> {
     const from = this.stage.eventCount;
     const offset = this.logOffset();
     const pidBefore = this.stage.workload(SEALED_SECRETS.name)?.pid;
-    await this.stage.pulumi([
-      "config",
-      "set",
-      "--path",
-      "k8s-flux:sealedSecrets.keys[0]",
-      DEFAULT_KEY,
-    ]);
-    await this.stage.pulumi(["config", "set", "--path", "k8s-flux:sealedSecrets.keys[1]", NEW_KEY]);
+    await this.configureKeys([...this.keys, added]);
     await this.stage.pulumi(["up", "--yes"]);
 
     await this.restartedSince(from, pidBefore);
-    await this.keysLoadedSince(offset, [DEFAULT_KEY, NEW_KEY]);
-    expect(await this.keySecrets()).toEqual({ [DEFAULT_KEY]: "active", [NEW_KEY]: "active" });
+    await this.keysLoadedSince(offset, this.keys);
+    expect(await this.keySecrets()).toEqual(this.activeKeys());
     const outputs = await this.outputs();
-    expect(outputs.keys).toEqual({ active: [DEFAULT_KEY, NEW_KEY], retiring: [] });
-    const newCertificate = outputs.certificates[NEW_KEY]?.trim() ?? "";
+    expect(outputs.keys).toEqual({ active: this.keys, retiring: [] });
+    const newCertificate = outputs.certificates[added]?.trim() ?? "";
     expect(newCertificate).toContain("BEGIN CERTIFICATE");
-    expect(newCertificate).not.toBe(this.certificates.get(DEFAULT_KEY));
+    expect([...this.certificates.values()]).not.toContain(newCertificate);
     expect(outputs.cert).toBe(newCertificate);
     expect(await this.controllerCertificate()).toBe(newCertificate);
-    this.certificates.set(NEW_KEY, newCertificate);
+    this.certificates.set(added, newCertificate);
+    this.sealingKey = added;
 
-    await this.expectRecreated([...this.cases.keys()]);
+    await this.expectRecreated(this.names());
   }
 
   /**
@@ -491,71 +620,75 @@ export class SealedSecretsSteps {
       { namespace: GOOD.name, repository: GOOD.repository, scope: "strict" },
       "seal --stack",
     );
-    const database = this.get("storefront-database");
-    const databaseFile = this.path("storefront-database.sealed.yaml");
-    writeFileSync(databaseFile, database.sealed);
-    await this.seal([
-      "--stack",
-      this.stage.stackName,
-      "--merge-into",
-      databaseFile,
-      ...this.fromFileFlags(database),
-    ]);
-    database.sealed = readFileSync(databaseFile, "utf8");
-    database.sealedWith = `seal --stack --merge-into (${NEW_KEY}), strict`;
+    await this.resealWithStack("storefront-database");
 
     const payments = this.get("storefront-payments");
     const paymentsFile = this.path("storefront-payments.sealed.yaml");
     writeFileSync(paymentsFile, payments.sealed);
     await this.kubeseal(payments, [
-      ...["--cert", this.certificateFile(NEW_KEY), "--scope", "cluster-wide"],
+      ...["--cert", this.certificateFile(this.sealingKey), "--scope", "cluster-wide"],
       ...["--merge-into", paymentsFile],
     ]);
     const resealed = readFileSync(paymentsFile, "utf8");
     expect(resealed).not.toBe(payments.sealed);
     payments.sealed = resealed;
-    payments.sealedWith = `kubeseal --cert --merge-into (${NEW_KEY}), cluster-wide`;
+    payments.sealedWith = `kubeseal --cert --merge-into (${this.sealingKey}), cluster-wide`;
+    payments.openedBy = [this.sealingKey];
 
     await this.pushAll();
     await this.expectAllDecrypted();
   }
 
   /**
-   * c2/c3. Retiring the default key, update 1 of 2: its Secret is relabelled, the controller
-   * restarts and loads only the new key, and a SealedSecret sealed only with the old key does
-   * not decrypt (the system's, and one pushed now), its status saying why. Returns the status.
+   * c2. Removing a key, update 1 of 2: its Secret is relabelled `retiring`, and the controller
+   * restarts and loads only the remaining keys. Returns the controller's words about its keys.
    */
-  async retireDefaultKeyFirstUpdate(): Promise<{ log: string; messages: string[] }> {
+  private async removeKeyFirstUpdate(retired: string): Promise<string> {
     const from = this.stage.eventCount;
     const offset = this.logOffset();
     const pidBefore = this.stage.workload(SEALED_SECRETS.name)?.pid;
-    await this.stage.pulumi(["config", "set", "--path", "k8s-flux:sealedSecrets.keys[0]", NEW_KEY]);
-    await this.stage.pulumi(["config", "rm", "--path", "k8s-flux:sealedSecrets.keys[1]"]);
-    await this.stage.pulumi([
-      "config",
-      "set",
-      "--path",
-      "k8s-flux:sealedSecrets.allowKeyRemoval",
-      "true",
-      "--type",
-      "bool",
-    ]);
+    await this.configureKeys(this.keys.filter((key) => key !== retired));
+    await this.allowKeyRemoval(true);
     const up = await this.stage.pulumi(["up", "--yes"]);
-    expect(up.stdout + up.stderr).toMatch(
-      new RegExp(`Sealing key ${DEFAULT_KEY} is being removed`),
-    );
+    expect(up.stdout + up.stderr).toMatch(new RegExp(`Sealing key ${retired} is being removed`));
 
-    expect(await this.keySecrets()).toEqual({ [DEFAULT_KEY]: "retiring", [NEW_KEY]: "active" });
-    expect((await this.outputs()).keys).toEqual({ active: [NEW_KEY], retiring: [DEFAULT_KEY] });
+    expect(await this.keySecrets()).toEqual({ ...this.activeKeys(), [retired]: "retiring" });
+    expect((await this.outputs()).keys).toEqual({ active: this.keys, retiring: [retired] });
     await this.restartedSince(from, pidBefore);
-    await this.keysLoadedSince(offset, [NEW_KEY]);
-    const log = this.stage
+    await this.keysLoadedSince(offset, this.keys);
+    return this.stage
       .logSince(SEALED_SECRETS.namespace, SEALED_SECRETS.name, offset)
       .split("\n")
       .filter((line) => /registered private key|no key could decrypt/.test(line))
       .slice(0, 6)
       .join("\n");
+  }
 
+  /**
+   * c2. Update 2 of 2: the key's Secret is deleted, the controller is not restarted (its set of
+   * keys did not change), what the remaining keys open still decrypts, and the rest does not.
+   */
+  private async removeKeySecondUpdate(retired: string): Promise<void> {
+    const pidBefore = this.stage.workload(SEALED_SECRETS.name)?.pid;
+    await this.stage.pulumi(["up", "--yes"]);
+    await this.stage.runnerPass();
+    await this.allowKeyRemoval(false);
+    expect(await this.keySecrets()).toEqual(this.activeKeys());
+    expect(await this.secret(SEALED_SECRETS.namespace, retired)).toBeUndefined();
+    const outputs = await this.outputs();
+    expect(outputs.keys).toEqual({ active: this.keys, retiring: [] });
+    expect(Object.keys(outputs.certificates)).toEqual(this.keys);
+    expect(this.stage.workload(SEALED_SECRETS.name)?.pid).toBe(pidBefore);
+    await this.expectAllDecrypted();
+    await this.expectLost();
+  }
+
+  /**
+   * c2/c3. Retiring the default key, update 1 of 2 (removeKeyFirstUpdate). A SealedSecret sealed
+   * only with it does not decrypt (the system's, and one pushed now), its status saying why.
+   */
+  async retireDefaultKeyFirstUpdate(): Promise<{ log: string; messages: string[] }> {
+    const log = await this.removeKeyFirstUpdate(DEFAULT_KEY);
     // Sealed with the old certificate after its key left the controller.
     await this.add(
       "storefront-retired-key",
@@ -564,48 +697,188 @@ export class SealedSecretsSteps {
       DEFAULT_KEY,
     );
     await this.pushAll();
-    const messages = [
-      `platform-tools/platform-registry: ${await this.expectUndecryptable("platform-registry")}`,
-      `storefront/storefront-retired-key: ${await this.expectUndecryptable("storefront-retired-key")}`,
-    ];
+    expect(this.names(false).sort()).toEqual(["platform-registry", "storefront-retired-key"]);
+    const messages = await this.expectLost();
     expect(await this.secret(GOOD.name, "storefront-retired-key")).toBeUndefined();
-    // What the controller made from the system's before stays: it deletes nothing it cannot open.
-    const kept = await this.secret("platform-tools", "platform-registry");
-    const platform = this.get("platform-registry");
-    for (const [key, value] of platform.values) {
-      expect(Buffer.from(kept?.data?.[key] ?? "", "base64").equals(value), key).toBe(true);
-    }
-    const stillDecrypting = [...this.cases.keys()].filter(
-      (name) => name !== "platform-registry" && name !== "storefront-retired-key",
-    );
-    await this.expectRecreated(stillDecrypting);
+    await this.expectSecretKept("platform-registry");
+    await this.expectRecreated(this.names());
     return { log, messages };
   }
 
-  /**
-   * c2. Update 2 of 2: the old key's Secret is deleted, the controller is not restarted (its set
-   * of keys did not change), and what was re-sealed still decrypts.
-   */
+  /** c2. Retiring the default key, update 2 of 2 (removeKeySecondUpdate). */
   async retireDefaultKeySecondUpdate(): Promise<void> {
+    await this.removeKeySecondUpdate(DEFAULT_KEY);
+  }
+
+  /**
+   * c1 again, then the preparation for c2 with a key that is not the default: a third key is
+   * added, what `seal --stack` seals now (with it) decrypts, and storefront-database is re-sealed
+   * with it. The other two tenant SealedSecrets stay sealed with key-2 alone.
+   */
+  async addThirdKeyAndReseal(): Promise<string[]> {
+    await this.addKey(THIRD_KEY);
+    await this.add(
+      "storefront-third-key",
+      { namespace: GOOD.name, repository: GOOD.repository, scope: "strict" },
+      "seal --stack",
+    );
+    await this.resealWithStack("storefront-database");
+    await this.pushAll();
+    return this.expectAllDecrypted();
+  }
+
+  /**
+   * c2 with a key that is not the default, update 1 of 2: key-2 is dropped by its label alone.
+   * What key-2 alone sealed no longer decrypts, its status saying so, and its Secrets stay;
+   * what key-3 sealed is made again by the restarted controller.
+   */
+  async retireSecondKeyFirstUpdate(): Promise<{ log: string; messages: string[] }> {
+    const openedByNewKeyOnly = this.names().filter((name) =>
+      this.get(name).openedBy.every((key) => key === NEW_KEY),
+    );
+    const log = await this.removeKeyFirstUpdate(NEW_KEY);
+    expect(openedByNewKeyOnly.sort()).toEqual(["storefront-after-rotation", "storefront-payments"]);
+    expect(this.names(false)).toEqual(expect.arrayContaining(openedByNewKeyOnly));
+    const messages = await this.expectLost();
+    for (const name of openedByNewKeyOnly) await this.expectSecretKept(name);
+    expect(this.names().sort()).toEqual(["storefront-database", "storefront-third-key"]);
+    await this.expectRecreated(this.names());
+    return { log, messages };
+  }
+
+  /** c2 with key-2, update 2 of 2 (removeKeySecondUpdate). */
+  async retireSecondKeySecondUpdate(): Promise<void> {
+    await this.removeKeySecondUpdate(NEW_KEY);
+  }
+
+  /**
+   * The stack's one key Secret deleted by hand while the controller runs: the controller is not
+   * restarted, keeps the key, serves its certificate, and decrypts what is sealed with it now.
+   */
+  async keySecretDeletedWhileRunning(): Promise<void> {
+    expect(this.keys).toEqual([this.sealingKey]);
+    this.keyDigestBefore = await this.keyDigest(this.sealingKey);
+    expect(this.keyDigestBefore).toBeDefined();
     const pidBefore = this.stage.workload(SEALED_SECRETS.name)?.pid;
-    await this.stage.pulumi(["up", "--yes"]);
+    await this.deleteKeySecret(this.sealingKey);
+    expect(await this.keySecrets()).toEqual({});
+
     await this.stage.runnerPass();
-    await this.stage.pulumi([
-      "config",
-      "set",
-      "--path",
-      "k8s-flux:sealedSecrets.allowKeyRemoval",
-      "false",
-      "--type",
-      "bool",
-    ]);
-    expect(await this.keySecrets()).toEqual({ [NEW_KEY]: "active" });
-    expect(await this.secret(SEALED_SECRETS.namespace, DEFAULT_KEY)).toBeUndefined();
-    const outputs = await this.outputs();
-    expect(outputs.keys).toEqual({ active: [NEW_KEY], retiring: [] });
-    expect(Object.keys(outputs.certificates)).toEqual([NEW_KEY]);
     expect(this.stage.workload(SEALED_SECRETS.name)?.pid).toBe(pidBefore);
-    await this.expectAllDecrypted(["platform-registry", "storefront-retired-key"]);
-    await this.expectUndecryptable("platform-registry");
+    expect(await this.controllerCertificate()).toBe(this.certificates.get(this.sealingKey));
+    await this.add(
+      "storefront-key-secret-gone",
+      { namespace: GOOD.name, repository: GOOD.repository, scope: "strict" },
+      "seal --stack",
+    );
+    await this.pushAll();
+    await this.expectAllDecrypted();
+    await this.expectRecreated(["storefront-database"]);
+  }
+
+  /**
+   * `pulumi up --refresh` puts the same key back (same data, labels and type). The running
+   * controller, not restarted, reads nothing of it (it reads key Secrets only at start: the
+   * program does not set --watch-for-secrets) and decrypts on with the key it holds.
+   */
+  async refreshPutsTheKeyBack(): Promise<void> {
+    const offset = this.logOffset();
+    const pidBefore = this.stage.workload(SEALED_SECRETS.name)?.pid;
+    await this.stage.pulumi(["up", "--yes", "--refresh"]);
+    expect(await this.keyDigest(this.sealingKey)).toBe(this.keyDigestBefore);
+    expect(await this.keySecrets()).toEqual(this.activeKeys());
+    await this.stage.runnerPass();
+    expect(this.stage.workload(SEALED_SECRETS.name)?.pid).toBe(pidBefore);
+    expect(await this.controllerCertificate()).toBe(this.certificates.get(this.sealingKey));
+    await this.expectRecreated(["storefront-key-secret-gone"]);
+    expect(this.registeredKeys(offset)).toEqual([]);
+  }
+
+  /**
+   * The key Secret deleted again, and the controller restarted meanwhile (`kubectl rollout
+   * restart`): it finds no key, makes one of its own, serves that key's certificate, and reports
+   * every SealedSecret undecryptable; the Secrets it made before stay. Returns a line to log.
+   */
+  async restartedWithoutTheKey(): Promise<string[]> {
+    await this.deleteKeySecret(this.sealingKey);
+    const from = this.stage.eventCount;
+    const offset = this.logOffset();
+    const pidBefore = this.stage.workload(SEALED_SECRETS.name)?.pid;
+    await this.restartController();
+    await this.restartedSince(from, pidBefore);
+
+    const generated = Object.keys(await this.keySecrets());
+    expect(generated).toHaveLength(1);
+    const ownKey = generated[0] as string;
+    expect(ownKey.startsWith(GENERATED_KEY_PREFIX), ownKey).toBe(true);
+    expect(await this.keySecrets()).toEqual({ [ownKey]: "active" });
+    // It found no key of the stack, and wrote its own before it served.
+    const log = this.stage.logSince(SEALED_SECRETS.namespace, SEALED_SECRETS.name, offset);
+    expect(log.match(NEW_KEY_WRITTEN)?.[1]).toBe(ownKey);
+    expect(this.registeredKeys(offset)).toEqual([]);
+    const ownCertificate = await this.keyCertificate(ownKey);
+    expect(ownCertificate).not.toBe(this.certificates.get(this.sealingKey));
+    expect(await this.controllerCertificate()).toBe(ownCertificate);
+    this.certificates.set(ownKey, ownCertificate);
+
+    const lines = [`the controller made its own key ${ownKey} and serves its certificate`];
+    for (const secret of this.cases.values()) {
+      const message = await this.expectUndecryptable(secret.name);
+      if (secret.name === "storefront-database") lines.push(`${secret.name}: ${message}`);
+    }
+    await this.expectSecretKept("storefront-database");
+    return lines;
+  }
+
+  /**
+   * `pulumi up --refresh` puts the stack's key back, but the running controller does not load
+   * it (only a restart does): it still serves its own key's certificate, and what `seal --stack`
+   * seals now does not decrypt, nor does anything from before. Returns lines to log.
+   */
+  async refreshWithTheControllersOwnKey(): Promise<string[]> {
+    const ownKey = Object.keys(await this.keySecrets())[0] as string;
+    const offset = this.logOffset();
+    const pidBefore = this.stage.workload(SEALED_SECRETS.name)?.pid;
+    await this.stage.pulumi(["up", "--yes", "--refresh"]);
+    expect(await this.keyDigest(this.sealingKey)).toBe(this.keyDigestBefore);
+    expect(await this.keySecrets()).toEqual({ ...this.activeKeys(), [ownKey]: "active" });
+    await this.stage.runnerPass();
+    expect(this.stage.workload(SEALED_SECRETS.name)?.pid).toBe(pidBefore);
+    expect(await this.controllerCertificate()).toBe(this.certificates.get(ownKey));
+
+    await this.add(
+      "storefront-after-refresh",
+      { namespace: GOOD.name, repository: GOOD.repository, scope: "strict" },
+      "seal --stack",
+    );
+    await this.pushAll();
+    const lines = [
+      `storefront-after-refresh, sealed with ${this.sealingKey} after it was back: ${await this.expectUndecryptable("storefront-after-refresh")}`,
+      `storefront-database: ${await this.expectUndecryptable("storefront-database")}`,
+    ];
+    expect(this.registeredKeys(offset)).toEqual([]);
+    return lines;
+  }
+
+  /**
+   * What the recovery page says to do then: delete the controller's own key and restart it. It
+   * holds the stack's key alone, serves its certificate, and everything sealed for it decrypts.
+   */
+  async removeTheControllersOwnKey(): Promise<void> {
+    const own = Object.keys(await this.keySecrets()).filter((name) =>
+      name.startsWith(GENERATED_KEY_PREFIX),
+    );
+    expect(own).toHaveLength(1);
+    await this.deleteKeySecret(own[0] as string);
+    const from = this.stage.eventCount;
+    const offset = this.logOffset();
+    const pidBefore = this.stage.workload(SEALED_SECRETS.name)?.pid;
+    await this.restartController();
+    await this.restartedSince(from, pidBefore);
+    await this.keysLoadedSince(offset, this.keys);
+    expect(await this.keySecrets()).toEqual(this.activeKeys());
+    expect(await this.controllerCertificate()).toBe(this.certificates.get(this.sealingKey));
+    await this.expectAllDecrypted();
+    await this.expectLost();
   }
 }

@@ -7,15 +7,17 @@
  *
  * a. the system repository is applied at its head; b. a well-behaved tenant is applied into its
  * namespace, and a second commit is timed from push to applied; c. a hostile tenant's attempts,
- * one commit each, are refused or neutralised, and nothing outside its namespaces is created or
- * applied; d. one tenant's key opens no other repository; e. SealedSecrets sealed at run time
+ * one commit each, are refused or neutralised, and nothing outside its namespaces is created,
+ * deleted, applied or written for it, per attempt and over the whole round; d. one tenant's key opens no other repository; e. SealedSecrets sealed at run time
  * with `npm run seal -- --stack` and with kubeseal decrypt to exactly the sealed bytes, in a
  * tenant's namespace and from the system repository; f. the control plane is replaced by an
  * empty one and `pulumi up --refresh` brings a to e back, with no key added again; g. a second
- * sealing key is added and the default one retired, with the real controller; h. a tenant's and
- * the system's deploy keys are rotated as a person does it for keys added by hand, and no fetch
- * fails; i. teardown: nothing is left running or listening, whatever fails, and a failure prints
- * each controller's log.
+ * sealing key is added and the default one retired, then a third added and the second (not the
+ * default) retired, with the real controller; h. a tenant's and the system's deploy keys are
+ * rotated as a person does it for keys added by hand, and no fetch fails; i. the sealing key's
+ * Secret is deleted by hand, with and without a controller restart, and brought back with
+ * `pulumi up --refresh`; j. teardown: nothing is left running or listening, whatever fails, and
+ * a failure prints each controller's log.
  *
  * Needs root, sshd and git (tools/gitops/installPrerequisites.sh) and the built tools
  * (`npm run tools:build -- pulumi-engine control-plane gitops kubeseal`). Everything lives under
@@ -34,8 +36,8 @@ import { chainSteps } from "../steps";
 import { GitClient } from "./gitClient";
 import { DeployKeyRotationSteps } from "./deployKeyRotationSteps";
 import { ATTEMPTS } from "./hostileAttempts";
-import { runAttempt } from "./hostileTenantSteps";
-import { SealedSecretsSteps } from "./sealedSecretsSteps";
+import { HostileRound, runAttempt } from "./hostileTenantSteps";
+import { NEW_KEY, SealedSecretsSteps } from "./sealedSecretsSteps";
 import {
   DIRS,
   fixtureManifests,
@@ -152,11 +154,7 @@ describe("the GitOps stage", () => {
     );
   }, 120_000);
 
-  describe("c. the hostile tenant", () => {
-    for (const attempt of ATTEMPTS) {
-      it(`attempt: ${attempt.title}`, () => runAttempt(stage, attempt), 180_000);
-    }
-  });
+  describe("c. the hostile tenant", () => hostileRound());
 
   it("d. one tenant's deploy key opens neither another tenant's repository nor the system's", async () => {
     for (const tenant of TENANTS) await checkKeyIsolation(tenant);
@@ -227,16 +225,12 @@ describe("the GitOps stage", () => {
       for (const line of await sealedSecrets.expectAllDecrypted()) console.log(line);
     }, 240_000);
 
-    describe("c holds again", () => {
-      for (const attempt of ATTEMPTS) {
-        it(`attempt: ${attempt.title}`, () => runAttempt(stage, attempt), 180_000);
-      }
-    });
+    describe("c holds again", () => hostileRound());
   });
 
   describe("g. sealing-key rotation, with the real controller", () => {
     it("a second key: pulumi up restarts the controller, which loads both; the certificate moves to the new key; every old SealedSecret still decrypts", async () => {
-      await sealedSecrets.addKey();
+      await sealedSecrets.addKey(NEW_KEY);
     }, 300_000);
 
     it("what `npm run seal -- --stack` seals now decrypts; the tenant's old SealedSecrets are re-sealed with the new key (--merge-into)", async () => {
@@ -251,6 +245,20 @@ describe("the GitOps stage", () => {
 
     it("retiring it, update 2: its key and Secret are deleted, the controller keeps running, and what was re-sealed still decrypts", async () => {
       await sealedSecrets.retireDefaultKeySecondUpdate();
+    }, 240_000);
+
+    it("a third key key-3: pulumi up restarts the controller, which loads key-2 and key-3; the certificate moves to key-3; what seal --stack seals now decrypts, and storefront-database is re-sealed with it", async () => {
+      for (const line of await sealedSecrets.addThirdKeyAndReseal()) console.log(line);
+    }, 300_000);
+
+    it("retiring key-2, not the default, update 1: the controller restarts with key-3 alone; what key-2 alone sealed no longer decrypts, its status saying so; what key-3 sealed does", async () => {
+      const { log, messages } = await sealedSecrets.retireSecondKeyFirstUpdate();
+      console.log(`the controller's log after the restart:\n${log}`);
+      for (const message of messages) console.log(message);
+    }, 300_000);
+
+    it("retiring key-2, update 2: its key and Secret are deleted, the controller keeps running, and what key-3 sealed still decrypts", async () => {
+      await sealedSecrets.retireSecondKeySecondUpdate();
     }, 240_000);
   });
 
@@ -275,7 +283,44 @@ describe("the GitOps stage", () => {
       await deployKeys.pushAfterRotation();
     }, 120_000);
   });
+
+  describe("i. the sealing key's Secret deleted by hand, with the real controller", () => {
+    it("deleted while the controller runs: it is not restarted, keeps the key, serves its certificate, and decrypts what is sealed now", async () => {
+      await sealedSecrets.keySecretDeletedWhileRunning();
+    }, 240_000);
+
+    it("pulumi up --refresh puts the same key back; the running controller reads none of it and decrypts on with the key it holds", async () => {
+      await sealedSecrets.refreshPutsTheKeyBack();
+    }, 240_000);
+
+    it("deleted again and the controller restarted (kubectl rollout restart): it makes a key of its own, serves its certificate, and decrypts nothing sealed before; the Secrets it made stay", async () => {
+      for (const line of await sealedSecrets.restartedWithoutTheKey()) console.log(line);
+    }, 240_000);
+
+    it("pulumi up --refresh puts the stack's key back, but the running controller does not load it: it serves its own certificate, and neither what seal --stack seals now nor anything from before decrypts", async () => {
+      for (const line of await sealedSecrets.refreshWithTheControllersOwnKey()) console.log(line);
+    }, 240_000);
+
+    it("its own key deleted and the controller restarted, as the recovery page says: it holds the stack's key alone, serves its certificate, and everything sealed for it decrypts", async () => {
+      await sealedSecrets.removeTheControllersOwnKey();
+    }, 240_000);
+  });
 });
+
+/**
+ * Every attempt, one commit each, between a listing of everything before the first and a sweep
+ * after the last, once what the tenant left has been retried.
+ */
+function hostileRound(): void {
+  const round = new HostileRound(stage);
+  it("before the first attempt: every object of every kind is listed", () => round.begin(), 60_000);
+  for (const attempt of ATTEMPTS) {
+    it(`attempt: ${attempt.title}`, () => runAttempt(stage, attempt), 180_000);
+  }
+  it("after the last attempt, and one more reconcile of everything the tenant left: nothing outside its namespaces was created, deleted, applied or written for it since before the first attempt", async () => {
+    console.log(await round.end());
+  }, 240_000);
+}
 
 async function checkSystem(): Promise<void> {
   await stage.waitForStatus(
