@@ -1,10 +1,24 @@
 /**
- * The control plane's pure parts: command lines, certificate requests, port checks and error
- * messages. Nothing here builds or starts a server; the cluster suite does that. How its binaries
- * are built is tested with every Go-built tool in goTools.test.ts.
+ * The control plane's parts that need no Kubernetes binary: command lines, certificate requests,
+ * port checks, error messages, and how its processes are recorded, stopped and checked gone (with
+ * `sleep` standing in for the servers). Nothing here builds or starts a real control plane; the
+ * cluster suite does that. How its binaries are built is tested with every Go-built tool in
+ * goTools.test.ts.
  */
+import { spawn } from "node:child_process";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer, type Server } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { parse } from "yaml";
 import {
   apiserverArgs,
@@ -27,8 +41,22 @@ import {
   validatePort,
   type ControlPlanePorts,
 } from "../tools/control-plane/ports";
-import { commandLine } from "../tools/control-plane/processes";
-import { parseState } from "../tools/control-plane/state";
+import {
+  commandLine,
+  isRunning,
+  isZombie,
+  killGroupNow,
+  launch,
+  stopGroup,
+} from "../tools/control-plane/processes";
+import { ProcessSet, recordExit, recordRestart } from "../tools/control-plane/processSet";
+import { parseState, readState, withProcess } from "../tools/control-plane/state";
+import {
+  describeLeftovers,
+  failIfLeft,
+  stopControlPlanes,
+  type StoppableControlPlane,
+} from "../tools/control-plane/teardown";
 
 const files = layout("/tmp/cp-test");
 const ports: ControlPlanePorts = {
@@ -301,6 +329,26 @@ describe("state file", () => {
     processes: [{ component: "etcd", pid: 1234, binary: "/bin/etcd" }],
   };
 
+  it("records a component's new process in place of its last one, and a new component last", () => {
+    const restarted = withProcess(
+      {
+        ...valid,
+        processes: [...valid.processes, { component: "kube-apiserver", pid: 20, binary: "/a" }],
+      },
+      { component: "kube-apiserver", pid: 21, binary: "/b" },
+    );
+    expect(restarted.processes).toEqual([
+      { component: "etcd", pid: 1234, binary: "/bin/etcd" },
+      { component: "kube-apiserver", pid: 21, binary: "/b" },
+    ]);
+    expect(
+      withProcess(valid, { component: "kube-controller-manager", pid: 30, binary: "/c" }).processes,
+    ).toEqual([
+      ...valid.processes,
+      { component: "kube-controller-manager", pid: 30, binary: "/c" },
+    ]);
+  });
+
   it("reads back what was written", () => {
     expect(parseState(JSON.stringify(valid), "/x/state.json")).toEqual(valid);
   });
@@ -320,5 +368,181 @@ describe("state file", () => {
     expect(() =>
       parseState(JSON.stringify({ ...valid, ports: undefined }), "/x/state.json"),
     ).toThrow(refused);
+  });
+});
+
+/** The parent pid and state letter of a process, from /proc. */
+function processStat(pid: number): { parent: number; state: string } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const [state, parent] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return { parent: Number(parent), state: state ?? "" };
+  } catch {
+    return undefined;
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe("process state", () => {
+  it("tells an exited process nobody reaped from a running one", async () => {
+    // sh forks a short sleep, then becomes a long one, which never reaps the first.
+    const parent = spawn("sh", ["-c", "sleep 0 & exec sleep 30"], { stdio: "ignore" });
+    const parentPid = parent.pid ?? 0;
+    try {
+      let zombie: number | undefined;
+      for (let attempt = 0; attempt < 200 && zombie === undefined; attempt += 1) {
+        zombie = readdirSync("/proc")
+          .filter((entry) => /^\d+$/.test(entry))
+          .map(Number)
+          .find((pid) => {
+            const stat = processStat(pid);
+            return stat?.parent === parentPid && stat.state === "Z";
+          });
+        if (zombie === undefined) await sleep(20);
+      }
+      expect(zombie).toBeDefined();
+      expect(isZombie(zombie ?? 0)).toBe(true);
+      expect(isRunning(zombie ?? 0)).toBe(false);
+      expect(isZombie(parentPid)).toBe(false);
+      expect(isRunning(parentPid)).toBe(true);
+    } finally {
+      parent.kill("SIGKILL");
+    }
+  });
+});
+
+describe("a control plane's processes, with sleep standing in for its servers", () => {
+  const dirs: string[] = [];
+  const strays: number[] = [];
+  let listener: Server | undefined;
+  afterEach(async () => {
+    for (const pid of strays.splice(0)) killGroupNow(pid);
+    await new Promise<void>((resolve) => (listener ? listener.close(() => resolve()) : resolve()));
+    listener = undefined;
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A process set as startControlPlane makes one, with state.json written and free ports. */
+  async function newSet(): Promise<{ dir: string; set: ProcessSet; ports: ControlPlanePorts }> {
+    const dir = mkdtempSync(join(tmpdir(), "k8s-flux-process-set-"));
+    dirs.push(dir);
+    const cpFiles = layout(dir);
+    mkdirSync(cpFiles.logDir);
+    const set = new ProcessSet(cpFiles, true);
+    const free = await allocatePorts();
+    set.record({
+      server: "https://127.0.0.1:1",
+      kubeconfigPath: cpFiles.kubeconfig,
+      ports: free,
+      processes: [],
+    });
+    return { dir, set, ports: free };
+  }
+
+  async function sleeper(dir: string, component: string) {
+    const launched = await launch({
+      component,
+      binary: "/bin/sleep",
+      args: ["30"],
+      logPath: join(layout(dir).logDir, `${component}.log`),
+      outlivesParent: false,
+    });
+    strays.push(launched.pid);
+    return launched;
+  }
+
+  const asControlPlane = (
+    dir: string,
+    set: ProcessSet,
+    cpPorts: ControlPlanePorts,
+  ): StoppableControlPlane => ({
+    dir,
+    ports: cpPorts,
+    pids: () => set.pids(),
+    stop: () => set.stop(),
+  });
+
+  it("names every process it ran, an API server started again included, and stops the one that runs now", async () => {
+    const { dir, set } = await newSet();
+    const etcd = await sleeper(dir, "etcd");
+    set.add(etcd);
+    const first = await sleeper(dir, "kube-apiserver");
+    set.add(first);
+
+    // What apiserverRestart.ts does: stop the API server, start another for the same directory.
+    await stopGroup(first.pid);
+    recordExit(dir, first.pid);
+    const second = await sleeper(dir, "kube-apiserver");
+    recordRestart(dir, second);
+
+    expect(readState(layout(dir).stateFile)?.processes.map((p) => [p.component, p.pid])).toEqual([
+      ["etcd", etcd.pid],
+      ["kube-apiserver", second.pid],
+    ]);
+    expect(set.pids()).toEqual([etcd.pid, first.pid, second.pid]);
+    expect(ProcessSet.runningFrom(dir)).toBe(set);
+
+    await set.stop();
+    expect([etcd.pid, first.pid, second.pid].filter(isRunning)).toEqual([]);
+    expect(existsSync(dir)).toBe(false);
+    expect(ProcessSet.runningFrom(dir)).toBeUndefined();
+  });
+
+  it("after a stop, names each process still running and each port still listened on", async () => {
+    const { dir, set, ports: cpPorts } = await newSet();
+    const etcd = await sleeper(dir, "etcd");
+    set.add(etcd);
+    // A process the set lost track of: it still runs, and something holds the API server's port.
+    const lost = await sleeper(dir, "kube-apiserver");
+    set.add(lost);
+    recordExit(dir, lost.pid);
+    listener = createServer();
+    await new Promise<void>((resolve) => listener?.listen(cpPorts.apiserver, "127.0.0.1", resolve));
+
+    const left = await stopControlPlanes([asControlPlane(dir, set, cpPorts)]);
+    expect(isRunning(etcd.pid)).toBe(false);
+    expect(left).toEqual({
+      problems: [
+        `stopping the control plane in ${dir}: the control plane was stopped but port(s) ${cpPorts.apiserver} on 127.0.0.1 still have a listener; find it with \`ss -ltnp\` and stop it`,
+      ],
+      running: [lost.pid],
+      listening: [cpPorts.apiserver],
+    });
+    const lines = describeLeftovers(left);
+    expect(lines.slice(1)).toEqual([
+      `control-plane process ${lost.pid} still runs`,
+      `port ${cpPorts.apiserver} on 127.0.0.1 still has a listener`,
+    ]);
+    expect(() => failIfLeft(lines)).toThrow(
+      `not everything stopped:\n- ${lines[0]}\n- ${lines[1]}\n- ${lines[2]}`,
+    );
+  });
+
+  it("leaves nothing after a clean stop, also for a control plane stopped before, and prints its logs first when asked", async () => {
+    const { dir, set, ports: cpPorts } = await newSet();
+    const etcd = await sleeper(dir, "etcd");
+    set.add(etcd);
+    writeFileSync(
+      join(layout(dir).logDir, "etcd.log"),
+      `${Array.from({ length: 25 }, (_, i) => `line ${i}`).join("\n")}\n`,
+    );
+    const printed: string[] = [];
+    const stderr = vi.spyOn(console, "error").mockImplementation((text: string) => {
+      printed.push(text);
+    });
+    try {
+      const cluster = asControlPlane(dir, set, cpPorts);
+      const left = await stopControlPlanes([cluster], { printLogTails: true });
+      expect(left).toEqual({ problems: [], running: [], listening: [] });
+      expect(await stopControlPlanes([cluster], { printLogTails: true })).toEqual(left);
+      expect(() => failIfLeft(describeLeftovers(left))).not.toThrow();
+    } finally {
+      stderr.mockRestore();
+    }
+    // Once, from the first teardown: the second found the directory gone.
+    expect(printed).toEqual([
+      `--- last 20 lines of etcd.log ---\n${Array.from({ length: 20 }, (_, i) => `line ${i + 5}`).join("\n")}`,
+    ]);
   });
 });

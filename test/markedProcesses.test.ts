@@ -5,12 +5,19 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
+import { isRunning } from "../tools/control-plane/processes";
 import { killNow, processesMarked } from "../tools/local/markedProcesses";
+import { pulumiProcessesLeft } from "../tools/local/pulumi";
+import { describeLocalLeftovers, stopLocalRun } from "../tools/local/teardown";
 
 const MARK = "K8S_FLUX_TEST_MARK";
 
+/** What pulumi.ts puts in the environment of every command it starts, naming this process. */
+const PULUMI_MARK = "PULUMI_STARTED_BY";
+
 afterEach(() => {
   killNow(processesMarked(MARK, String(process.pid)));
+  killNow(processesMarked(PULUMI_MARK, String(process.pid)));
 });
 
 /** The process group of a process, from /proc. */
@@ -49,5 +56,38 @@ describe("processes marked in their environment", () => {
 
     killNow(found);
     expect(await settleOn(0, () => processesMarked(MARK, mark))).toEqual([]);
+  });
+});
+
+describe("the end of a local run", () => {
+  it("kills what a pulumi command left behind, found by its mark, and then reports nothing left", async () => {
+    // An orphaned plugin: in a process group of its own, its command long gone.
+    const orphans = spawn("sh", ["-c", "setsid sleep 30 & wait"], {
+      env: { ...process.env, [PULUMI_MARK]: String(process.pid) },
+      stdio: "ignore",
+    });
+    const found = await settleOn(2, pulumiProcessesLeft);
+    expect(found).toContain(orphans.pid);
+
+    const left = await stopLocalRun([]);
+    expect(left).toEqual({ problems: [], running: [], listening: [], pulumi: [] });
+    expect(describeLocalLeftovers(left)).toEqual([]);
+    expect(found.filter(isRunning)).toEqual([]);
+  });
+
+  it("names each leftover on a line of its own, what failed first", () => {
+    expect(
+      describeLocalLeftovers({
+        problems: ["stopping the pulumi commands: pulumi processes 7 survived SIGKILL"],
+        running: [11],
+        listening: [6443],
+        pulumi: [7],
+      }),
+    ).toEqual([
+      "stopping the pulumi commands: pulumi processes 7 survived SIGKILL",
+      "control-plane process 11 still runs",
+      "port 6443 on 127.0.0.1 still has a listener",
+      "pulumi command process 7 still runs",
+    ]);
   });
 });

@@ -2,19 +2,14 @@
  * What the end-to-end files share: their control planes, and a teardown that leaves nothing
  * running whatever failed.
  */
-import { afterAll, expect } from "vitest";
-import {
-  type ControlPlane,
-  runningControlPlane,
-  startControlPlane,
-} from "../../tools/control-plane/controlPlane";
-import { isRunning } from "../../tools/control-plane/processes";
-import { pulumiProcessesLeft, stopPulumiCommands } from "../../tools/local/pulumi";
+import { afterAll } from "vitest";
+import { type ControlPlane, startControlPlane } from "../../tools/control-plane/controlPlane";
+import { stopLocalRunOrFail } from "../../tools/local/teardown";
 
-/** The control planes a file starts, each recorded by pid, and stopped at the end of the file. */
+/** The control planes a file starts, each stopped and checked gone at the end of the file. */
 export class ControlPlanes {
   private current: ControlPlane | undefined;
-  private readonly pids: number[] = [];
+  private readonly started: ControlPlane[] = [];
 
   /** The running control plane; an error when none runs. */
   get cluster(): ControlPlane {
@@ -22,10 +17,10 @@ export class ControlPlanes {
     return this.current;
   }
 
-  /** Starts an empty control plane in `dir`, recording its processes. */
+  /** Starts an empty control plane in `dir`. */
   async start(dir: string): Promise<ControlPlane> {
     this.current = await startControlPlane({ dir });
-    this.pids.push(...(runningControlPlane(dir)?.processes ?? []).map((process) => process.pid));
+    this.started.push(this.current);
     return this.current;
   }
 
@@ -35,17 +30,9 @@ export class ControlPlanes {
 
   /**
    * Registers the file's teardown: a timed-out step may have left a pulumi command running, a
-   * failed one the control plane. Both are stopped, then checked gone by pid.
+   * failed one the control plane. Both are stopped, then checked gone by pid and port.
    */
   stopAfterAll(): void {
-    afterAll(async () => {
-      try {
-        await stopPulumiCommands();
-      } finally {
-        await this.stop();
-      }
-      expect(pulumiProcessesLeft(), "pulumi processes still running").toEqual([]);
-      expect(this.pids.filter(isRunning), "control-plane processes still running").toEqual([]);
-    });
+    afterAll(() => stopLocalRunOrFail(this.started));
   }
 }

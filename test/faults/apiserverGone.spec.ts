@@ -21,7 +21,6 @@ import {
   expectNoChanges,
   type FaultStack,
   outputTail,
-  recordControlPlanePids,
   startUpWithEvents,
   UP,
   useDeployedFaultStack,
@@ -49,7 +48,6 @@ async function apiserverOutage(faultStack: FaultStack): Promise<Outage> {
   const stoppingMs = Date.now() - stopping;
   await sleep(DOWNTIME_MS - (Date.now() - stopping));
   await startApiserver(faultStack.clusterDir);
-  recordControlPlanePids(faultStack);
   return { stoppingMs, downMs: Date.now() - stopping };
 }
 

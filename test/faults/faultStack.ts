@@ -5,20 +5,12 @@
  * no process running (pulumi, its plugins, the control plane, an API server started again) and
  * removes the directory; after a failure it first prints the last lines of each control-plane log.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { afterAll, beforeAll, beforeEach } from "vitest";
-import {
-  type ControlPlane,
-  startControlPlane,
-  stopControlPlane,
-} from "../../tools/control-plane/controlPlane";
-import { tailLines } from "../../tools/control-plane/errors";
-import { layout } from "../../tools/control-plane/layout";
-import { isRunning } from "../../tools/control-plane/processes";
-import { readState } from "../../tools/control-plane/state";
+import { type ControlPlane, startControlPlane } from "../../tools/control-plane/controlPlane";
 import { KubeApi } from "../../tools/kube/api";
 import { prepareForLocalStack } from "../../tools/local/cluster";
 import { killNow } from "../../tools/local/markedProcesses";
@@ -27,13 +19,13 @@ import { REPO_ROOT } from "../../tools/repoRoot";
 import {
   type PulumiContext,
   type PulumiResult,
+  killPulumiProcesses,
   pulumiOk,
-  pulumiProcessesLeft,
   runPulumi,
   type StartedPulumi,
   startPulumi,
-  stopPulumiCommands,
 } from "../../tools/local/pulumi";
+import { stopLocalRunOrFail } from "../../tools/local/teardown";
 import { EngineEventStream } from "./engineEvents";
 
 export interface FaultStack {
@@ -44,8 +36,6 @@ export interface FaultStack {
   readonly context: PulumiContext;
   /** `host:port` of the API server, as an error message would name it. */
   readonly apiserverAddress: string;
-  /** Every control-plane pid ever recorded, an API server started again included. */
-  readonly controlPlanePids: Set<number>;
 }
 
 export const STACK = ["--stack", LOCAL_STACK];
@@ -74,13 +64,6 @@ export function addTenant(stack: FaultStack, name: string): void {
   prepareProjectCopy(stack.context.cwd, stack.cluster.kubeconfigPath, { applications });
 }
 
-/** Records the pids the control plane's state.json names now. */
-export function recordControlPlanePids(stack: FaultStack): void {
-  for (const { pid } of readState(layout(stack.clusterDir).stateFile)?.processes ?? []) {
-    stack.controlPlanePids.add(pid);
-  }
-}
-
 /** A new control plane with what a pre-installed Flux Operator leaves, and an empty stack. */
 export async function startFaultStack(label: string): Promise<FaultStack> {
   const workDir = mkdtempSync(join(tmpdir(), `k8s-flux-faults-${label}-`));
@@ -95,9 +78,7 @@ export async function startFaultStack(label: string): Promise<FaultStack> {
       api: new KubeApi(cluster),
       context: { cwd: join(workDir, "project"), backendDir: join(workDir, "state") },
       apiserverAddress: new URL(cluster.server).host,
-      controlPlanePids: new Set(),
     };
-    recordControlPlanePids(stack);
     await prepareForLocalStack(stack.api);
     prepareProjectCopy(stack.context.cwd, cluster.kubeconfigPath);
     await pulumiOk(["stack", "init", LOCAL_STACK], stack.context);
@@ -109,65 +90,25 @@ export async function startFaultStack(label: string): Promise<FaultStack> {
   }
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** The last lines of each control-plane log, for a failure. */
-function printControlPlaneLogs(stack: FaultStack): void {
-  const logDir = layout(stack.clusterDir).logDir;
-  let names: string[];
-  try {
-    names = readdirSync(logDir);
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    const lines = tailLines(readFileSync(join(logDir, name), "utf8"));
-    console.error(`--- last ${lines.length} lines of ${name} ---\n${lines.join("\n")}`);
-  }
-}
-
 /**
- * Stops every pulumi command, then the control plane as state.json records it now (an API server
- * started again included), removes the work directory, and fails if any process is left.
+ * Stops every pulumi command, then the control plane (an API server started again included),
+ * removes the work directory, and fails naming any process or port that is left.
  */
 export async function stopFaultStack(
   stack: FaultStack | undefined,
   failed: boolean,
 ): Promise<void> {
   try {
-    await stopPulumiCommands();
+    await stopLocalRunOrFail(stack ? [stack.cluster] : [], { printLogTails: failed });
   } finally {
-    if (stack) {
-      if (failed) printControlPlaneLogs(stack);
-      recordControlPlanePids(stack);
-      try {
-        await stopControlPlane(stack.clusterDir);
-      } finally {
-        // Releases the exit guard of the first start; its processes are already gone.
-        await stack.cluster.stop();
-        rmSync(stack.workDir, { recursive: true, force: true });
-      }
-    }
+    if (stack) rmSync(stack.workDir, { recursive: true, force: true });
   }
-  const left = [
-    ...pulumiProcessesLeft().map((pid) => `pulumi command process ${pid}`),
-    ...[...(stack?.controlPlanePids ?? [])]
-      .filter(isRunning)
-      .map((pid) => `control-plane process ${pid}`),
-  ];
-  if (left.length > 0) throw new Error(`still running: ${left.join(", ")}`);
 }
 
 /** SIGKILL to a command and every process it started, the CLI first; resolves once all are gone. */
 export async function killCommandTree(command: StartedPulumi): Promise<void> {
   if (command.pid !== undefined) killNow([command.pid]);
-  for (let attempt = 0; attempt < 100; attempt += 1) {
-    const left = pulumiProcessesLeft();
-    if (left.length === 0) return;
-    killNow(left);
-    await sleep(50);
-  }
-  throw new Error(`processes ${pulumiProcessesLeft().join(", ")} survived SIGKILL`);
+  await killPulumiProcesses();
 }
 
 /** An update whose engine events come here as it runs. Close the stream after its result. */

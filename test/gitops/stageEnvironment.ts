@@ -13,11 +13,7 @@ import {
   SEALED_SECRETS_CONTROLLER,
   SEALED_SECRETS_NAMESPACE,
 } from "../../components/sealedSecrets/manifests";
-import {
-  runningControlPlane,
-  startControlPlane,
-  type ControlPlane,
-} from "../../tools/control-plane/controlPlane";
+import { startControlPlane, type ControlPlane } from "../../tools/control-plane/controlPlane";
 import { isRunning } from "../../tools/control-plane/processes";
 import { runCommandOk } from "../../tools/gitops/command";
 import {
@@ -41,13 +37,8 @@ import type { Manifest } from "../../tools/kube/manifest";
 import { waitFor, within } from "../../tools/kube/waitFor";
 import { LOCAL_STACK, prepareProjectCopy } from "../../tools/local/project";
 import { REPO_ROOT } from "../../tools/repoRoot";
-import {
-  type PulumiContext,
-  type PulumiResult,
-  pulumiOk,
-  pulumiProcessesLeft,
-  stopPulumiCommands,
-} from "../../tools/local/pulumi";
+import { type PulumiContext, type PulumiResult, pulumiOk } from "../../tools/local/pulumi";
+import { stopLocalRun } from "../../tools/local/teardown";
 import { fileBackendUrl, pulumiEnvironment } from "../../tools/pulumi/environment";
 import { startAttackerServer, type AttackerServer } from "./attackerServer";
 import { FIXTURE_REPOSITORIES, repositoryContent } from "./fixtureRepositories";
@@ -131,9 +122,14 @@ function tail(path: string, lines = 25): string {
 export class StageEnvironment {
   private gitServer: GitServer | undefined;
   private cluster: ControlPlane | undefined;
+  /** Every control plane the stage started, the one the disaster replaced included. */
+  private readonly clusters: ControlPlane[] = [];
   private runner: ProcessRunner | undefined;
   private attacker: AttackerServer | undefined;
-  /** Every process and port the stage started, so that teardown can check none is left. */
+  /**
+   * Every process and port the stage started besides its control planes (which record their own),
+   * so that teardown can check none is left.
+   */
   private readonly startedPids = new Set<number>();
   private readonly usedPorts = new Set<number>();
   private readonly runnerEvents: string[] = [];
@@ -212,13 +208,8 @@ export class StageEnvironment {
     await this.pulumi(["stack", "init"]);
   }
 
-  /** Records what runs now: the control plane's and the runner's processes, and their ports. */
+  /** Records what the runner runs now: its workloads' processes and their ports. */
   recordRunning(): void {
-    for (const process of runningControlPlane(DIRS.cluster)?.processes ?? []) {
-      this.startedPids.add(process.pid);
-    }
-    if (this.cluster)
-      for (const port of Object.values(this.cluster.ports)) this.usedPorts.add(port);
     for (const report of this.runner?.report() ?? []) {
       if (report.pid !== undefined) this.startedPids.add(report.pid);
       for (const port of Object.values(report.ports ?? {})) this.usedPorts.add(port);
@@ -227,7 +218,7 @@ export class StageEnvironment {
 
   async startCluster(): Promise<void> {
     this.cluster = await startControlPlane({ dir: DIRS.cluster });
-    this.recordRunning();
+    this.clusters.push(this.cluster);
   }
 
   /**
@@ -517,16 +508,16 @@ export class StageEnvironment {
     };
     this.recordRunning();
     await step("stopping the runner", () => this.runner?.stop());
-    await step("stopping pulumi", () => stopPulumiCommands());
-    await step("stopping the control plane", () => this.cluster?.stop());
+    const local = await stopLocalRun(this.clusters);
+    problems.push(...local.problems);
     await step("stopping the git server", () => this.gitServer?.stop());
     await step("stopping the attacker's web server", () => this.attacker?.stop());
     rmSync(DIRS.gitServer, { recursive: true, force: true });
     return {
       problems,
-      pulumiLeft: pulumiProcessesLeft(),
-      running: [...this.startedPids].filter(isRunning),
-      listening: stillListening(this.usedPorts),
+      pulumiLeft: local.pulumi,
+      running: [...[...this.startedPids].filter(isRunning), ...local.running],
+      listening: [...stillListening(this.usedPorts), ...local.listening],
     };
   }
 }

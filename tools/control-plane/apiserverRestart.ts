@@ -2,7 +2,9 @@
  * The API server of a running control plane goes away and comes back, as in an upgrade or a
  * crash: the same certificates, port and etcd data, while etcd and the controller manager keep
  * running. The control plane is found through its state.json, and the new pid is recorded there,
- * so stopControlPlane(dir) stops the API server that runs now.
+ * so stopControlPlane(dir) stops the API server that runs now. A control plane this process
+ * started from the same directory takes the new API server as its own: its stop() stops it and
+ * its pids() name it.
  */
 import { readFileSync } from "node:fs";
 import { get } from "../kube/http";
@@ -12,7 +14,8 @@ import { ControlPlaneError, describeExit, startFailureError } from "./errors";
 import { layout, logPath } from "./layout";
 import { readPem } from "./pki";
 import { isRunning, launch, runsBinary, stopGroup } from "./processes";
-import { readState, writeState, type ControlPlaneState } from "./state";
+import { recordExit, recordRestart } from "./processSet";
+import { readState, type ControlPlaneState } from "./state";
 import { binaries } from "./tools";
 
 const APISERVER = "kube-apiserver";
@@ -31,6 +34,7 @@ export async function stopApiserver(stateDir: string): Promise<number> {
     throw new ControlPlaneError(`no ${APISERVER} of the control plane in ${stateDir} runs`);
   }
   await stopGroup(recorded.pid);
+  recordExit(stateDir, recorded.pid);
   return recorded.pid;
 }
 
@@ -58,12 +62,7 @@ export async function startApiserver(
     logPath: logPath(files, APISERVER),
     outlivesParent: options.outlivesParent ?? false,
   });
-  writeState(files.stateFile, {
-    ...state,
-    processes: state.processes.map((p) =>
-      p.component === APISERVER ? { ...p, pid: launched.pid, binary: launched.binary } : p,
-    ),
-  });
+  recordRestart(stateDir, launched);
   const admin = {
     caPem: readPem(files.pki.caCert),
     certPem: readPem(files.pki.cert("admin")),
@@ -76,6 +75,7 @@ export async function startApiserver(
     });
   } catch (error) {
     await stopGroup(launched.pid);
+    recordExit(stateDir, launched.pid);
     if (!(error instanceof ExitedError) && !(error instanceof NotReadyError)) throw error;
     const what =
       error instanceof ExitedError

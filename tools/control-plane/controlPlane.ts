@@ -24,10 +24,11 @@ import { toolVersions } from "../go/versions";
 import { apiserverArgs, apiserverUrl, controllerManagerArgs, etcdArgs, etcdUrl } from "./args";
 import { ControlPlaneError, describeExit, startFailureError } from "./errors";
 import { kubeconfigYaml } from "./kubeconfig";
-import { layout, logPath, type Layout } from "./layout";
+import { layout, logPath } from "./layout";
 import { createPki, readPem } from "./pki";
-import { allocatePorts, HOST, portsStillInUse, type ControlPlanePorts } from "./ports";
-import { isRunning, killGroupNow, launch, runsBinary, stopGroup, type Launched } from "./processes";
+import { allocatePorts, assertPortsFree, HOST, type ControlPlanePorts } from "./ports";
+import { isRunning, launch, runsBinary, stopGroup, type Launched } from "./processes";
+import { ProcessSet } from "./processSet";
 import { get, type TlsIdentity } from "../kube/http";
 import {
   ExitedError,
@@ -36,7 +37,7 @@ import {
   waitFor,
   type ProbeResult,
 } from "../kube/waitFor";
-import { readState, writeState, type ControlPlaneState } from "./state";
+import { readState, type ControlPlaneState } from "./state";
 import { binaries } from "./tools";
 import { REPO_ROOT } from "../repoRoot";
 
@@ -76,7 +77,15 @@ export interface ControlPlane {
   /** gitVersion the API server reports at /version, e.g. "v1.36.3". */
   version: string;
   ports: ControlPlanePorts;
-  /** Stops everything, waits for exit, checks the ports are free, removes the directory. Idempotent. */
+  /**
+   * Every process this control plane has run, an API server started again in this process
+   * (apiserverRestart.ts) included: what a check that nothing outlives stop() looks for.
+   */
+  pids(): number[];
+  /**
+   * Stops everything that runs now (an API server started again included), waits for exit, checks
+   * the ports are free, removes the directory. Idempotent.
+   */
   stop(): Promise<void>;
 }
 
@@ -93,7 +102,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   const { dir, created } = prepareDirectory(options.dir);
   const files = layout(dir);
   const deadline = Date.now() + (options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS);
-  const processes = new ProcessSet(files, dir, created);
+  const processes = new ProcessSet(files, created);
   const releaseGuard = guardAgainstParentExit(processes);
 
   try {
@@ -187,6 +196,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       adminKeyPath: pki.key("admin"),
       version,
       ports,
+      pids: () => processes.pids(),
       stop: async () => {
         releaseGuard();
         await processes.stop();
@@ -344,84 +354,6 @@ async function serverVersion(server: string, admin: TlsIdentity): Promise<string
     );
   }
   return version;
-}
-
-async function assertPortsFree(ports: ControlPlanePorts): Promise<void> {
-  const busy = await portsStillInUse(ports);
-  if (busy.length > 0) {
-    throw new ControlPlaneError(
-      `the control plane was stopped but port(s) ${busy.join(", ")} on ${HOST} still have a listener; ` +
-        `find it with \`ss -ltnp\` and stop it`,
-    );
-  }
-}
-
-/** What one start launched, recorded in state.json as it goes, and how to take it all down. */
-class ProcessSet {
-  private readonly launched: Launched[] = [];
-  private state: ControlPlaneState | undefined;
-  private stopping: Promise<void> | undefined;
-
-  constructor(
-    private readonly files: Layout,
-    private readonly dir: string,
-    private readonly createdDir: boolean,
-  ) {}
-
-  record(state: ControlPlaneState): void {
-    this.state = state;
-    writeState(this.files.stateFile, state);
-  }
-
-  add(launched: Launched): void {
-    if (this.stopping) {
-      // An interrupt stopped everything while this one was starting.
-      killGroupNow(launched.pid);
-      throw new ControlPlaneError(`stopped while starting ${launched.component}`);
-    }
-    this.launched.push(launched);
-    if (this.state) {
-      this.state.processes.push({
-        component: launched.component,
-        pid: launched.pid,
-        binary: launched.binary,
-      });
-      writeState(this.files.stateFile, this.state);
-    }
-  }
-
-  stop(): Promise<void> {
-    this.stopping ??= this.stopAll();
-    return this.stopping;
-  }
-
-  /** For an exiting process: no waiting, so SIGKILL and a best-effort removal. */
-  killNow(): void {
-    for (const launched of this.launched) killGroupNow(launched.pid);
-    this.removeDirectory();
-  }
-
-  private async stopAll(): Promise<void> {
-    while (this.launched.length > 0) {
-      const launched = this.launched[this.launched.length - 1] as Launched;
-      await stopGroup(launched.pid);
-      // Gone from the list once gone for good, so an exit handler never signals a reused pid.
-      this.launched.pop();
-    }
-    if (this.state) await assertPortsFree(this.state.ports);
-    this.removeDirectory();
-  }
-
-  private removeDirectory(): void {
-    if (this.createdDir) {
-      rmSync(this.dir, { recursive: true, force: true, maxRetries: 5 });
-      return;
-    }
-    if (!existsSync(this.dir)) return;
-    for (const entry of readdirSync(this.dir)) {
-      rmSync(join(this.dir, entry), { recursive: true, force: true, maxRetries: 5 });
-    }
-  }
 }
 
 const STOP_SIGNALS: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];

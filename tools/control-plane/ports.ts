@@ -102,3 +102,14 @@ export async function portsStillInUse(ports: ControlPlanePorts): Promise<number[
   }
   return busy;
 }
+
+/** Fails, naming them, when any of the ports still has a listener after a stop. */
+export async function assertPortsFree(ports: ControlPlanePorts): Promise<void> {
+  const busy = await portsStillInUse(ports);
+  if (busy.length > 0) {
+    throw new ControlPlaneError(
+      `the control plane was stopped but port(s) ${busy.join(", ")} on ${HOST} still have a listener; ` +
+        `find it with \`ss -ltnp\` and stop it`,
+    );
+  }
+}

@@ -81,11 +81,16 @@ export function isRunning(pid: number): boolean {
     return false;
   }
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+    return !isZombie(pid);
   } catch {
     return false;
   }
+}
+
+/** Whether the process has exited and waits to be reaped; throws when /proc has no such process. */
+export function isZombie(pid: number): boolean {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) === "Z";
 }
 
 /** Whether pid still runs the binary we started, so a recycled pid is never killed. */

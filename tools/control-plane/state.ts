@@ -24,6 +24,18 @@ export function writeState(path: string, state: ControlPlaneState): void {
   renameSync(`${path}.tmp`, path);
 }
 
+/** The state with `started` as its component's process, in place of any earlier one. */
+export function withProcess(state: ControlPlaneState, started: RecordedProcess): ControlPlaneState {
+  const recorded = { component: started.component, pid: started.pid, binary: started.binary };
+  const replaced = state.processes.some((p) => p.component === started.component);
+  return {
+    ...state,
+    processes: replaced
+      ? state.processes.map((p) => (p.component === started.component ? recorded : p))
+      : [...state.processes, recorded],
+  };
+}
+
 /** undefined when there is no state file; throws on one that isn't ours. */
 export function readState(path: string): ControlPlaneState | undefined {
   let text: string;

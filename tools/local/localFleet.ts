@@ -6,15 +6,12 @@
  */
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import {
-  type ControlPlane,
-  runningControlPlane,
-  startControlPlane,
-} from "../control-plane/controlPlane";
+import { type ControlPlane, startControlPlane } from "../control-plane/controlPlane";
 import { KubeApi } from "../kube/api";
 import { prepareForLocalStack } from "./cluster";
 import { type FleetStack, prepareFleetProject } from "./fleetProject";
 import { pulumiOk, type PulumiContext } from "./pulumi";
+import { stopLocalRunOrFail } from "./teardown";
 
 /** Where a local fleet under `workDir` keeps what. */
 export interface LocalFleetLayout {
@@ -50,16 +47,11 @@ export interface LocalFleetOptions {
 export interface LocalFleet extends LocalFleetLayout {
   /** By stack name, in the order given. */
   readonly stacks: ReadonlyMap<string, LocalFleetStack>;
-  /** Every control-plane process, so a caller can check that none outlives stop(). */
-  readonly controlPlanePids: readonly number[];
-  /** Stops every control plane and waits until each is gone; idempotent. */
+  /**
+   * Stops any pulumi command of this process and every control plane, and fails naming each
+   * process or port that is left; idempotent.
+   */
   stop(): Promise<void>;
-}
-
-async function stopAll(clusters: readonly ControlPlane[]): Promise<void> {
-  const stopped = await Promise.allSettled(clusters.map((cluster) => cluster.stop()));
-  const failed = stopped.find((result) => result.status === "rejected");
-  if (failed) throw (failed as PromiseRejectedResult).reason;
 }
 
 /**
@@ -77,12 +69,10 @@ export async function startLocalFleet(options: LocalFleetOptions): Promise<Local
     ),
   );
   const stacks = new Map<string, LocalFleetStack>();
-  const controlPlanePids: number[] = [];
   started.forEach((result, index) => {
     const stack = options.stacks[index];
     if (result.status !== "fulfilled" || !stack) return;
     const cluster = result.value;
-    controlPlanePids.push(...(runningControlPlane(cluster.dir)?.processes ?? []).map((p) => p.pid));
     stacks.set(stack.name, { ...stack, kubeconfigPath: cluster.kubeconfigPath, cluster });
   });
   const clusters = [...stacks.values()].map((stack) => stack.cluster);
@@ -90,8 +80,7 @@ export async function startLocalFleet(options: LocalFleetOptions): Promise<Local
   const fleet: LocalFleet = {
     ...layout,
     stacks,
-    controlPlanePids,
-    stop: () => stopAll(clusters),
+    stop: () => stopLocalRunOrFail(clusters),
   };
 
   try {

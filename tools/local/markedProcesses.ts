@@ -5,6 +5,7 @@
  * Linux only: it reads /proc, as the control plane's process handling does.
  */
 import { readdirSync, readFileSync } from "node:fs";
+import { isZombie } from "../control-plane/processes";
 
 /** Pids of this user's live processes whose environment holds `name=value`. */
 export function processesMarked(name: string, value: string): number[] {
@@ -24,11 +25,6 @@ export function processesMarked(name: string, value: string): number[] {
     }
   }
   return found;
-}
-
-function isZombie(pid: number): boolean {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) === "Z";
 }
 
 /** SIGKILL to each pid; one that has exited meanwhile is skipped. */

@@ -56,11 +56,16 @@ export async function stopPulumiCommands(): Promise<void> {
   interrupt(commands);
   const deadline = Date.now() + CANCEL_GRACE_MS;
   while (commands.some(isRunning) && Date.now() < deadline) await sleep(100);
-  for (let attempt = 0; attempt < 50; attempt += 1) {
+  await killPulumiProcesses();
+}
+
+/** SIGKILL to every process still carrying our mark, again until none is left; resolves then. */
+export async function killPulumiProcesses(): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt += 1) {
     const left = pulumiProcessesLeft();
     if (left.length === 0) return;
     killNow(left);
-    await sleep(100);
+    await sleep(50);
   }
   throw new Error(`pulumi processes ${pulumiProcessesLeft().join(", ")} survived SIGKILL`);
 }
