@@ -146,6 +146,32 @@ describe("DeployKey on a GitHub repository", () => {
     expect(secretOf(run).dependencies).toContain(registration.urn);
   });
 
+  it("registers from the key pair alone: nothing of the Secret reaches the registration, so a Secret created anew registers no key again", async () => {
+    const { run } = await build({ stagedGeneration: 2 });
+    const secret = secretOf(run);
+    const keys = run.ofType(TYPES.privateKey);
+    const registrations = run.ofType(TYPES.deployKey);
+    expect(registrations.map((r) => r.name)).toEqual([
+      "payments-deploy-key-github",
+      "payments-deploy-key-github-gen2",
+    ]);
+    for (const [i, registration] of registrations.entries()) {
+      // What the engine diffs a registration by: its inputs, and what it waits for.
+      expect(registration.dependencies).toEqual([keys[i]?.urn]);
+      expect(Object.keys(registration.inputs).sort()).toEqual([
+        "key",
+        "readOnly",
+        "repository",
+        "title",
+      ]);
+      expect(JSON.stringify(registration.inputs)).not.toContain(
+        FAKE.uid(TYPES.secret, secret.name),
+      );
+    }
+    // The one link runs the other way: the Secret waits for the registration.
+    expect(secret.dependencies).toContain(registrations[0]?.urn);
+  });
+
   it("marks the private key secret and leaves the public key plain", async () => {
     const { deployKey } = await build();
     expect(await pulumi.isSecret(deployKey.privateKey)).toBe(true);

@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { SealedSecrets as SealedSecretsClass } from "../components/sealedSecrets";
+import type { SealingKeyRequest } from "../components/sealedSecrets/sealingKeys";
 import {
   CONTROLLER_ARGS,
   controllerDeployment,
@@ -24,6 +25,7 @@ import { versions } from "../components/versions";
 import {
   FAKE,
   type MockRun,
+  type MockRunOptions,
   plainInputs,
   type Recorded,
   startMockRun,
@@ -135,6 +137,7 @@ describe("the controller's workload", () => {
     controllerDeployment({
       serviceAccountName: CONTROLLER,
       certificatesHash: "0123abcd",
+      keySecretUids: "sealed-secrets-key=5f0c7d2e-3b1a-4c8e-9d6f-2a4b6c8e0f12",
       waitForReadiness,
     });
 
@@ -187,10 +190,14 @@ describe("the controller's workload", () => {
     });
   });
 
-  it("restarts when the keys change: the pod template carries the certificates' hash", () => {
+  it("restarts when the keys or their Secrets change: the pod template carries the certificates' hash and the Secrets' uids", () => {
     expect(deployment().spec.template.metadata).toEqual({
       labels: LABELS,
-      annotations: { "k8s-flux/sealing-certificate-sha256": "0123abcd" },
+      annotations: {
+        "k8s-flux/sealing-certificate-sha256": "0123abcd",
+        "k8s-flux/sealing-key-secret-uids":
+          "sealed-secrets-key=5f0c7d2e-3b1a-4c8e-9d6f-2a4b6c8e0f12",
+      },
     });
   });
 
@@ -231,8 +238,11 @@ interface Built {
   sealedSecrets: SealedSecretsClass;
 }
 
-async function build(keys?: readonly string[]): Promise<Built> {
-  const run = await startMockRun("test");
+async function build(
+  keys?: readonly (string | SealingKeyRequest)[],
+  options: MockRunOptions = {},
+): Promise<Built> {
+  const run = await startMockRun("test", {}, [], options);
   const { SealedSecrets } = await import("../components/sealedSecrets");
   const sealedSecrets = new SealedSecrets("sealed-secrets", keys === undefined ? {} : { keys });
   await run.settle();
@@ -243,6 +253,8 @@ const keySecretOf = (run: MockRun): Recorded =>
   run.k8s("Secret", "sealed-secrets-key", "kube-system");
 const deploymentOf = (run: MockRun): Recorded =>
   run.one(TYPES.deployment, "sealed-secrets-deployment");
+const annotationsOf = (run: MockRun): Record<string, string> =>
+  deploymentOf(run).inputs["spec"].template.metadata.annotations;
 
 describe("the controller's key prefix", () => {
   // The 0.40 controller loads the Secret named exactly its prefix whatever its label. Our prefix
@@ -399,13 +411,51 @@ describe("SealedSecrets", () => {
     expect(deploymentOf(run).inputs["spec"].template.spec.serviceAccountName).toBe(CONTROLLER);
   });
 
-  it("hashes the sealing certificate into the pod template", async () => {
+  it("puts the sealing certificate's hash and its Secret's uid into the pod template", async () => {
     const { run } = await build();
-    expect(deploymentOf(run).inputs["spec"].template.metadata.annotations).toEqual({
+    expect(annotationsOf(run)).toEqual({
       "k8s-flux/sealing-certificate-sha256": createHash("sha256")
         .update(FAKE.certPem)
         .digest("hex"),
+      "k8s-flux/sealing-key-secret-uids": `sealed-secrets-key=${FAKE.uid(TYPES.secret, "sealed-secrets-key-secret")}`,
     });
+  });
+
+  it("leaves the pod template as it was when nothing changed, so a plain update restarts nothing", async () => {
+    const first = annotationsOf((await build()).run);
+    expect(annotationsOf((await build()).run)).toEqual(first);
+  });
+
+  it("restarts the controller when a key Secret was created anew with the same key: only its uid differs", async () => {
+    const before = annotationsOf((await build()).run);
+    // What the API server answers after the refresh found the Secret gone and the update made it.
+    const recreated = "0d9e8f7a-6b5c-4d3e-8f1a-2b3c4d5e6f70";
+    const { run } = await build(undefined, {
+      providerState: (type, name) =>
+        type === TYPES.secret && name === "sealed-secrets-key-secret"
+          ? { metadata: { name: "sealed-secrets-key", namespace: "kube-system", uid: recreated } }
+          : undefined,
+    });
+    const after = annotationsOf(run);
+    expect(after["k8s-flux/sealing-certificate-sha256"]).toBe(
+      before["k8s-flux/sealing-certificate-sha256"],
+    );
+    expect(after["k8s-flux/sealing-key-secret-uids"]).toBe(`sealed-secrets-key=${recreated}`);
+    expect(before["k8s-flux/sealing-key-secret-uids"]).not.toBe(
+      after["k8s-flux/sealing-key-secret-uids"],
+    );
+  });
+
+  it("lists the uid of each key Secret the controller loads, in list order, leaving out a retiring key", async () => {
+    const uid = (key: string) => FAKE.uid(TYPES.secret, `sealed-secrets-keys-${key}-secret`);
+    const { run } = await build([
+      { name: "key-2026-11", retiring: true },
+      "key-2027-05",
+      "key-2027-11",
+    ]);
+    expect(annotationsOf(run)["k8s-flux/sealing-key-secret-uids"]).toBe(
+      `key-2027-05=${uid("key-2027-05")},key-2027-11=${uid("key-2027-11")}`,
+    );
   });
 
   it("keeps the SealedSecret CRD in the cluster when the stack lets go of it", async () => {

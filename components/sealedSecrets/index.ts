@@ -69,7 +69,7 @@ export class SealedSecrets extends pulumi.ComponentResource {
     const waitForReadiness = args.waitForReadiness ?? sealedSecretsDefaults.waitForReadiness;
     const secretArgs = { namespace: SEALED_SECRETS_NAMESPACE, labels: SEALED_SECRETS_LABELS };
     const keys = requests.map((request) => createSealingKey(name, request, secretArgs, this));
-    const sealingCandidates = keys.filter((key) => !key.retiring);
+    const sealingCandidates = loadedKeys(keys);
     this.certificate = pulumi
       .all(sealingCandidates.map((key) => pulumi.all([key.certificate, key.validFrom])))
       .apply((pairs) =>
@@ -110,6 +110,7 @@ export class SealedSecrets extends pulumi.ComponentResource {
       controllerDeployment({
         serviceAccountName: serviceAccount.metadata.name,
         certificatesHash: certificatesHash(keys),
+        keySecretUids: keySecretUids(keys),
         waitForReadiness,
       }),
       { parent: this, dependsOn: [...keys.map((key) => key.secret), crd, ...rbac, ...services] },
@@ -157,13 +158,29 @@ export class SealedSecrets extends pulumi.ComponentResource {
   }
 }
 
+/** The keys the controller should load: every key but those being removed. */
+const loadedKeys = (keys: readonly SealingKeyPair[]): SealingKeyPair[] =>
+  keys.filter((key) => !key.retiring);
+
 /**
  * One hash over the certificates of the keys the controller should load, in list order. The
- * default key alone hashes its certificate exactly as before keys had names, so existing stacks
- * see no restart.
+ * default key alone hashes its certificate exactly as before keys had names.
  */
 function certificatesHash(keys: readonly SealingKeyPair[]): pulumi.Output<string> {
   return pulumi
-    .all(keys.filter((key) => !key.retiring).map((key) => key.certificate))
+    .all(loadedKeys(keys).map((key) => key.certificate))
     .apply((pems) => createHash("sha256").update(pems.join("")).digest("hex"));
+}
+
+/**
+ * `<name>=<uid>` for each Secret of a key the controller should load, in list order. The API
+ * server gives an object a new uid only when it is created, so this stays the same from one
+ * update to the next, and changes when a refresh found a key Secret gone and the update created
+ * it again.
+ */
+function keySecretUids(keys: readonly SealingKeyPair[]): pulumi.Output<string> {
+  const loaded = loadedKeys(keys);
+  return pulumi
+    .all(loaded.map((key) => key.secret.metadata.uid))
+    .apply((uids) => loaded.map((key, i) => `${key.name}=${uids[i] ?? ""}`).join(","));
 }

@@ -23,6 +23,8 @@ const SELECTOR = { "app.kubernetes.io/name": SEALED_SECRETS_CONTROLLER };
 /** Labels on every object of the controller, its key Secrets included. */
 export const SEALED_SECRETS_LABELS = standardLabels("sealed-secrets", SELECTOR);
 const CERT_HASH_ANNOTATION = "k8s-flux/sealing-certificate-sha256";
+/** `<key>=<uid>` of each key Secret the controller loads: a Secret made anew restarts it. */
+export const KEY_SECRET_UIDS_ANNOTATION = "k8s-flux/sealing-key-secret-uids";
 const RUN_AS_USER = 1001;
 const PORTS = {
   http: { name: "http", port: 8080 },
@@ -188,6 +190,12 @@ export function controllerDeployment(args: {
   readonly serviceAccountName: pulumi.Input<string>;
   /** Changes whenever the set of keys does: the controller reads keys only at start-up. */
   readonly certificatesHash: pulumi.Input<string>;
+  /**
+   * Changes whenever a key Secret is created anew, say after someone deleted it by hand, though
+   * it holds the same key: a controller that started while it was missing loads it only when it
+   * starts again.
+   */
+  readonly keySecretUids: pulumi.Input<string>;
   readonly waitForReadiness: boolean;
 }) {
   return {
@@ -202,7 +210,10 @@ export function controllerDeployment(args: {
       template: {
         metadata: {
           labels: SEALED_SECRETS_LABELS,
-          annotations: { [CERT_HASH_ANNOTATION]: args.certificatesHash },
+          annotations: {
+            [CERT_HASH_ANNOTATION]: args.certificatesHash,
+            [KEY_SECRET_UIDS_ANNOTATION]: args.keySecretUids,
+          },
         },
         spec: {
           serviceAccountName: args.serviceAccountName,

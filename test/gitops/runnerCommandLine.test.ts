@@ -359,6 +359,7 @@ describe("which image a built binary stands in for", () => {
     const sealedSecretsImage = controllerDeployment({
       serviceAccountName: "sealed-secrets-controller",
       certificatesHash: "0",
+      keySecretUids: "",
       waitForReadiness: false,
     }).spec.template.spec.containers[0]?.image;
     const images: [string | undefined, RunnableWorkload | undefined][] = [

@@ -14,7 +14,10 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
 import { DEFAULT_SEALING_KEY } from "../../components/sealedSecrets/defaults";
-import { CONTROLLER_ARGS } from "../../components/sealedSecrets/manifests";
+import {
+  CONTROLLER_ARGS,
+  KEY_SECRET_UIDS_ANNOTATION,
+} from "../../components/sealedSecrets/manifests";
 import { runCommand, runCommandOk } from "../../tools/gitops/command";
 import { binaryPath } from "../../tools/go/cache";
 import { kubesealTool } from "../../tools/go/kubeseal/tool";
@@ -66,6 +69,9 @@ const GENERATED_KEY_PREFIX = CONTROLLER_ARGS.find((arg) => arg.startsWith("--key
   "=",
 )[1] as string;
 
+/** Sealed with the certificate the controller serves while it holds only a key of its own. */
+const OWN_CERTIFICATE_CASE = "storefront-own-certificate";
+
 /** Values fixed by the name: a password-like text, and all 256 byte values in an order of its own. */
 function valuesFor(name: string): Map<string, Buffer> {
   const step = ([...name].reduce((sum, char) => sum + char.charCodeAt(0), 0) % 64) * 2 + 1;
@@ -103,6 +109,8 @@ export class SealedSecretsSteps {
   private sealingKey = DEFAULT_KEY;
   /** The sealing key's Secret before it was deleted by hand, as a digest. */
   private keyDigestBefore: string | undefined;
+  /** Its uid then: the API server gives the Secret a new one when it is created again. */
+  private keyUidBefore: string | undefined;
 
   constructor(private readonly stage: StageEnvironment) {}
 
@@ -523,6 +531,36 @@ export class SealedSecretsSteps {
     return createHash("sha256").update(content).digest("hex");
   }
 
+  /** The one key Secret the controller wrote itself, among the key Secrets listed. */
+  private ownKey(keySecrets: Record<string, string>): string {
+    const own = Object.keys(keySecrets).filter((name) => name.startsWith(GENERATED_KEY_PREFIX));
+    expect(own).toHaveLength(1);
+    return own[0] as string;
+  }
+
+  /**
+   * The controller's pod template names the Secret of each key of the stack by the uid it has in
+   * the cluster now: what restarts the controller when one is created anew.
+   */
+  private async expectPodTemplateNamesTheKeySecrets(): Promise<void> {
+    const response = await this.stage
+      .admin()
+      .get(
+        `/apis/apps/v1/namespaces/${SEALED_SECRETS.namespace}/deployments/${SEALED_SECRETS.name}`,
+      );
+    expect(response.status).toBe(200);
+    const deployment = response.body as {
+      spec: { template: { metadata: { annotations?: Record<string, string> } } };
+    };
+    const uids: string[] = [];
+    for (const key of this.keys) {
+      uids.push(`${key}=${(await this.secret(SEALED_SECRETS.namespace, key))?.metadata.uid}`);
+    }
+    expect(deployment.spec.template.metadata.annotations?.[KEY_SECRET_UIDS_ANNOTATION]).toBe(
+      uids.join(","),
+    );
+  }
+
   // --- the steps -------------------------------------------------------------------------------
 
   /** Where the controller's log ends now: what a later step reads the controller's words from. */
@@ -759,6 +797,9 @@ export class SealedSecretsSteps {
     expect(this.keys).toEqual([this.sealingKey]);
     this.keyDigestBefore = await this.keyDigest(this.sealingKey);
     expect(this.keyDigestBefore).toBeDefined();
+    this.keyUidBefore = (await this.secret(SEALED_SECRETS.namespace, this.sealingKey))?.metadata
+      .uid;
+    await this.expectPodTemplateNamesTheKeySecrets();
     const pidBefore = this.stage.workload(SEALED_SECRETS.name)?.pid;
     await this.deleteKeySecret(this.sealingKey);
     expect(await this.keySecrets()).toEqual({});
@@ -777,27 +818,34 @@ export class SealedSecretsSteps {
   }
 
   /**
-   * `pulumi up --refresh` puts the same key back (same data, labels and type). The running
-   * controller, not restarted, reads nothing of it (it reads key Secrets only at start: the
-   * program does not set --watch-for-secrets) and decrypts on with the key it holds.
+   * `pulumi up --refresh` puts the same key back (same data, labels and type) in a Secret the API
+   * server made anew, with a new uid. That uid is in the controller's pod template, so the same
+   * update restarts the controller, which loads the key from the Secret, serves its certificate,
+   * and decrypts what was sealed while the Secret was gone.
    */
   async refreshPutsTheKeyBack(): Promise<void> {
+    const from = this.stage.eventCount;
     const offset = this.logOffset();
     const pidBefore = this.stage.workload(SEALED_SECRETS.name)?.pid;
     await this.stage.pulumi(["up", "--yes", "--refresh"]);
     expect(await this.keyDigest(this.sealingKey)).toBe(this.keyDigestBefore);
     expect(await this.keySecrets()).toEqual(this.activeKeys());
-    await this.stage.runnerPass();
-    expect(this.stage.workload(SEALED_SECRETS.name)?.pid).toBe(pidBefore);
+    const uid = (await this.secret(SEALED_SECRETS.namespace, this.sealingKey))?.metadata.uid;
+    expect(uid).not.toBe(this.keyUidBefore);
+    await this.expectPodTemplateNamesTheKeySecrets();
+
+    await this.restartedSince(from, pidBefore);
+    await this.keysLoadedSince(offset, this.keys);
     expect(await this.controllerCertificate()).toBe(this.certificates.get(this.sealingKey));
-    await this.expectRecreated(["storefront-key-secret-gone"]);
-    expect(this.registeredKeys(offset)).toEqual([]);
+    await this.expectRecreated(["storefront-key-secret-gone", "storefront-database"]);
   }
 
   /**
    * The key Secret deleted again, and the controller restarted meanwhile (`kubectl rollout
    * restart`): it finds no key, makes one of its own, serves that key's certificate, and reports
-   * every SealedSecret undecryptable; the Secrets it made before stay. Returns a line to log.
+   * every SealedSecret undecryptable; the Secrets it made before stay. What someone seals now
+   * with the certificate it serves (as `kubeseal --fetch-cert` gets it) decrypts. Returns lines
+   * to log.
    */
   async restartedWithoutTheKey(): Promise<string[]> {
     await this.deleteKeySecret(this.sealingKey);
@@ -827,23 +875,37 @@ export class SealedSecretsSteps {
       if (secret.name === "storefront-database") lines.push(`${secret.name}: ${message}`);
     }
     await this.expectSecretKept("storefront-database");
+
+    await this.add(
+      OWN_CERTIFICATE_CASE,
+      { namespace: GOOD.name, repository: GOOD.repository, scope: "strict" },
+      "kubeseal --cert",
+      ownKey,
+    );
+    await this.pushAll();
+    await this.expectDecrypted(OWN_CERTIFICATE_CASE);
     return lines;
   }
 
   /**
-   * `pulumi up --refresh` puts the stack's key back, but the running controller does not load
-   * it (only a restart does): it still serves its own key's certificate, and what `seal --stack`
-   * seals now does not decrypt, nor does anything from before. Returns lines to log.
+   * `pulumi up --refresh` puts the stack's key back, and the same update restarts the controller
+   * (the Secret's new uid is in its pod template), with no step by hand. The controller loads the
+   * stack's key beside its own: everything sealed with the stack's key decrypts again, before and
+   * after the refresh, and so does what was sealed with its own certificate. It serves its own
+   * key's certificate still, the one that became valid last. Returns lines to log.
    */
-  async refreshWithTheControllersOwnKey(): Promise<string[]> {
-    const ownKey = Object.keys(await this.keySecrets())[0] as string;
+  async refreshRestartsTheController(): Promise<string[]> {
+    const ownKey = this.ownKey(await this.keySecrets());
+    const from = this.stage.eventCount;
     const offset = this.logOffset();
     const pidBefore = this.stage.workload(SEALED_SECRETS.name)?.pid;
     await this.stage.pulumi(["up", "--yes", "--refresh"]);
     expect(await this.keyDigest(this.sealingKey)).toBe(this.keyDigestBefore);
     expect(await this.keySecrets()).toEqual({ ...this.activeKeys(), [ownKey]: "active" });
-    await this.stage.runnerPass();
-    expect(this.stage.workload(SEALED_SECRETS.name)?.pid).toBe(pidBefore);
+    await this.expectPodTemplateNamesTheKeySecrets();
+
+    await this.restartedSince(from, pidBefore);
+    await this.keysLoadedSince(offset, [...this.keys, ownKey]);
     expect(await this.controllerCertificate()).toBe(this.certificates.get(ownKey));
 
     await this.add(
@@ -852,24 +914,26 @@ export class SealedSecretsSteps {
       "seal --stack",
     );
     await this.pushAll();
-    const lines = [
-      `storefront-after-refresh, sealed with ${this.sealingKey} after it was back: ${await this.expectUndecryptable("storefront-after-refresh")}`,
-      `storefront-database: ${await this.expectUndecryptable("storefront-database")}`,
-    ];
-    expect(this.registeredKeys(offset)).toEqual([]);
+    const lines = await this.expectAllDecrypted();
+    await this.expectRecreated(["storefront-database", OWN_CERTIFICATE_CASE]);
+    const own = this.get(OWN_CERTIFICATE_CASE);
+    lines.push(`${own.namespace}/${own.name} (${own.sealedWith}): decrypted`);
     return lines;
   }
 
   /**
-   * What the recovery page says to do then: delete the controller's own key and restart it. It
-   * holds the stack's key alone, serves its certificate, and everything sealed for it decrypts.
+   * Housekeeping, as the recovery page describes it: what was sealed with the controller's own
+   * certificate is re-sealed with `seal --stack`, then its key is deleted and the controller
+   * restarted. It holds the stack's key alone, serves its certificate, and everything sealed for
+   * it decrypts.
    */
   async removeTheControllersOwnKey(): Promise<void> {
-    const own = Object.keys(await this.keySecrets()).filter((name) =>
-      name.startsWith(GENERATED_KEY_PREFIX),
-    );
-    expect(own).toHaveLength(1);
-    await this.deleteKeySecret(own[0] as string);
+    const ownKey = this.ownKey(await this.keySecrets());
+    await this.resealWithStack(OWN_CERTIFICATE_CASE);
+    await this.pushAll();
+    await this.expectDecrypted(OWN_CERTIFICATE_CASE);
+
+    await this.deleteKeySecret(ownKey);
     const from = this.stage.eventCount;
     const offset = this.logOffset();
     const pidBefore = this.stage.workload(SEALED_SECRETS.name)?.pid;
@@ -879,6 +943,7 @@ export class SealedSecretsSteps {
     expect(await this.keySecrets()).toEqual(this.activeKeys());
     expect(await this.controllerCertificate()).toBe(this.certificates.get(this.sealingKey));
     await this.expectAllDecrypted();
+    await this.expectRecreated([OWN_CERTIFICATE_CASE]);
     await this.expectLost();
   }
 }

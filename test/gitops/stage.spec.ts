@@ -15,8 +15,8 @@
  * sealing key is added and the default one retired, then a third added and the second (not the
  * default) retired, with the real controller; h. a tenant's and the system's deploy keys are
  * rotated as a person does it for keys added by hand, and no fetch fails; i. the sealing key's
- * Secret is deleted by hand, with and without a controller restart, and brought back with
- * `pulumi up --refresh`; j. teardown: nothing is left running or listening, whatever fails, and
+ * Secret is deleted by hand, with and without a controller restart, and `pulumi up --refresh`
+ * brings it back and restarts the controller, which decrypts again with no step by hand; j. teardown: nothing is left running or listening, whatever fails, and
  * a failure prints each controller's log.
  *
  * Needs root, sshd and git (tools/gitops/installPrerequisites.sh) and the built tools
@@ -289,19 +289,19 @@ describe("the GitOps stage", () => {
       await sealedSecrets.keySecretDeletedWhileRunning();
     }, 240_000);
 
-    it("pulumi up --refresh puts the same key back; the running controller reads none of it and decrypts on with the key it holds", async () => {
+    it("pulumi up --refresh puts the same key back in a new Secret, whose new uid in the pod template restarts the controller; it loads the key, serves its certificate, and decrypts on", async () => {
       await sealedSecrets.refreshPutsTheKeyBack();
     }, 240_000);
 
-    it("deleted again and the controller restarted (kubectl rollout restart): it makes a key of its own, serves its certificate, and decrypts nothing sealed before; the Secrets it made stay", async () => {
+    it("deleted again and the controller restarted (kubectl rollout restart): it makes a key of its own, serves its certificate, and decrypts nothing sealed before; the Secrets it made stay; what is sealed with its certificate decrypts", async () => {
       for (const line of await sealedSecrets.restartedWithoutTheKey()) console.log(line);
     }, 240_000);
 
-    it("pulumi up --refresh puts the stack's key back, but the running controller does not load it: it serves its own certificate, and neither what seal --stack seals now nor anything from before decrypts", async () => {
-      for (const line of await sealedSecrets.refreshWithTheControllersOwnKey()) console.log(line);
+    it("pulumi up --refresh puts the stack's key back and restarts the controller, with no step by hand: it holds both keys, serves its own certificate still, and everything sealed with either key decrypts, also what seal --stack seals now", async () => {
+      for (const line of await sealedSecrets.refreshRestartsTheController()) console.log(line);
     }, 240_000);
 
-    it("its own key deleted and the controller restarted, as the recovery page says: it holds the stack's key alone, serves its certificate, and everything sealed for it decrypts", async () => {
+    it("housekeeping, as the recovery page says: what its certificate sealed is re-sealed with seal --stack, its key deleted and the controller restarted; it holds the stack's key alone, serves its certificate, and everything sealed for it decrypts", async () => {
       await sealedSecrets.removeTheControllersOwnKey();
     }, 240_000);
   });

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { CONFIG_NAMESPACE, GITHUB_TOKEN_KEY, LICENSE_KEY } from "../../stacks/names";
 
 const PRIVATE_KEY_MARK = "FAKE-TEST-KEY";
@@ -21,6 +22,16 @@ export const FAKE = {
   /** What every fake private key holds: finding it in plain text finds a leaked key. */
   privateKeyMark: PRIVATE_KEY_MARK,
   certPem: "-----BEGIN CERTIFICATE-----\nFAKE-TEST-CERT\n-----END CERTIFICATE-----\n",
+  /**
+   * The uid the API server gives the Kubernetes object of resource `name` when it creates it. A
+   * real uid is random and new with each creation; this one is fixed by the resource's type and
+   * name, so runs are deterministic, and UUID-shaped like a real one.
+   */
+  uid: (type: string, name: string) =>
+    createHash("sha256")
+      .update(`${type}::${name}`)
+      .digest("hex")
+      .replace(/^(.{8})(.{4})(.{4})(.{4})(.{12}).*$/, "$1-$2-$3-$4-$5"),
   oidcIssuer: "https://oidc.eks.eu-west-1.amazonaws.com/id/LOOKEDUP0000000000000000000000",
   oidcProviderArn:
     "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/LOOKEDUP0000000000000000000000",

@@ -28,8 +28,23 @@ export function mockState(type: string, name: string, inputs: Inputs, lastOutput
         arn: `arn:aws:iam::123456789012:role/${name}-1234567`,
       };
     default:
-      return inputs;
+      return isKubernetesObject(type, inputs) ? withUid(type, name, inputs) : inputs;
   }
+}
+
+/** A resource that is one object of the Kubernetes API: its inputs name its kind. */
+function isKubernetesObject(type: string, inputs: Inputs): boolean {
+  return (
+    type.startsWith("kubernetes:") &&
+    typeof inputs["kind"] === "string" &&
+    typeof inputs["metadata"] === "object" &&
+    inputs["metadata"] !== null
+  );
+}
+
+/** The object as the API server gives it back, with the uid it assigns on creation. */
+function withUid(type: string, name: string, inputs: Inputs): Inputs {
+  return { ...inputs, metadata: { ...inputs["metadata"], uid: FAKE.uid(type, name) } };
 }
 
 /** The answer to an invoke; one the program has no business making is an error. */
