@@ -8,6 +8,8 @@ import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CONFIG_NAMESPACE } from "../stacks/names";
 import { settingNamesAt } from "../stacks/schemaShape";
+import { LOCAL_STACK } from "../tools/local/project";
+import { recoveryCommandLines } from "../tools/local/recovery";
 import { REPO_ROOT } from "../tools/repoRoot";
 
 const CONFIGURATION_DOC = join(REPO_ROOT, "docs", "configuration.md");
@@ -158,5 +160,21 @@ describe("README.md", () => {
     expect(blocks.some((lines) => lines.includes("npm ci") && lines.includes("npm test"))).toBe(
       true,
     );
+  });
+});
+
+describe("docs/operations/recovering-from-interruptions.md", () => {
+  it("gives for the local stack the pulumi commands the recovery runs, in order", () => {
+    const page = readFileSync(
+      join(REPO_ROOT, "docs", "operations", "recovering-from-interruptions.md"),
+      "utf8",
+    );
+    const section = page.slice(page.indexOf("\n## The local stack"));
+    const block = /^```sh\n([\s\S]*?)^```$/m.exec(section)?.[1] ?? "";
+    const commands = block
+      .split("\n")
+      .map((line) => line.trim())
+      .filter((line) => /^(\w+=\S+ )?pulumi /.test(line));
+    expect(commands).toEqual(recoveryCommandLines(LOCAL_STACK));
   });
 });

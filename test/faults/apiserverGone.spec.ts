@@ -39,16 +39,25 @@ interface Outage {
   readonly stoppingMs: number;
   /** From the stop until the API server answered /readyz again. */
   readonly downMs: number;
+  /** Whether the update still ran once the API server was gone. */
+  readonly updateRanWhenGone: boolean;
 }
 
-/** Stops the API server, starts it again DOWNTIME_MS after the stop began, waits until ready. */
-async function apiserverOutage(faultStack: FaultStack): Promise<Outage> {
+/**
+ * Stops the API server, starts it again DOWNTIME_MS after the stop began, waits until ready.
+ * `updateEnded` tells whether the update has ended.
+ */
+async function apiserverOutage(
+  faultStack: FaultStack,
+  updateEnded: () => boolean,
+): Promise<Outage> {
   const stopping = Date.now();
   await stopApiserver(faultStack.clusterDir);
+  const updateRanWhenGone = !updateEnded();
   const stoppingMs = Date.now() - stopping;
   await sleep(DOWNTIME_MS - (Date.now() - stopping));
   await startApiserver(faultStack.clusterDir);
-  return { stoppingMs, downMs: Date.now() - stopping };
+  return { stoppingMs, downMs: Date.now() - stopping, updateRanWhenGone };
 }
 
 /** Lines of a Node.js or Go stack trace, or a Go panic. */
@@ -63,6 +72,11 @@ describe("kube-apiserver stopped during pulumi up, started again 20 s later", ()
     addTenant(faultStack, TENANT);
 
     const { command, events } = await startUpWithEvents(faultStack);
+    let updateEnded = false;
+    const ended = (): void => {
+      updateEnded = true;
+    };
+    void command.result.then(ended, ended);
     let outage: Promise<Outage> | undefined;
     let update;
     try {
@@ -71,7 +85,7 @@ describe("kube-apiserver stopped during pulumi up, started again 20 s later", ()
         command.result,
       );
       if (atStop) {
-        outage = apiserverOutage(faultStack);
+        outage = apiserverOutage(faultStack, () => updateEnded);
         // Awaited below, once the update has ended; a failure is not lost meanwhile.
         outage.catch(() => undefined);
       }
@@ -81,12 +95,14 @@ describe("kube-apiserver stopped during pulumi up, started again 20 s later", ()
     }
     if (!outage)
       throw new Error(`the update ended before it created anything:\n${outputTail(update)}`);
-    const { stoppingMs, downMs } = await outage;
+    const { stoppingMs, downMs, updateRanWhenGone } = await outage;
 
     const output = `${update.stdout}\n${update.stderr}`;
     expect(output).not.toMatch(STACK_TRACE);
     let seen: string;
     if (update.code === 0) {
+      // Riding it out means the update met the outage, not that it ended before the stop.
+      expect(updateRanWhenGone, "the update ended before the API server was gone").toBe(true);
       seen = "the update rode the outage out";
     } else {
       const errors = events.progress.errors.map((message) => message.trim());

@@ -111,28 +111,45 @@ export async function killCommandTree(command: StartedPulumi): Promise<void> {
   await killPulumiProcesses();
 }
 
-/** An update whose engine events come here as it runs. Close the stream after its result. */
-export async function startUpWithEvents(
+/** A command whose engine events come here as it runs. Close the stream after its result. */
+export async function startWithEvents(
   stack: FaultStack,
-  args: readonly string[] = [],
+  args: readonly string[],
 ): Promise<{ command: StartedPulumi; events: EngineEventStream }> {
   const events = await EngineEventStream.open();
-  const command = startPulumi([...UP, ...args, ...events.pulumiArgs], {
+  const command = startPulumi([...args, ...events.pulumiArgs], {
     ...stack.context,
     extraEnv: { ...EngineEventStream.environment },
   });
   return { command, events };
 }
 
+/** An update whose engine events come here as it runs. Close the stream after its result. */
+export const startUpWithEvents = (
+  stack: FaultStack,
+  args: readonly string[] = [],
+): Promise<{ command: StartedPulumi; events: EngineEventStream }> =>
+  startWithEvents(stack, [...UP, ...args]);
+
 /** The command's last lines, stdout and stderr, for a message. */
 export const outputTail = (result: PulumiResult, lines = 30): string =>
   `${result.stdout}\n${result.stderr}`.trim().split("\n").slice(-lines).join("\n");
 
-/** The no-change update every scenario ends with; fails with its last lines when it changes anything. */
+/**
+ * How every scenario ends: an update with no changes, which compares the program with the state,
+ * and then a preview with a refresh and no changes, which compares both with the cluster: an
+ * object adopted with the wrong content, or one the state holds and the cluster lost, shows
+ * there and not in the update. Fails with the last lines of the command that changed something.
+ */
 export async function expectNoChanges(stack: FaultStack): Promise<void> {
-  const result = await runPulumi([...UP, "--expect-no-changes"], stack.context);
-  if (result.code !== 0) {
-    throw new Error(`pulumi up --expect-no-changes failed:\n${outputTail(result)}`);
+  for (const args of [
+    [...UP, "--expect-no-changes"],
+    ["preview", "--refresh", "--expect-no-changes", "--diff", ...STACK],
+  ]) {
+    const result = await runPulumi(args, stack.context);
+    if (result.code !== 0) {
+      throw new Error(`pulumi ${args.join(" ")} failed:\n${outputTail(result, 60)}`);
+    }
   }
 }
 

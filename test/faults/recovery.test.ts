@@ -9,7 +9,13 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { isStale, removeBrokenSidecars, stackLocks } from "../../tools/local/recovery";
+import {
+  ADOPT_OBJECTS_VARIABLE,
+  describeRecovery,
+  isStale,
+  removeBrokenSidecars,
+  stackLocks,
+} from "../../tools/local/recovery";
 
 let backend: string;
 
@@ -107,5 +113,49 @@ describe("removeBrokenSidecars", () => {
 
   it("finds nothing in a backend without state", () => {
     expect(removeBrokenSidecars(backend, "local")).toEqual([]);
+  });
+});
+
+describe("describeRecovery", () => {
+  const urn = (name: string): string =>
+    `urn:pulumi:local::k8s-flux::kubernetes:core/v1:Secret::${name}`;
+
+  it("counts the cleared operations by type, and says the update adopts only after creates", () => {
+    const lock = { path: "/x/a.json", pid: 41, hostname: "h", timestamp: "2026-01-01T00:00:00Z" };
+    expect(
+      describeRecovery({
+        removedSidecars: [],
+        removedLocks: [lock],
+        clearedPendingOperations: [
+          { type: "creating", urn: urn("a") },
+          { type: "deleting", urn: urn("b") },
+          { type: "creating", urn: urn("c") },
+        ],
+        upEnvironment: { [ADOPT_OBJECTS_VARIABLE]: "true" },
+      }),
+    ).toEqual([
+      "removed the lock of pulumi pid 41 (2026-01-01T00:00:00Z), which no longer runs",
+      "cleared 3 pending operation(s) of an interrupted update (2 creating, 1 deleting); " +
+        "this update adopts the objects it had made",
+    ]);
+    expect(
+      describeRecovery({
+        removedSidecars: [],
+        removedLocks: [],
+        clearedPendingOperations: [{ type: "deleting", urn: urn("b") }],
+        upEnvironment: {},
+      }),
+    ).toEqual(["cleared 1 pending operation(s) of an interrupted update (1 deleting)"]);
+  });
+
+  it("has nothing to say about a stack that needed nothing", () => {
+    expect(
+      describeRecovery({
+        removedSidecars: [],
+        removedLocks: [],
+        clearedPendingOperations: [],
+        upEnvironment: {},
+      }),
+    ).toEqual([]);
   });
 });

@@ -2,6 +2,7 @@
  * Loopback ports for the control plane. Each one not given is picked free by the kernel, so two
  * clusters (a test run and `cluster:up`) can run side by side; a given one must be free.
  */
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { ControlPlaneError } from "./errors";
 
@@ -94,11 +95,48 @@ export async function allocatePorts(
   return ports as ControlPlanePorts;
 }
 
-/** The ports that still have a listener, after a stop. */
+/** `/proc/net/tcp*` local addresses a listener on HOST's port would hold: HOST or any address. */
+const LISTEN_ADDRESSES = new Set([
+  "0100007F", // 127.0.0.1
+  "00000000", // 0.0.0.0
+  "00000000000000000000000000000000", // ::
+  "0000000000000000FFFF00000100007F", // ::ffff:127.0.0.1
+]);
+const TCP_LISTEN = "0A";
+
+/**
+ * The ports with a socket in the LISTEN state on HOST (or on every address), from the kernel's
+ * socket tables; undefined where there are none to read (not Linux).
+ */
+export function listeningPorts(): Set<number> | undefined {
+  let tables: string[];
+  try {
+    tables = ["/proc/net/tcp", "/proc/net/tcp6"].map((path) => readFileSync(path, "utf8"));
+  } catch {
+    return undefined;
+  }
+  const listening = new Set<number>();
+  for (const line of tables.flatMap((table) => table.split("\n").slice(1))) {
+    const [, local = "", , state] = line.trim().split(/\s+/);
+    const [address = "", port = ""] = local.split(":");
+    if (state === TCP_LISTEN && LISTEN_ADDRESSES.has(address)) {
+      listening.add(Number.parseInt(port, 16));
+    }
+  }
+  return listening;
+}
+
+/**
+ * The ports that still have a listener, after a stop. A listener, not a port that merely cannot
+ * be bound: once a listener is gone, its number may be the local port of another program's
+ * outgoing connection (the kernel picked these ports from its ephemeral range), which makes a
+ * bind fail although nothing listens there.
+ */
 export async function portsStillInUse(ports: ControlPlanePorts): Promise<number[]> {
+  const listening = listeningPorts();
   const busy: number[] = [];
   for (const port of Object.values(ports)) {
-    if (!(await isPortFree(port))) busy.push(port);
+    if (listening ? listening.has(port) : !(await isPortFree(port))) busy.push(port);
   }
   return busy;
 }

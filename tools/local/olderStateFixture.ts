@@ -16,7 +16,11 @@ import { parse } from "yaml";
 import { REPO_ROOT } from "../repoRoot";
 import { LOCAL_STACK } from "./project";
 
-/** The commit issue 14 starts from: the oldest program whose state the current one must update. */
+/**
+ * The commit the round's issues (issue 14 among them) were filed at: the program as it was before
+ * the structure work (7db37fe moved scripts/ to tools/, 5aaf98d split the config layer), so the
+ * oldest state this version must update in place, and the oldest one it is tested against.
+ */
 export const OLDER_STATE_COMMIT = "c59644c";
 
 export const olderStateFixtureDir = (commit: string = OLDER_STATE_COMMIT): string =>

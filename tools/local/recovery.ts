@@ -13,12 +13,16 @@
  *   EOF". It holds only a content type and a checksum that nothing checks; the state file itself
  *   is always whole.
  *
- * The recovery takes the steps docs/operations/recovering-from-interruptions.md gives, in order:
- * remove an unreadable `.attrs` file, `pulumi cancel` when the lock's process is gone, `pulumi
- * refresh --clear-pending-creates`, and one `pulumi up` with PULUMI_K8S_ENABLE_PATCH_FORCE=true,
- * which adopts the objects the killed command had created. A lock held by a live command, or
- * taken on another machine, is never removed: that is a command still at work, or one this
- * machine cannot judge.
+ * - its pending deletes and updates: the object may be gone or changed in the cluster while the
+ *   state still holds it as it was, and an update compares the program with the state only.
+ *
+ * The recovery takes the steps docs/operations/recovering-from-interruptions.md gives, in order
+ * (recoveryCommands; docs.test.ts holds the page to them): remove an unreadable `.attrs` file,
+ * `pulumi cancel` when the lock's process is gone, `pulumi refresh --clear-pending-creates` when
+ * any operation is pending, and one `pulumi up` with PULUMI_K8S_ENABLE_PATCH_FORCE=true, which
+ * adopts the objects the killed command had created. A lock held by a live command, or taken on
+ * another machine, is never removed: that is a command still at work, or one this machine cannot
+ * judge.
  */
 import { type Dirent, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { hostname } from "node:os";
@@ -42,10 +46,54 @@ export interface Recovery {
   readonly removedSidecars: readonly string[];
   /** Locks of dead commands, removed by `pulumi cancel`. */
   readonly removedLocks: readonly StackLock[];
-  /** URNs whose pending create `pulumi refresh --clear-pending-creates` dropped. */
-  readonly clearedPendingCreates: readonly string[];
+  /**
+   * The operations the state held as pending, which `pulumi refresh --clear-pending-creates`
+   * cleared, reading what the cluster holds of each.
+   */
+  readonly clearedPendingOperations: readonly PendingOperation[];
   /** Extra environment for the next `pulumi up`: adoption of objects, after cleared creates. */
   readonly upEnvironment: Readonly<Record<string, string>>;
+}
+
+/**
+ * The commands of the recovery, as recoverInterruptedUpdate and its callers run them and as
+ * docs/operations/recovering-from-interruptions.md gives them for the local stack (docs.test.ts
+ * compares the two), in order.
+ */
+export function recoveryCommands(stack: string): {
+  /** Removes the locks of the killed command. */
+  readonly cancel: readonly string[];
+  /** Clears every pending operation: drops pending creates, reads the rest from the cluster. */
+  readonly clearPendingOperations: readonly string[];
+  /** The update after the recovery, with `upEnvironment`. */
+  readonly up: readonly string[];
+  /** How every recovery ends. */
+  readonly expectNoChanges: readonly string[];
+} {
+  const onStack = ["--stack", stack];
+  return {
+    cancel: ["cancel", "--yes", ...onStack],
+    clearPendingOperations: [
+      "refresh",
+      "--clear-pending-creates",
+      "--yes",
+      "--skip-preview",
+      ...onStack,
+    ],
+    up: ["up", "--yes", ...onStack],
+    expectNoChanges: ["up", "--yes", "--expect-no-changes", ...onStack],
+  };
+}
+
+/** The recovery of `stack` after pending creates, as shell lines, for the docs. */
+export function recoveryCommandLines(stack: string): string[] {
+  const commands = recoveryCommands(stack);
+  return [
+    `pulumi ${commands.cancel.join(" ")}`,
+    `pulumi ${commands.clearPendingOperations.join(" ")}`,
+    `${ADOPT_OBJECTS_VARIABLE}=true pulumi ${commands.up.join(" ")}`,
+    `pulumi ${commands.expectNoChanges.join(" ")}`,
+  ];
 }
 
 /** The entries of dir; none when it does not exist. */
@@ -145,13 +193,20 @@ export interface ExportedResource {
   readonly urn: string;
   readonly type: string;
   readonly custom?: boolean;
+  readonly protect?: boolean;
   readonly outputs?: Record<string, unknown>;
+}
+
+/** An operation the state records as begun and never finished. */
+export interface PendingOperation {
+  /** `creating`, `updating`, `deleting`, `reading`, ... */
+  readonly type: string;
+  readonly urn: string;
 }
 
 export interface ExportedState {
   readonly resources: readonly ExportedResource[];
-  /** Operations the state records as begun and never finished: `creating`, `updating`, ... */
-  readonly pendingOperations: readonly { type: string; urn: string }[];
+  readonly pendingOperations: readonly PendingOperation[];
 }
 
 /** The stack's state, from `pulumi stack export`. */
@@ -203,21 +258,20 @@ export async function recoverInterruptedUpdate(
   }
   // Every command, cancel included, reads the state first.
   const removedSidecars = removeBrokenSidecars(context.backendDir, stack);
-  if (locks.length > 0) await pulumiOk(["cancel", "--yes", "--stack", stack], context);
+  const commands = recoveryCommands(stack);
+  if (locks.length > 0) await pulumiOk(commands.cancel, context);
 
-  const creates = (await exportStackState(context, stack)).pendingOperations
-    .filter((operation) => operation.type === "creating")
-    .map((operation) => operation.urn);
-  if (creates.length > 0) {
-    await pulumiOk(
-      ["refresh", "--clear-pending-creates", "--yes", "--skip-preview", "--stack", stack],
-      context,
-    );
-  }
+  // Any pending operation, not only a create: the next update drops a pending delete or update
+  // from state without looking, and the object stays as the state last held it, whether the
+  // cluster deleted or changed it or not (a killed destroy left objects gone from the cluster and
+  // kept in state). The refresh reads each one from the cluster.
+  const pending = (await exportStackState(context, stack)).pendingOperations;
+  const creates = pending.filter((operation) => operation.type === "creating");
+  if (pending.length > 0) await pulumiOk(commands.clearPendingOperations, context);
   return {
     removedSidecars,
     removedLocks: locks,
-    clearedPendingCreates: creates,
+    clearedPendingOperations: pending,
     upEnvironment: creates.length > 0 ? { [ADOPT_OBJECTS_VARIABLE]: "true" } : {},
   };
 }
@@ -230,11 +284,21 @@ export function describeRecovery(recovery: Recovery): string[] {
       (lock) =>
         `removed the lock of pulumi pid ${lock.pid} (${lock.timestamp}), which no longer runs`,
     ),
-    ...(recovery.clearedPendingCreates.length > 0
+    ...(recovery.clearedPendingOperations.length > 0
       ? [
-          `cleared ${recovery.clearedPendingCreates.length} pending create(s) of an interrupted update; ` +
-            `this update adopts the objects it had made`,
+          `cleared ${recovery.clearedPendingOperations.length} pending operation(s) of an ` +
+            `interrupted update (${pendingCounts(recovery.clearedPendingOperations)})` +
+            (Object.keys(recovery.upEnvironment).length > 0
+              ? `; this update adopts the objects it had made`
+              : ""),
         ]
       : []),
   ];
+}
+
+/** How many operations of each type, as `2 creating, 1 deleting`. */
+function pendingCounts(operations: readonly PendingOperation[]): string {
+  const counts = new Map<string, number>();
+  for (const { type } of operations) counts.set(type, (counts.get(type) ?? 0) + 1);
+  return [...counts].map(([type, count]) => `${count} ${type}`).join(", ");
 }
