@@ -15,7 +15,7 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { createServer, type Server } from "node:net";
+import { connect, createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -38,6 +38,7 @@ import { CA, LEAF_CERTIFICATES, opensslArgs, opensslConfig } from "../tools/cont
 import {
   allocatePorts,
   isPortFree,
+  listeningPorts,
   validatePort,
   type ControlPlanePorts,
 } from "../tools/control-plane/ports";
@@ -544,5 +545,24 @@ describe("a control plane's processes, with sleep standing in for its servers", 
     expect(printed).toEqual([
       `--- last 20 lines of etcd.log ---\n${Array.from({ length: 20 }, (_, i) => `line ${i + 5}`).join("\n")}`,
     ]);
+  });
+});
+
+describe("listening ports, read from the kernel's socket tables", () => {
+  it("names a listener on 127.0.0.1 while it listens, not an outgoing connection's port, and forgets it once closed", async () => {
+    const listener = createServer((socket) => socket.end());
+    await new Promise<void>((resolve) => listener.listen(0, "127.0.0.1", resolve));
+    const port = (listener.address() as { port: number }).port;
+    const client = connect(port, "127.0.0.1");
+    await new Promise<void>((resolve) => client.once("connect", () => resolve()));
+    const outgoing = client.localPort ?? 0;
+    const whileOpen = listeningPorts();
+    client.destroy();
+    await new Promise<void>((resolve) => listener.close(() => resolve()));
+    const afterClose = listeningPorts();
+    if (whileOpen === undefined || afterClose === undefined) return; // not Linux: nothing to read
+    expect(whileOpen.has(port)).toBe(true);
+    expect(whileOpen.has(outgoing)).toBe(false);
+    expect(afterClose.has(port)).toBe(false);
   });
 });

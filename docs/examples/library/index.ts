@@ -1,8 +1,9 @@
 /**
  * A platform team's own Pulumi program, using the components as a library: nothing is read from
  * `k8s-flux:` config, every setting is an argument (with the component's defaults for the rest),
- * and values come from the team's other resources and stacks. CI type-checks this file; it is
- * not deployed. Outside this repository, import from the package instead of "../../../components".
+ * and values come from the team's other resources and stacks. CI type-checks this file, and
+ * test/library.test.ts runs it under mocks (underMocks.ts) from an installed package, importing
+ * "k8s-flux/components" instead of "../../../components"; it is not deployed.
  */
 import * as aws from "@pulumi/aws";
 import * as github from "@pulumi/github";
