@@ -84,7 +84,7 @@ export function planDeployKey(
   if (last?.registeredOnGitHub === true) {
     // GitHub refuses a key that is already registered, so it cannot be added by hand first.
     warnings.push(
-      `This program no longer registers the deploy keys of ${user} (registerDeployKeys is false, or the repository is not on github.com): this update deletes the GitHub registration of key ${last.inUse}${last.staged !== undefined ? ` and staged key ${last.staged}` : ""}, and Flux cannot fetch ${repository} until key ${generation} is added to it by hand, from the ${STACK_OUTPUTS.deployKeysToAddByHand} output.`,
+      `This program no longer registers the deploy keys of ${user} (${settingKey(["registerDeployKeys"])} is false, or the repository is no longer on GitHub): this update deletes the GitHub registration of key ${last.inUse}${last.staged !== undefined ? ` and staged key ${last.staged}` : ""}, and Flux cannot fetch ${repository} until key ${generation} is added to it by hand, from the ${STACK_OUTPUTS.deployKeysToAddByHand} output.`,
     );
   }
 

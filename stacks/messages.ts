@@ -124,10 +124,14 @@ function unknownSetting(path: readonly PropertyKey[], unknownKey: string): strin
     return `${flatKey}: was set as a key of its own; expected it inside ${settingKey([section])}, so remove it with "pulumi config rm ${shellWord(flatKey)}" and set it again with "pulumi config set --path ${shellWord(nested)} <value>"`;
   }
   const tableKeys = tableKeysAt(path);
-  if (tableKeys !== undefined) {
+  if (tableKeys !== undefined && unknownKey === "__proto__") {
     return `${settingKey([...path, unknownKey])}: unknown setting: ${quoted(unknownKey)} is the name JavaScript gives an object's prototype, so it cannot name an entry; expected ${tableKeys}`;
   }
   const allowed = settingNamesAt(path);
+  if (allowed.length === 0) {
+    // __proto__ inside a value that holds no settings (a text, a list's item): nothing to suggest.
+    return `${settingKey([...path, unknownKey])}: unknown setting: ${settingKey(path)} takes no keys`;
+  }
   const guess = closestName(unknownKey, allowed);
   return `${settingKey([...path, unknownKey])}: unknown setting${guess ? ` (did you mean ${quoted(guess)}?)` : ""}; expected one of ${allowed.join(", ")}`;
 }

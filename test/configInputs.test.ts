@@ -446,6 +446,20 @@ describe("__proto__ inside a table of the user's own keys", () => {
     ]);
   });
 
+  it("is an unknown setting, with nothing to suggest, inside a value that takes no keys", () => {
+    const problems = problemsOf({
+      ...MINIMAL,
+      systemFlux: {
+        repository: "git@github.com:acme/k8s-flux.git",
+        branch: JSON.parse('{"__proto__":1}'),
+      },
+    });
+    expect(problems).toContain(
+      "k8s-flux:systemFlux.branch.__proto__: unknown setting: k8s-flux:systemFlux.branch takes no keys",
+    );
+    expect(problems.every((problem) => !problem.endsWith("expected one of "))).toBe(true);
+  });
+
   it("is reported beside the table's other problems, which still run on the rest", () => {
     expect(
       problemsOf({

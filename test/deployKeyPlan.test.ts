@@ -71,7 +71,7 @@ describe("a deploy key added by hand", () => {
 
   it("warns, once it was registered on GitHub by this program, that the registration goes", () => {
     const unregistering = (inUse: number, staged?: number, now = inUse) =>
-      `This program no longer registers the deploy keys of application billing (registerDeployKeys is false, or the repository is not on github.com): this update deletes the GitHub registration of key ${inUse}${staged !== undefined ? ` and staged key ${staged}` : ""}, and Flux cannot fetch ${REPOSITORY} until key ${now} is added to it by hand, from the deployKeysToAddByHand output.`;
+      `This program no longer registers the deploy keys of application billing (k8s-flux:registerDeployKeys is false, or the repository is no longer on GitHub): this update deletes the GitHub registration of key ${inUse}${staged !== undefined ? ` and staged key ${staged}` : ""}, and Flux cannot fetch ${REPOSITORY} until key ${now} is added to it by hand, from the deployKeysToAddByHand output.`;
     expect(planDeployKey(byHand(1), { inUse: 1, registeredOnGitHub: true })).toEqual({
       generations: { inUse: 1 },
       warnings: [unregistering(1)],

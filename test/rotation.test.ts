@@ -620,7 +620,7 @@ describe("deploy keys added by hand", () => {
     const off = await upLogged(system(false), start.exported);
     expect(off.update.run.ofType(TYPES.githubKey)).toEqual([]);
     expect(off.warnings).toEqual([
-      "This program no longer registers the deploy keys of the system Flux (registerDeployKeys is false, or the repository is not on github.com): this update deletes the GitHub registration of key 1, and Flux cannot fetch git@github.com:acme/k8s-flux.git until key 1 is added to it by hand, from the deployKeysToAddByHand output.",
+      "This program no longer registers the deploy keys of the system Flux (k8s-flux:registerDeployKeys is false, or the repository is no longer on GitHub): this update deletes the GitHub registration of key 1, and Flux cannot fetch git@github.com:acme/k8s-flux.git until key 1 is added to it by hand, from the deployKeysToAddByHand output.",
     ]);
     expect(off.exported["deployKeysToAddByHand"]).toContainEqual({
       repository: "git@github.com:acme/k8s-flux.git",
