@@ -68,6 +68,9 @@ export interface ExternalDnsArgs {
   readonly waitForReadiness?: boolean;
 }
 
+/** How messages name the component: by kind and name, as a user wrote them. */
+const externalDnsLabel = (name: string): string => `ExternalDns ${name}`;
+
 /**
  * External DNS for Route53: its IAM role (scoped to the configured zones), the identity wiring
  * for IRSA, EKS Pod Identity or kube2iam, and the controller with read-only cluster access.
@@ -80,7 +83,7 @@ export class ExternalDns extends pulumi.ComponentResource {
 
   constructor(name: string, args: ExternalDnsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("k8s-flux:externalDns:ExternalDns", name, {}, opts);
-    const label = `ExternalDns ${name}`;
+    const label = externalDnsLabel(name);
     const identity: ExternalDnsIdentity = args.identity ?? { mode: externalDnsDefaults.identity };
     const settled = roleTrust(identity, args.roleArn);
     if (!("trust" in settled)) {
@@ -102,7 +105,8 @@ export class ExternalDns extends pulumi.ComponentResource {
       );
     }
 
-    // Filters given as text are checked now; those that come from other resources once known.
+    // A filter given as text fails before anything is registered; one from another resource can
+    // only be checked once known, during the update.
     const givenFilters = args.domainFilters ?? externalDnsDefaults.domainFilters;
     givenFilters.forEach((filter, index) => {
       const problem = typeof filter === "string" ? domainFilterProblem(filter) : undefined;
@@ -274,7 +278,7 @@ export class ExternalDns extends pulumi.ComponentResource {
     trust: TrustToWrite,
     namespace: string,
   ): pulumi.Output<PolicyDocument> {
-    const label = `ExternalDns ${name}`;
+    const label = externalDnsLabel(name);
     const irsa = (oidcProviderArn: string) =>
       irsaTrustPolicy({
         oidcProviderArn,
@@ -333,7 +337,7 @@ export class ExternalDns extends pulumi.ComponentResource {
         const url = oidcIssuerOf(identities);
         if (url === undefined) {
           throw new pulumi.ResourceError(
-            `ExternalDns ${name}: EKS cluster ${clusterName} has no OIDC issuer; associate an IAM OIDC provider with it, give identity.oidcProviderArn, or use identity mode pod-identity`,
+            `${externalDnsLabel(name)}: EKS cluster ${clusterName} has no OIDC issuer; associate an IAM OIDC provider with it, give identity.oidcProviderArn, or use identity mode pod-identity`,
             this,
             true,
           );
