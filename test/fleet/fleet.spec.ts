@@ -120,13 +120,21 @@ async function deletionBegun(name: (typeof names)[number], tenant: string): Prom
 }
 
 /** Waits, while `pid` runs, until `done()` holds; false when the process ended first. */
-async function whileRunningUntil(pid: number, done: () => Promise<boolean>): Promise<boolean> {
+async function whileRunningUntil(
+  pid: number,
+  done: () => Promise<boolean>,
+  timeoutMs = Number.POSITIVE_INFINITY,
+): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await done()) return true;
-    if (!isRunning(pid)) return false;
+    if (!isRunning(pid) || Date.now() > deadline) return false;
     await sleep(100);
   }
 }
+
+/** How long the first Ctrl-C may take to reach the stopped CLIs. */
+const FIRST_CTRL_C_PASSED_ON_MS = 20_000;
 
 /** The stack's log holds the CLI's line for the held RoleBinding's deletion. */
 const logShowsDeleting = (name: (typeof names)[number], tenant: string): boolean => {
@@ -148,9 +156,14 @@ function runningClis(): number[] {
   });
 }
 
-/** Whether a SIGINT waits to be delivered to pid (a stopped process keeps it pending). */
-function sigintPending(pid: number): boolean {
+/**
+ * Whether a SIGINT waits to be delivered to pid (a stopped process keeps it pending), or pid has
+ * ended (gone, or a zombie), so that no signal can wait for it.
+ */
+function sigintPendingOrGone(pid: number): boolean {
+  if (!existsSync(`/proc/${pid}/status`)) return true;
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  if (/^State:\s*Z/m.test(status)) return true;
   const pending = /^ShdPnd:\s*([0-9a-f]+)$/m.exec(status)?.[1] ?? "0";
   return (BigInt(`0x${pending}`) & 2n) !== 0n;
 }
@@ -455,10 +468,14 @@ describe("npm run fleet, on three local stacks", () => {
           expect(clis).toHaveLength(2);
           for (const cli of clis) process.kill(cli, "SIGSTOP");
           process.kill(pid, "SIGINT");
-          const passedOn = await whileRunningUntil(pid, () =>
-            Promise.resolve(clis.every(sigintPending)),
+          // The first Ctrl-C reaches each stopped CLI as a pending SIGINT; a CLI that ended
+          // meanwhile has none, so the wait is bounded and the second Ctrl-C is sent regardless.
+          await whileRunningUntil(
+            pid,
+            () => Promise.resolve(clis.every(sigintPendingOrGone)),
+            FIRST_CTRL_C_PASSED_ON_MS,
           );
-          if (passedOn) process.kill(pid, "SIGINT");
+          if (isRunning(pid)) process.kill(pid, "SIGINT");
         },
       );
       expect(run.stderr).toContain("fleet: stopping now: killing every process this run started");
@@ -482,6 +499,8 @@ describe("npm run fleet, on three local stacks", () => {
       expect([...locksOf("fleet-a"), ...locksOf("fleet-b"), ...locksOf("fleet-c")]).toEqual([]);
       expect(processesMarked(STAGE_MARK.name, STAGE_MARK.value)).toEqual([]);
     } finally {
+      // Whatever failed, no CLI stays stopped.
+      for (const cli of runningClis()) process.kill(cli, "SIGCONT");
       for (const name of ["a", "b"] as const) await setHold(name, `tenant-${name}2`, false);
     }
   });
