@@ -1,7 +1,7 @@
 /**
  * The real CRDs of a cluster whose Flux Operator is managed elsewhere, as the local stack needs
  * them: no operator runs on a control plane without nodes, so they are read from where the
- * operator itself takes them, its module (fluxOperatorModule.ts puts it in the Go module cache).
+ * operator itself takes them, its module (tools/go/moduleSource.ts puts it in the Go module cache).
  *
  * - The operator's own CRDs (FluxInstance, ResourceSet, ResourceSetInputProvider, FluxReport),
  *   from config/crd/bases, as the preinstalled operator of the GitOps stage applies them.
@@ -13,14 +13,11 @@
  * The API server enforces their schemas and CEL rules, so a Flux object the program renders
  * wrongly is refused here as it would be on the real cluster.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { parseAllDocuments } from "yaml";
 import { versions } from "../../components/versions";
-import { fluxOperatorCrds } from "../gitops/fluxOperator/preinstalled";
+import { crdsInDirectory, fluxOperatorCrds } from "../gitops/fluxOperator/preinstalled";
 import type { Manifest } from "../kube/manifest";
-
-const CRD_KIND = "CustomResourceDefinition";
 
 /** The bundled distributions, one directory per Flux release (v2.9.5, ...). */
 const distributionsDir = (moduleDir: string): string => join(moduleDir, "config", "data", "flux");
@@ -57,21 +54,11 @@ export function resolveFluxDistribution(moduleDir: string, range: string): strin
   return newest.name;
 }
 
-/** Every CRD in the YAML files of a directory, in file order. */
-function crdsIn(dir: string): Manifest[] {
-  return readdirSync(dir)
-    .filter((file) => file.endsWith(".yaml"))
-    .sort()
-    .flatMap((file) =>
-      parseAllDocuments(readFileSync(join(dir, file), "utf8"))
-        .map((document) => document.toJS() as Manifest | null)
-        .filter((manifest): manifest is Manifest => manifest?.kind === CRD_KIND),
-    );
-}
-
 /** Flux's CRDs as the operator would install them for this distribution version. */
 export function fluxDistributionCrds(moduleDir: string, range: string): Manifest[] {
-  return crdsIn(join(distributionsDir(moduleDir), resolveFluxDistribution(moduleDir, range)));
+  return crdsInDirectory(
+    join(distributionsDir(moduleDir), resolveFluxDistribution(moduleDir, range)),
+  );
 }
 
 /** The operator's CRDs, then Flux's for the pinned distribution. */

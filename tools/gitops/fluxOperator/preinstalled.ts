@@ -43,17 +43,24 @@ export const PREINSTALLED_OPERATOR_VALUES: FluxOperatorChartValues = operatorCha
   webUi: false,
 });
 
-/** The operator's CRDs as its module carries them. */
-export function fluxOperatorCrds(moduleDir: string): Manifest[] {
-  const dir = join(moduleDir, "config", "crd", "bases");
+/**
+ * Every CRD in the YAML files of a directory, in file order: the operator's own CRDs, and those
+ * in the Flux distributions it bundles beside their controllers' other objects.
+ */
+export function crdsInDirectory(dir: string): Manifest[] {
   return readdirSync(dir)
     .filter((file) => file.endsWith(".yaml"))
     .sort()
     .flatMap((file) =>
       parseAllDocuments(readFileSync(join(dir, file), "utf8"))
         .map((document) => document.toJS() as Manifest | null)
-        .filter((manifest): manifest is Manifest => manifest !== null),
+        .filter((manifest): manifest is Manifest => manifest?.kind === "CustomResourceDefinition"),
     );
+}
+
+/** The operator's CRDs as its module carries them. */
+export function fluxOperatorCrds(moduleDir: string): Manifest[] {
+  return crdsInDirectory(join(moduleDir, "config", "crd", "bases"));
 }
 
 /** The chart's ServiceAccount, its cluster-admin binding and the aggregation into admin/edit/view. */
