@@ -21,7 +21,7 @@ export type StackState = ExportedState;
 export const exportState = (stack: FaultStack): Promise<StackState> =>
   exportStackState(stack.context, LOCAL_STACK);
 
-const PRIVATE_KEY = "tls:index/privateKey:PrivateKey";
+export const PRIVATE_KEY = "tls:index/privateKey:PrivateKey";
 const CERTIFICATE = "tls:index/selfSignedCert:SelfSignedCert";
 
 /** The public half of every key and certificate in state, by URN. */
