@@ -10,6 +10,7 @@ import { homedir } from "node:os";
 import * as pulumi from "@pulumi/pulumi";
 import { isRecord } from "./isRecord";
 import { connectToCluster, KubeClientError, type KubeconfigSource } from "./kubeClient";
+import { quoted } from "./quoting";
 
 export interface ExistingNamespace {
   readonly name: string;
@@ -101,7 +102,7 @@ function namespaceOf(
         ? "the context's user may not get namespaces"
         : "the server did not answer as a Kubernetes API server would";
   throw new KubeClientError(
-    `${cluster} answered ${status} when asked for namespace ${JSON.stringify(name)}${message}; ${why}`,
+    `${cluster} answered ${status} when asked for namespace ${quoted(name)}${message}; ${why}`,
   );
 }
 

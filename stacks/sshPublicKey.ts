@@ -6,6 +6,7 @@
  * would make every connection to the host fail its host key check, long after `pulumi up`.
  */
 import { createPublicKey } from "node:crypto";
+import { quoted } from "./quoting";
 
 /** The curve each ECDSA type names in its second field, with its JWK name and field size. */
 const ECDSA_CURVES = {
@@ -90,7 +91,7 @@ function rsaProblem(reader: WireReader): string | undefined {
 function ecdsaProblem(reader: WireReader, curve: EcdsaCurve): string | undefined {
   const named = reader.field()?.toString("latin1");
   if (named !== curve) {
-    return `it names curve ${JSON.stringify(named ?? "")}; expected ${curve}`;
+    return `it names curve ${quoted(named ?? "")}; expected ${curve}`;
   }
   const point = reader.field();
   const { jwk, bytes } = ECDSA_CURVES[curve];
@@ -121,7 +122,7 @@ function ecdsaProblem(reader: WireReader, curve: EcdsaCurve): string | undefined
 export function sshPublicKeyProblem(declaredType: string, base64: string): string | undefined {
   const fields = Object.hasOwn(KEY_TYPES, declaredType) ? KEY_TYPES[declaredType] : undefined;
   if (fields === undefined) {
-    return `key type ${JSON.stringify(declaredType)} is not a host key type; expected one of ${HOST_KEY_TYPES.join(", ")}`;
+    return `key type ${quoted(declaredType)} is not a host key type; expected one of ${HOST_KEY_TYPES.join(", ")}`;
   }
   const blob = Buffer.from(base64, "base64");
   // Buffer.from skips what is not base64; only a blob that encodes back to the text is one.
@@ -133,7 +134,7 @@ export function sshPublicKeyProblem(declaredType: string, base64: string): strin
   if (type !== declaredType) {
     return type === undefined
       ? "its key is too short to be an SSH key"
-      : `its key is a ${JSON.stringify(type)} key, not ${declaredType}`;
+      : `its key is a ${quoted(type)} key, not ${declaredType}`;
   }
   for (const part of fields) {
     let problem: string | undefined;

@@ -277,6 +277,25 @@ describe("known_hosts keys decode as the type they declare", () => {
     ]);
   });
 
+  it("shows the key types and curve names it quotes with invisible characters escaped", () => {
+    // A right-to-left override would print the rest of the message backwards.
+    expect(sshPublicKeyProblem("ssh-ed25519\u202E", ed25519)).toBe(
+      `key type "ssh-ed25519\\u202E" is not a host key type; expected one of ${HOST_KEY_TYPES}`,
+    );
+    // The blob's own fields are bytes, read one character each: a C1 control such as 0x9B,
+    // which some terminals take as the start of an escape sequence, and a soft hyphen (0xAD),
+    // which prints as nothing.
+    expect(sshPublicKeyProblem("ssh-rsa", wire("ssh-rsa\u009B", Buffer.alloc(32, 1)))).toBe(
+      'its key is a "ssh-rsa\\u009B" key, not ssh-rsa',
+    );
+    expect(
+      sshPublicKeyProblem(
+        "ecdsa-sha2-nistp256",
+        wire("ecdsa-sha2-nistp256", "nistp256\u00AD", curvePoint("prime256v1", 32)),
+      ),
+    ).toBe('it names curve "nistp256\\u00AD"; expected nistp256');
+  });
+
   it("names the key types it accepts when a line declares another", () => {
     const line = `git.example.org ssh-dss ${ed25519}`;
     expect(problemsOf({ ...MINIMAL, knownHosts: { "git.example.org": line } })).toEqual([

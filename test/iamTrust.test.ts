@@ -232,4 +232,18 @@ describe("the ARN checks components run on their arguments first", () => {
       '"eks-nodes" is not an IAM role ARN; expected arn:aws:iam::<account>:role/<name>, the role kube2iam runs as on the nodes',
     );
   });
+
+  it("show invisible characters in an ARN escaped, so a message cannot hide or reorder them", () => {
+    // A right-to-left override would print the rest of the line backwards; a zero-width
+    // space would make the quoted ARN look well-formed.
+    expect(roleArnProblem("arn:aws:iam::123456789012:role/\u202Esedon-ske")).toBe(
+      '"arn:aws:iam::123456789012:role/\\u202Esedon-ske" is not an IAM role ARN; expected arn:aws:iam::<account>:role/<name>',
+    );
+    expect(oidcProviderArnProblem(`${OIDC_PROVIDER_ARN}\u200B`)).toBe(
+      `"${OIDC_PROVIDER_ARN}\\u200B" is not an IAM OIDC provider ARN; expected arn:aws:iam::<account>:oidc-provider/<issuer host and path>`,
+    );
+    expect(eksClusterArnProblem("arn:aws:eks:eu-west-1:123456789012:cluster/dev\u200Beks")).toBe(
+      '"arn:aws:eks:eu-west-1:123456789012:cluster/dev\\u200Beks" is not an EKS cluster ARN; expected arn:aws:eks:<region>:<account>:cluster/<name>',
+    );
+  });
 });

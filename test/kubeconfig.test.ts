@@ -407,6 +407,21 @@ describe("which kubeconfig, context, cluster and user are used", () => {
     );
   });
 
+  it("shows invisible characters in the names it quotes escaped", async () => {
+    // A zero-width space makes two names look alike; a right-to-left override reorders the line.
+    const lookalike = config({ "prod\u200B": "c\u202E" }, "prod", { c: "" });
+    expect(await thrownMessage(() => resolveClusterAccess(source({ kubeconfig: lookalike })))).toBe(
+      'context "prod" is not in the kubeconfig in kubernetes:kubeconfig; its contexts are "prod\\u200B"',
+    );
+    expect(
+      await thrownMessage(() =>
+        resolveClusterAccess(source({ kubeconfig: lookalike, context: "prod\u200B" })),
+      ),
+    ).toBe(
+      'context "prod\\u200B" names cluster "c\\u202E", which is not in the kubeconfig in kubernetes:kubeconfig; its clusters are "c"',
+    );
+  });
+
   it("refuses what it cannot authenticate with rather than asking anonymously", async () => {
     const withUser = (user: Record<string, unknown>) =>
       source({ kubeconfig: kubeconfigText({ user }) });

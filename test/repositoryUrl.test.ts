@@ -263,6 +263,23 @@ describe("parseRepositoryUrl refuses", () => {
       '"alice@github.com:acme/x.git" uses SSH user "alice"; GitHub only accepts "git"',
     );
   });
+
+  // A right-to-left override would print the rest of the message backwards; a zero-width space
+  // would make the quoted URL look like one that should have been accepted.
+  it("a URL with invisible characters, showing them escaped in the URL and the part it names", () => {
+    expect(reasonFor("https://github.com/acme/x\u200B.git")).toBe(
+      `"https://github.com/acme/x\\u200B.git" is not an SSH URL; ${EXPECTED_FORMS}`,
+    );
+    expect(reasonFor("git@github.com:ac\u200Bme/x.git")).toBe(
+      '"git@github.com:ac\\u200Bme/x.git" has owner "ac\\u200Bme", which is not a GitHub account name; expected up to 39 letters, digits and hyphens, starting with a letter or digit, such as acme-corp',
+    );
+    expect(reasonFor("git@github.com:acme/x\u202Etig.git")).toBe(
+      '"git@github.com:acme/x\\u202Etig.git" has repository name "x\\u202Etig", which is not a GitHub repository name; expected letters, digits, ".", "_" and "-", such as k8s-flux',
+    );
+    expect(reasonFor("git@github.com:acme/team/\u202Ex.git")).toBe(
+      `"git@github.com:acme/team/\\u202Ex.git" has path "acme/team/\\u202Ex.git", but GitHub repository paths are exactly <owner>/<repo>; ${GITHUB_FORM}`,
+    );
+  });
 });
 
 describe("resolveGitSource, as components take a source", () => {

@@ -3,6 +3,7 @@
  * strings, so the exact statements are tested without mocks.
  */
 import { EKS_CLUSTER_ARN, IAM_ROLE_ARN, OIDC_PROVIDER_ARN } from "./arns";
+import { quoted } from "./quotedText";
 
 export interface PolicyStatement {
   readonly Sid?: string;
@@ -30,7 +31,7 @@ function issuerOf(oidcProviderArn: string): string | undefined {
 /** Why a text is not an IAM OIDC provider ARN, or undefined when it is one. */
 export function oidcProviderArnProblem(oidcProviderArn: string): string | undefined {
   return issuerOf(oidcProviderArn) === undefined
-    ? `${JSON.stringify(oidcProviderArn)} is not an IAM OIDC provider ARN; expected arn:aws:iam::<account>:oidc-provider/<issuer host and path>`
+    ? `${quoted(oidcProviderArn)} is not an IAM OIDC provider ARN; expected arn:aws:iam::<account>:oidc-provider/<issuer host and path>`
     : undefined;
 }
 
@@ -38,7 +39,7 @@ export function oidcProviderArnProblem(oidcProviderArn: string): string | undefi
 export function roleArnProblem(roleArn: string): string | undefined {
   return IAM_ROLE_ARN.test(roleArn)
     ? undefined
-    : `${JSON.stringify(roleArn)} is not an IAM role ARN; expected arn:aws:iam::<account>:role/<name>`;
+    : `${quoted(roleArn)} is not an IAM role ARN; expected arn:aws:iam::<account>:role/<name>`;
 }
 
 /** Why a text cannot be the role kube2iam runs as on the nodes, or undefined when it can. */
@@ -83,7 +84,7 @@ export function irsaTrustPolicy(args: {
 export function eksClusterArnProblem(clusterArn: string): string | undefined {
   return EKS_CLUSTER_ARN.test(clusterArn)
     ? undefined
-    : `${JSON.stringify(clusterArn)} is not an EKS cluster ARN; expected arn:aws:eks:<region>:<account>:cluster/<name>`;
+    : `${quoted(clusterArn)} is not an EKS cluster ARN; expected arn:aws:eks:<region>:<account>:cluster/<name>`;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { GitRepositoryLocation } from "./gitSource";
 import { repositoryAddressProblem } from "./repositoryAddress";
+import { quoted } from "./quotedText";
 
 const GITHUB_HOST = "github.com";
 /**
@@ -47,7 +48,7 @@ function parseSshUrl(url: string): ParsedRepositoryUrl {
   const trimmed = url.trim();
   const match = SSH_URL.exec(trimmed) ?? (trimmed.includes("://") ? null : SCP_LIKE.exec(trimmed));
   if (!match?.groups) {
-    return { ok: false, reason: `${JSON.stringify(url)} is not an SSH URL; ${EXPECTED_FORMS}` };
+    return { ok: false, reason: `${quoted(url)} is not an SSH URL; ${EXPECTED_FORMS}` };
   }
   const { user = "git", host: rawHost = "", port: rawPort, path: rawPath = "" } = match.groups;
   const host = rawHost.toLowerCase();
@@ -55,14 +56,14 @@ function parseSshUrl(url: string): ParsedRepositoryUrl {
   if (port !== undefined && (port < 1 || port > 65535)) {
     return {
       ok: false,
-      reason: `${JSON.stringify(url)} has port ${rawPort}; expected a port from 1 to 65535`,
+      reason: `${quoted(url)} has port ${rawPort}; expected a port from 1 to 65535`,
     };
   }
   const path = rawPath.replace(/\/+$/, "");
   if (path === "" || path.split("/").some((segment) => segment === "" || segment === "..")) {
     return {
       ok: false,
-      reason: `${JSON.stringify(url)} has no usable repository path; ${EXPECTED_FORMS}`,
+      reason: `${quoted(url)} has no usable repository path; ${EXPECTED_FORMS}`,
     };
   }
   const hostAndPort = port === undefined || port === 22 ? host : `${host}:${port}`;
@@ -80,12 +81,12 @@ function parseSshUrl(url: string): ParsedRepositoryUrl {
   const name = (segments[1] ?? "").replace(/\.git$/, "");
   const problem = gitHubPathProblem(segments, owner, name);
   if (problem !== undefined) {
-    return { ok: false, reason: `${JSON.stringify(url)} ${problem}` };
+    return { ok: false, reason: `${quoted(url)} ${problem}` };
   }
   if (user !== "git") {
     return {
       ok: false,
-      reason: `${JSON.stringify(url)} uses SSH user "${user}"; GitHub only accepts "git"`,
+      reason: `${quoted(url)} uses SSH user ${quoted(user)}; GitHub only accepts "git"`,
     };
   }
   return {
@@ -105,16 +106,16 @@ function gitHubPathProblem(
   name: string,
 ): string | undefined {
   if (segments.length !== 2) {
-    return `has path ${JSON.stringify(segments.join("/"))}, but GitHub repository paths are exactly <owner>/<repo>; ${GITHUB_FORM}`;
+    return `has path ${quoted(segments.join("/"))}, but GitHub repository paths are exactly <owner>/<repo>; ${GITHUB_FORM}`;
   }
   if (!GITHUB_OWNER.test(owner)) {
-    return `has owner ${JSON.stringify(owner)}, which is not a GitHub account name; expected up to 39 letters, digits and hyphens, starting with a letter or digit, such as acme-corp`;
+    return `has owner ${quoted(owner)}, which is not a GitHub account name; expected up to 39 letters, digits and hyphens, starting with a letter or digit, such as acme-corp`;
   }
   if (name === "") {
     return `has an empty repository name; ${GITHUB_FORM}`;
   }
   if (!GITHUB_REPOSITORY.test(name) || name === "." || name === "..") {
-    return `has repository name ${JSON.stringify(name)}, which is not a GitHub repository name; expected letters, digits, ".", "_" and "-", such as k8s-flux`;
+    return `has repository name ${quoted(name)}, which is not a GitHub repository name; expected letters, digits, ".", "_" and "-", such as k8s-flux`;
   }
   return undefined;
 }

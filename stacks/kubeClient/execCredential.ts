@@ -6,6 +6,7 @@
  */
 import { spawn } from "node:child_process";
 import { isRecord } from "../isRecord";
+import { quoted } from "../quoting";
 import { KubeClientError } from "./errors";
 import type { ClusterAccess, ExecPlugin } from "./kubeconfig";
 
@@ -47,7 +48,7 @@ export async function runExecPlugin(
   cluster: ClusterAccess,
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<ExecCredentials> {
-  const described = `the exec plugin ${JSON.stringify(plugin.command)} of context ${JSON.stringify(cluster.contextName)}`;
+  const described = `the exec plugin ${quoted(plugin.command)} of context ${quoted(cluster.contextName)}`;
   const { code, stdout, stderr, failure } = await run(plugin, {
     ...env,
     ...Object.fromEntries(plugin.env.map(({ name, value }) => [name, value])),
@@ -82,7 +83,7 @@ export function parseExecCredential(
   }
   if (answer["apiVersion"] !== apiVersion) {
     throw new ExecCredentialError(
-      `${described} answered in API version ${JSON.stringify(answer["apiVersion"])}, but the kubeconfig asks for ${apiVersion}`,
+      `${described} answered in API version ${quoted(answer["apiVersion"])}, but the kubeconfig asks for ${apiVersion}`,
     );
   }
   const status = isRecord(answer["status"]) ? answer["status"] : {};

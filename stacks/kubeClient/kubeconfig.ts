@@ -13,6 +13,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { delimiter, dirname, isAbsolute, join, resolve } from "node:path";
 import { parse } from "yaml";
 import { isRecord } from "../isRecord";
+import { quoted } from "../quoting";
 import { KubeClientError } from "./errors";
 
 /** What decides the kubeconfig: the provider's settings and the program's environment. */
@@ -95,27 +96,27 @@ export function resolveClusterAccess(source: KubeconfigSource): ClusterAccess {
   const context = merged.contexts.get(contextName);
   if (context === undefined) {
     throw new KubeconfigError(
-      `context ${JSON.stringify(contextName)} is not in ${merged.origin}; its contexts are ${namesOf(merged.contexts)}`,
+      `context ${quoted(contextName)} is not in ${merged.origin}; its contexts are ${namesOf(merged.contexts)}`,
     );
   }
   const clusterName = nonEmpty(source.cluster) ?? text(context.fields, "cluster");
   const cluster = clusterName === undefined ? undefined : merged.clusters.get(clusterName);
   if (clusterName === undefined || cluster === undefined) {
     throw new KubeconfigError(
-      `context ${JSON.stringify(contextName)} names cluster ${JSON.stringify(clusterName ?? "")}, which is not in ${merged.origin}; its clusters are ${namesOf(merged.clusters)}`,
+      `context ${quoted(contextName)} names cluster ${quoted(clusterName ?? "")}, which is not in ${merged.origin}; its clusters are ${namesOf(merged.clusters)}`,
     );
   }
   const userName = text(context.fields, "user");
   const user = userName === undefined ? undefined : merged.users.get(userName);
   if (userName !== undefined && user === undefined) {
     throw new KubeconfigError(
-      `context ${JSON.stringify(contextName)} names user ${JSON.stringify(userName)}, which is not in ${merged.origin}`,
+      `context ${quoted(contextName)} names user ${quoted(userName)}, which is not in ${merged.origin}`,
     );
   }
   const server = text(cluster.fields, "server");
   if (server === undefined) {
     throw new KubeconfigError(
-      `cluster ${JSON.stringify(clusterName)} in ${merged.origin} has no server address`,
+      `cluster ${quoted(clusterName)} in ${merged.origin} has no server address`,
     );
   }
   return {
@@ -204,7 +205,7 @@ function addEntries(into: Map<string, Entry>, list: unknown, field: string, base
 }
 
 function clusterTls(cluster: Entry, name: string) {
-  const where = `cluster ${JSON.stringify(name)}`;
+  const where = `cluster ${quoted(name)}`;
   const caPem = dataOrFile(cluster, "certificate-authority-data", "certificate-authority", where);
   const tlsServerName = text(cluster.fields, "tls-server-name");
   const proxyUrl = text(cluster.fields, "proxy-url");
@@ -217,7 +218,7 @@ function clusterTls(cluster: Entry, name: string) {
 }
 
 function userCredentials(user: Entry, name: string) {
-  const where = `user ${JSON.stringify(name)}`;
+  const where = `user ${quoted(name)}`;
   const clientCertPem = dataOrFile(user, "client-certificate-data", "client-certificate", where);
   const clientKeyPem = dataOrFile(user, "client-key-data", "client-key", where);
   const token = tokenOf(user, where);
@@ -228,7 +229,7 @@ function userCredentials(user: Entry, name: string) {
   if (authProvider !== undefined && token === undefined && exec === undefined) {
     const providerName = isRecord(authProvider) ? text(authProvider, "name") : undefined;
     throw new KubeconfigError(
-      `${where} authenticates with auth-provider ${JSON.stringify(providerName ?? "")}, which this check does not support (kubectl has replaced auth providers with exec plugins); expected an exec plugin, a token or a client certificate`,
+      `${where} authenticates with auth-provider ${quoted(providerName ?? "")}, which this check does not support (kubectl has replaced auth providers with exec plugins); expected an exec plugin, a token or a client certificate`,
     );
   }
   return {
@@ -268,7 +269,7 @@ function execPlugin(user: Entry, where: string): ExecPlugin | undefined {
   }
   if (!(EXEC_API_VERSIONS as readonly (string | undefined)[]).includes(apiVersion)) {
     throw new KubeconfigError(
-      `${where}: its exec plugin's apiVersion ${JSON.stringify(apiVersion ?? "")} is not supported; expected one of ${EXEC_API_VERSIONS.join(", ")}`,
+      `${where}: its exec plugin's apiVersion ${quoted(apiVersion ?? "")} is not supported; expected one of ${EXEC_API_VERSIONS.join(", ")}`,
     );
   }
   const args = Array.isArray(exec["args"]) ? exec["args"].map(String) : [];
@@ -341,4 +342,4 @@ function text(fields: Record<string, unknown>, name: string): string | undefined
 }
 
 const namesOf = (entries: Map<string, Entry>): string =>
-  entries.size === 0 ? "none" : [...entries.keys()].map((name) => JSON.stringify(name)).join(", ");
+  entries.size === 0 ? "none" : [...entries.keys()].map((name) => quoted(name)).join(", ");
