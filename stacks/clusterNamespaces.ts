@@ -10,7 +10,7 @@ import { homedir } from "node:os";
 import * as pulumi from "@pulumi/pulumi";
 import { isRecord } from "./isRecord";
 import { connectToCluster, KubeClientError, type KubeconfigSource } from "./kubeClient";
-import { quoted } from "./quoting";
+import { quoted, visibleText } from "./quoting";
 
 export interface ExistingNamespace {
   readonly name: string;
@@ -94,7 +94,9 @@ function namespaceOf(
     };
   }
   const message =
-    isRecord(body) && typeof body["message"] === "string" ? `: ${body["message"]}` : "";
+    isRecord(body) && typeof body["message"] === "string"
+      ? `: ${visibleText(body["message"])}`
+      : "";
   const why =
     status === 401
       ? "the server did not accept the context's credentials"

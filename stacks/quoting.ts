@@ -5,7 +5,7 @@
 import { INVISIBLE_CHARACTER, quoted } from "../components/shared/quotedText";
 import { CONFIG_NAMESPACE } from "./names";
 
-export { escapedCodePoint, quoted } from "../components/shared/quotedText";
+export { escapedCodePoint, quoted, visibleText } from "../components/shared/quotedText";
 
 /**
  * The first character of a text a reader cannot see as itself (INVISIBLE_CHARACTER: controls,

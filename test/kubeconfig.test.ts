@@ -536,6 +536,13 @@ describe("asking the API server which namespaces exist", () => {
     ).toBe(
       `the exec plugin "aws-iam-authenticator-not-installed" of context "test" could not be run: command not found; Install aws-iam-authenticator: https://example.test/install`,
     );
+    // A hint keeps its lines, and shows a character that would reorder the text around it.
+    const hidden = execUser("aws-iam-authenticator-not-installed", ["token"], {
+      installHint: "Install it:\n  brew install \u202Eevil",
+    });
+    expect(await reason(inline({ user: hidden }, { env: { PATH: join(dir, "empty-path") } }))).toBe(
+      `the exec plugin "aws-iam-authenticator-not-installed" of context "test" could not be run: command not found; Install it:\n  brew install \\u202Eevil`,
+    );
   });
 
   it("trusts only the kubeconfig's CA, unless told to skip verification", async () => {

@@ -25,6 +25,16 @@ export const escapedCodePoint = (character: string): string => {
 };
 
 /**
+ * Text from elsewhere (a server's message, a plugin's error, a path) as a message shows it
+ * within its own words: unquoted, with every invisible character escaped but the space and
+ * those in `kept` (line breaks of a multi-line hint).
+ */
+export const visibleText = (text: string, kept = ""): string =>
+  text.replace(EVERY_INVISIBLE_CHARACTER, (character) =>
+    character === " " || kept.includes(character) ? character : escapedCodePoint(character),
+  );
+
+/**
  * A value as a message shows it: strings in double quotes with every invisible character
  * escaped, numbers as JavaScript reads them (-0 stays -0), anything else as JSON.
  */
@@ -32,7 +42,5 @@ export function quoted(value: unknown): string {
   if (typeof value === "number") return Object.is(value, -0) ? "-0" : String(value);
   const text = JSON.stringify(value) ?? String(value);
   // JSON.stringify has escaped the C0 controls and lone surrogates already; not DEL or C1.
-  return text.replace(EVERY_INVISIBLE_CHARACTER, (character) =>
-    character === " " ? character : escapedCodePoint(character),
-  );
+  return visibleText(text);
 }

@@ -6,7 +6,7 @@
  */
 import { spawn } from "node:child_process";
 import { isRecord } from "../isRecord";
-import { quoted } from "../quoting";
+import { quoted, visibleText } from "../quoting";
 import { KubeClientError } from "./errors";
 import type { ClusterAccess, ExecPlugin } from "./kubeconfig";
 
@@ -55,12 +55,13 @@ export async function runExecPlugin(
     KUBERNETES_EXEC_INFO: execInfo(plugin, cluster),
   });
   if (failure !== undefined) {
-    const hint = plugin.installHint === undefined ? "" : `; ${plugin.installHint.trim()}`;
-    throw new ExecCredentialError(`${described} could not be run: ${failure}${hint}`);
+    const hint =
+      plugin.installHint === undefined ? "" : `; ${visibleText(plugin.installHint.trim(), "\n")}`;
+    throw new ExecCredentialError(`${described} could not be run: ${visibleText(failure)}${hint}`);
   }
   if (code !== 0) {
     throw new ExecCredentialError(
-      `${described} failed (exit ${code})${lastLine(stderr) === "" ? "" : `: ${lastLine(stderr)}`}`,
+      `${described} failed (exit ${code})${lastLine(stderr) === "" ? "" : `: ${visibleText(lastLine(stderr))}`}`,
     );
   }
   return parseExecCredential(stdout, plugin.apiVersion, described);

@@ -4,7 +4,7 @@
  * and plain GETs over node:https. No dependency, and nothing here reads Pulumi config: the
  * caller says where the kubeconfig comes from.
  */
-import { quoted } from "../quoting";
+import { quoted, visibleText } from "../quoting";
 import { KubeClientError } from "./errors";
 import { runExecPlugin } from "./execCredential";
 import { type KubeconfigSource, resolveClusterAccess } from "./kubeconfig";
@@ -27,7 +27,7 @@ export interface KubeConnection {
  */
 export async function connectToCluster(source: KubeconfigSource): Promise<KubeConnection> {
   const access = resolveClusterAccess(source);
-  const description = `context ${quoted(access.contextName)} (server ${access.server}, from ${access.origin})`;
+  const description = `context ${quoted(access.contextName)} (server ${visibleText(access.server)}, from ${visibleText(access.origin)})`;
   let credentials: Credentials = access;
   if (access.exec !== undefined) {
     const issued = await runExecPlugin(access.exec, access, source.env);

@@ -13,7 +13,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { delimiter, dirname, isAbsolute, join, resolve } from "node:path";
 import { parse } from "yaml";
 import { isRecord } from "../isRecord";
-import { quoted } from "../quoting";
+import { quoted, visibleText } from "../quoting";
 import { KubeClientError } from "./errors";
 
 /** What decides the kubeconfig: the provider's settings and the program's environment. */
@@ -252,7 +252,7 @@ function tokenOf(user: Entry, where: string): string | undefined {
       return readFileSync(path, "utf8").trim();
     } catch {
       if (text(user.fields, "token") === undefined) {
-        throw new KubeconfigError(`${where}: its tokenFile ${path} cannot be read`);
+        throw new KubeconfigError(`${where}: its tokenFile ${visibleText(path)} cannot be read`);
       }
     }
   }
