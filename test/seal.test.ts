@@ -11,7 +11,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runSeal } from "../tools/seal/command";
-import { sealValue } from "../tools/seal/sealing";
+import { describeUnexpectedError } from "../tools/seal/errors";
+import { sealedValueLength, sealValue } from "../tools/seal/sealing";
 import { encryptionLabel, SCOPES } from "../tools/seal/scope";
 import { certify, makeKeyPair } from "./fixtures/seal/certificates";
 import {
@@ -643,7 +644,11 @@ describe("bad input: one line on stderr, an exit code, nothing written", () => {
       ["--cert", "c", "--controller-name", "x"],
       /unknown flag --controller-name; see --help/,
     ],
-    ["a positional argument", ["--cert", "c", "secret.yaml"], /unexpected argument secret\.yaml/],
+    [
+      "a positional argument",
+      ["--cert", "c", "secret.yaml"],
+      /^seal: argument #3 is neither a flag nor a flag's value; every input is a flag \(see --help\)\n$/,
+    ],
     ["a flag without its value", ["--cert"], /--cert needs a value/],
     [
       "no certificate",
@@ -654,7 +659,7 @@ describe("bad input: one line on stderr, an exit code, nothing written", () => {
     [
       "a --from-literal without =",
       ["--cert", "c", "--from-literal", "novalue"],
-      /--from-literal takes key=value/,
+      /^seal: --from-literal #1 has no "=" \(expected KEY=VALUE\)\n$/,
     ],
   ])("%s is a usage error (exit 2)", async (_, args, message) => {
     expectOneLineError(await seal(args, KUBECTL_SECRET), 2, message);
@@ -662,6 +667,384 @@ describe("bad input: one line on stderr, an exit code, nothing written", () => {
 
   it("asks for input instead of waiting on a terminal", async () => {
     expectOneLineError(await seal(["--cert", certPath], null), 2, /no Secret given: pipe one/);
+  });
+});
+
+describe("mistyped input never shows a secret value", () => {
+  const SECRET = "Sup3rS3cret!";
+  const QUOTE_HINT = "quote values that start with * or &";
+  const UNRESOLVED = `seal: stdin is not valid YAML or JSON: a value starts with * (a YAML alias) that no & anchor defines; ${QUOTE_HINT}\n`;
+
+  /** A Secret whose password was meant to be `*Sup3rS3cret!` but was left unquoted. */
+  const UNQUOTED_ALIAS = `apiVersion: v1
+kind: Secret
+metadata: {name: db, namespace: shop}
+stringData: {password: *${SECRET}}
+`;
+
+  function expectNoSecret(run: Run): void {
+    expect(run.stdout).not.toContain(SECRET);
+    expect(run.stderr).not.toContain(SECRET);
+    expect(run.stderr).not.toContain("Sup3r");
+  }
+
+  it("refuses an unquoted value that YAML reads as an alias, without naming it", async () => {
+    const run = await seal(["--cert", certPath], UNQUOTED_ALIAS);
+    expect(run).toEqual({ code: 1, stdout: "", stderr: UNRESOLVED });
+    expectNoSecret(run);
+  });
+
+  it("says the same from the executable, where it used to be a stack trace", () => {
+    const bin = join(__dirname, "..", "tools", "seal", "bin.mjs");
+    const run = spawnSync(bin, ["--cert", certPath], { input: UNQUOTED_ALIAS, encoding: "utf8" });
+    expect({ code: run.status, stdout: run.stdout, stderr: run.stderr }).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: UNRESOLVED,
+    });
+  });
+
+  it("refuses aliases that expand too often, and anchors that do not resolve", async () => {
+    const manyAliases = `apiVersion: v1
+kind: Secret
+metadata: {name: db, namespace: shop}
+stringData:
+  a: &${SECRET} [x]
+  b: [${Array.from({ length: 120 }, () => `*${SECRET}`).join(", ")}]
+`;
+    const flood = await seal(["--cert", certPath], manyAliases);
+    expect(flood).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: `seal: stdin is not valid YAML or JSON: its YAML aliases (*) expand too many times to read safely; ${QUOTE_HINT}\n`,
+    });
+    expectNoSecret(flood);
+
+    const badMerge = `apiVersion: v1
+kind: Secret
+metadata: {name: db, namespace: shop}
+stringData:
+  password: &${SECRET} value
+  more:
+    <<: *${SECRET}
+`;
+    const merge = await seal(["--cert", certPath], badMerge);
+    expect(merge).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: `seal: stdin is not valid YAML or JSON: its YAML anchors and aliases (& and *) do not resolve; ${QUOTE_HINT}\n`,
+    });
+    expectNoSecret(merge);
+  });
+
+  it("refuses a --merge-into file with an unquoted alias and leaves it untouched", async () => {
+    const path = write(
+      "alias.sealed.yaml",
+      `apiVersion: bitnami.com/v1alpha1
+kind: SealedSecret
+metadata: {name: db, namespace: shop}
+spec:
+  encryptedData: {password: *${SECRET}}
+`,
+    );
+    const before = readFileSync(path);
+    const run = await seal(["--cert", certPath, "--merge-into", path, "--from-literal", "a=1"]);
+    expect(run).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: `seal: --merge-into ${path} is not valid YAML or JSON: a value starts with * (a YAML alias) that no & anchor defines; ${QUOTE_HINT}\n`,
+    });
+    expectNoSecret(run);
+    expect(readFileSync(path).equals(before)).toBe(true);
+  });
+
+  it.each([
+    ["a value without its key", [`=${SECRET}`], '#1 has no KEY before "="'],
+    ["a value alone", ["a=1", SECRET], '#2 has no "="'],
+    ["an empty flag", [""], "#1 is empty"],
+    [
+      "a value whose = made a key of its first part",
+      [`${SECRET}/x=`],
+      '#1 has an invalid KEY: a Secret key holds only letters, digits, "-", "_" and "."',
+    ],
+  ])("--from-literal: %s is named by its position", async (_, literals, problem) => {
+    const run = await seal([
+      "--cert",
+      certPath,
+      "--name",
+      "db",
+      "-n",
+      "shop",
+      ...literals.flatMap((literal) => ["--from-literal", literal]),
+    ]);
+    expect(run).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: `seal: --from-literal ${problem} (expected KEY=VALUE)\n`,
+    });
+    expectNoSecret(run);
+  });
+
+  it.each([
+    ["a key without a path", ["k="], '#1 has no PATH after "="'],
+    ["a path without a key", ["a=/dev/null", "=/dev/null"], '#2 has no KEY before "="'],
+    ["an empty flag", [""], "#1 is empty"],
+    ["a path with no file name", ["/"], "#1 has no file name to take the KEY from"],
+  ])("--from-file: %s is named by its position", async (_, specs, problem) => {
+    const run = await seal([
+      "--cert",
+      certPath,
+      "--name",
+      "db",
+      "-n",
+      "shop",
+      ...specs.flatMap((spec) => ["--from-file", spec]),
+    ]);
+    expect(run).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: `seal: --from-file ${problem} (expected [KEY=]PATH)\n`,
+    });
+  });
+
+  it("names a stray argument by its position, since it is often a value that lost its flag", async () => {
+    const run = await seal(["--cert", certPath, "--from-literal", "password=", SECRET]);
+    expect(run).toEqual({
+      code: 2,
+      stdout: "",
+      stderr:
+        "seal: argument #5 is neither a flag nor a flag's value; every input is a flag (see --help)\n",
+    });
+    expectNoSecret(run);
+  });
+
+  it("reports a bug by its kind and stack frames, never by its message", () => {
+    const bug = new ReferenceError(`Unresolved alias: ${SECRET}\n    at ${SECRET} (line 1)`);
+    const text = describeUnexpectedError(bug);
+    expect(text).not.toContain("Sup3r");
+    const [line, ...frames] = text.trimEnd().split("\n");
+    expect(line).toBe(
+      "seal: internal error (ReferenceError), a bug in seal; its message is withheld because it may quote a secret value",
+    );
+    expect(frames.length).toBeGreaterThan(0);
+    expect(frames.every((frame) => /^\s+at /.test(frame))).toBe(true);
+    expect(frames[0]).toContain("seal.test.ts");
+    // A thrown non-Error has no stack to show.
+    expect(describeUnexpectedError(SECRET)).toBe(
+      "seal: internal error (string), a bug in seal; its message is withheld because it may quote a secret value\n",
+    );
+  });
+});
+
+describe("names and namespaces the API server would refuse", () => {
+  const SUBDOMAIN =
+    'a DNS-1123 subdomain (at most 253 characters: lowercase letters, digits, "-" and ".", each part between dots starting and ending with a letter or digit)';
+  const LABEL =
+    'a DNS-1123 label (at most 63 characters: lowercase letters, digits and "-", starting and ending with a letter or digit)';
+  const literal = ["--from-literal", "a=1"];
+
+  it.each([
+    [
+      "kubectl's -n=shop",
+      ["--name", "db", "-n=shop"],
+      `--namespace "=shop" is not a valid namespace; it must be ${LABEL}; use -n shop or --namespace=shop`,
+    ],
+    [
+      "--name==db",
+      ["--name==db", "-n", "shop"],
+      `--name "=db" is not a valid Secret name; it must be ${SUBDOMAIN}; use --name db or --name=db`,
+    ],
+    [
+      "a name with capitals and _",
+      ["--name", "Bad_Name", "-n", "shop"],
+      `--name "Bad_Name" is not a valid Secret name; it must be ${SUBDOMAIN}`,
+    ],
+    [
+      "a name with an empty part between dots",
+      ["--name", "db..sealed", "-n", "shop"],
+      `--name "db..sealed" is not a valid Secret name; it must be ${SUBDOMAIN}`,
+    ],
+    [
+      "a namespace with a space",
+      ["--name", "db", "-n", "Shop Space"],
+      `--namespace "Shop Space" is not a valid namespace; it must be ${LABEL}`,
+    ],
+    [
+      "a namespace with a dot",
+      ["--name", "db", "--namespace", "shop.eu"],
+      `--namespace "shop.eu" is not a valid namespace; it must be ${LABEL}`,
+    ],
+    [
+      "a 254-character name",
+      ["--name", "a".repeat(254), "-n", "shop"],
+      `--name is 254 characters long, too long for a Secret name; it must be ${SUBDOMAIN}`,
+    ],
+    [
+      "a 64-character namespace",
+      ["--name", "db", "-n", "a".repeat(64)],
+      `--namespace is 64 characters long, too long for a namespace; it must be ${LABEL}`,
+    ],
+  ])("refuses %s as a usage error", async (_, flags, message) => {
+    expect(await seal(["--cert", certPath, ...flags, ...literal])).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: `seal: ${message}\n`,
+    });
+  });
+
+  it("accepts the longest name and namespace Kubernetes allows", async () => {
+    const name = `${"a".repeat(63)}.${"b".repeat(63)}.${"c".repeat(63)}.${"d".repeat(61)}`;
+    const namespace = `0-${"z".repeat(61)}`;
+    expect([name.length, namespace.length]).toEqual([253, 63]);
+    const run = await seal(["--cert", certPath, "--name", name, "-n", namespace, ...literal]);
+    expect(run.stderr).toBe("");
+    expect(parseSealedSecret(run.stdout).metadata).toEqual({ name, namespace });
+    expect(
+      openSealedValue(
+        parseSealedSecret(run.stdout).spec.encryptedData.a ?? "",
+        privateKey,
+        `${namespace}/${name}`,
+      ).toString(),
+    ).toBe("1");
+  });
+
+  it.each([
+    [
+      "metadata.name",
+      secretYaml({ name: "DB", namespace: "shop", stringData: { a: "1" } }),
+      `stdin: metadata.name "DB" is not a valid Secret name; it must be ${SUBDOMAIN}`,
+    ],
+    [
+      "metadata.namespace",
+      secretYaml({ name: "db", namespace: "-shop", stringData: { a: "1" } }),
+      `stdin: metadata.namespace "-shop" is not a valid namespace; it must be ${LABEL}`,
+    ],
+  ])("refuses a Secret on stdin with a bad %s", async (_, stdin, message) => {
+    expect(await seal(["--cert", certPath], stdin)).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: `seal: ${message}\n`,
+    });
+  });
+
+  it("refuses a --merge-into file with a bad name", async () => {
+    const path = write(
+      "bad-name.sealed.yaml",
+      "apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata: {name: db_1, namespace: shop}\nspec: {encryptedData: {}}\n",
+    );
+    expect(await seal(["--cert", certPath, "--merge-into", path, ...literal])).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: `seal: --merge-into ${path}: metadata.name "db_1" is not a valid Secret name; it must be ${SUBDOMAIN}\n`,
+    });
+  });
+});
+
+describe("empty flag values and flag spellings", () => {
+  it.each([
+    ["--stack", ["--stack", ""], "--stack needs a value"],
+    ["--cert", ["--cert", ""], "--cert needs a value"],
+    ["--cert= with --stack", ["--cert=", "--stack", "dev"], "--cert needs a value"],
+    ["--help=yes", ["--help=yes"], "--help takes no value; see --help"],
+    [
+      "-n followed by a flag",
+      ["--cert", "c", "-n", "--name", "db"],
+      '--namespace needs a value (one that starts with "-" goes after "=", as --namespace=VALUE); see --help',
+    ],
+  ])("%s is a usage error", async (_, args, message) => {
+    expect(await seal([...args, "--from-literal", "a=1"])).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: `seal: ${message}\n`,
+    });
+  });
+});
+
+describe("Kubernetes' 1 MiB limit on a Secret's data", () => {
+  const MIB = 1024 * 1024;
+  const identity = ["--name", "big", "-n", "shop"];
+
+  it("seals exactly 1 MiB, counted over the values only", async () => {
+    const half = write("half-a", Buffer.alloc(MIB / 2, 1));
+    const rest = write("half-b", Buffer.alloc(MIB / 2, 2));
+    const run = await seal([
+      "--cert",
+      certPath,
+      ...identity,
+      "--from-file",
+      half,
+      "--from-file",
+      rest,
+    ]);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    const values = openSealedSecret(run.stdout, privateKey);
+    expect(values["half-a"]?.length).toBe(MIB / 2);
+    expect(values["half-b"]?.length).toBe(MIB / 2);
+  });
+
+  it("refuses one byte more, from files or from stdin, and says by how much", async () => {
+    const file = write("too-big", Buffer.alloc(MIB + 1, 7));
+    const expected = {
+      code: 1,
+      stdout: "",
+      stderr: `seal: the Secret's data is ${MIB + 1} bytes; Kubernetes refuses a Secret with more than 1 MiB (1048576 bytes) of data, so split it across several Secrets\n`,
+    };
+    expect(await seal(["--cert", certPath, ...identity, "--from-file", file])).toEqual(expected);
+
+    const stdin = secretYaml({
+      name: "big",
+      namespace: "shop",
+      data: { a: Buffer.alloc(MIB / 2, 3).toString("base64") },
+      stringData: { b: "x".repeat(MIB / 2 + 1) },
+    });
+    expect(await seal(["--cert", certPath], stdin)).toEqual(expected);
+  });
+
+  it("counts the keys a --merge-into file already holds, but a replaced key only once", async () => {
+    const first = await seal([
+      "--cert",
+      certPath,
+      ...identity,
+      "--from-file",
+      `old=${write("old", Buffer.alloc(MIB / 2 + 10, 4))}`,
+    ]);
+    const path = write("big.sealed.yaml", first.stdout);
+    const before = readFileSync(path);
+    const added = write("added", Buffer.alloc(MIB / 2, 5));
+
+    const over = await seal(["--cert", certPath, "--merge-into", path, "--from-file", added]);
+    expect(over).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: `seal: the Secret's data is ${MIB + 10} bytes with the keys already in --merge-into ${path}; Kubernetes refuses a Secret with more than 1 MiB (1048576 bytes) of data, so split it across several Secrets\n`,
+    });
+    expect(readFileSync(path).equals(before)).toBe(true);
+
+    const replaced = await seal([
+      "--cert",
+      certPath,
+      "--merge-into",
+      path,
+      "--from-file",
+      `old=${added}`,
+    ]);
+    expect(replaced).toEqual({ code: 0, stdout: "", stderr: "" });
+    expect(openSealedSecret(readFileSync(path, "utf8"), privateKey).old?.length).toBe(MIB / 2);
+  });
+
+  it("reads a sealed value's length from its layout", () => {
+    const target = {
+      publicKey: certificatePem,
+      scope: "strict" as const,
+      namespace: "n",
+      name: "s",
+    };
+    for (const length of [0, 1, 1000]) {
+      expect(sealedValueLength(sealValue(target, Buffer.alloc(length)))).toBe(length);
+    }
+    expect(sealedValueLength("")).toBeUndefined();
+    expect(sealedValueLength(Buffer.from([1, 0, 0]).toString("base64"))).toBeUndefined();
   });
 });
 

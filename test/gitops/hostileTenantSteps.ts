@@ -17,7 +17,9 @@ import {
   isCommit,
   refKey,
   sourceOf,
+  SYSTEM_SYNC,
   syncOf,
+  TENANTS,
   tenantNamespaces,
   type StageEnvironment,
 } from "./stageEnvironment";
@@ -142,8 +144,21 @@ export class HostileRound {
 
   constructor(private readonly stage: StageEnvironment) {}
 
-  /** Lists everything, before the round's first push. */
+  /**
+   * Lists everything, before the round's first push. The other syncs are first asked to
+   * reconcile once more and waited for: a reconcile of the well-behaved tenant still queued from
+   * its last push (a CI run saw its ConfigMap applied a second after its sync reported the
+   * commit) would otherwise write outside the hostile tenant's namespaces within the round.
+   */
   async begin(): Promise<void> {
+    for (const ref of [SYSTEM_SYNC, ...TENANTS.filter((t) => t !== HOSTILE).map(syncOf)]) {
+      const requestedAt = await requestReconcile(this.stage.admin(), ref);
+      await this.stage.waitForStatus(
+        ref,
+        "reconciled once more before the round",
+        (current) => current.lastHandledReconcileAt === requestedAt && current.ready === "True",
+      );
+    }
     this.before = await listFromNextSecond(this.stage);
   }
 

@@ -3,6 +3,7 @@
  * command.ts, which tests drive in-process.
  */
 import { runSeal } from "./command";
+import { describeUnexpectedError } from "./errors";
 
 // `npm run` starts scripts in the repository root; relative paths on the command line mean the
 // directory the user typed them in.
@@ -23,6 +24,13 @@ runSeal(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   env: process.env,
-}).then((code) => {
-  process.exitCode = code;
-});
+}).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(describeUnexpectedError(error));
+    // The exit code an uncaught error gets from Node.
+    process.exitCode = 1;
+  },
+);

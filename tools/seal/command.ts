@@ -11,7 +11,7 @@ import { mergeSealedSecret, readMergeTarget, writeMergeTarget, type MergeTarget 
 import { formatManifest } from "./output";
 import { declaresScope, scopeFromAnnotations, type Scope } from "./scope";
 import { buildSealedSecret } from "./sealing";
-import { isValidSecretKey, type PlainSecret } from "./secret";
+import { MAX_SECRET_DATA_BYTES, isValidSecretKey, type PlainSecret } from "./secret";
 
 export interface SealIo {
   /** All of stdin, or undefined when stdin is a terminal (nothing was piped in). */
@@ -52,6 +52,7 @@ async function seal(options: SealOptions, io: SealIo): Promise<void> {
     ? adoptMergeTarget(secret, target, options.scope)
     : settleScope(secret, options.scope);
   checkSecret(secret, scope);
+  checkDataSize(secret, target);
 
   const certificate = loadCertificate(options, io);
   const sealed = buildSealedSecret(secret, { publicKey: certificate.publicKey, scope });
@@ -151,6 +152,20 @@ function checkSecret(secret: PlainSecret, scope: Scope): void {
     if (value.length === 0) {
       throw new InputError(`key ${key} has an empty value; there is nothing to seal`);
     }
+  }
+}
+
+/** Counted as the API server counts; a merge keeps the file's other keys, so they count too. */
+function checkDataSize(secret: PlainSecret, target: MergeTarget | undefined): void {
+  const sizes = new Map(target?.sealedSizes);
+  for (const [key, value] of secret.data) sizes.set(key, value.length);
+  let total = 0;
+  for (const size of sizes.values()) total += size;
+  if (total > MAX_SECRET_DATA_BYTES) {
+    const counted = target ? ` with the keys already in --merge-into ${target.path}` : "";
+    throw new InputError(
+      `the Secret's data is ${total} bytes${counted}; Kubernetes refuses a Secret with more than 1 MiB (${MAX_SECRET_DATA_BYTES} bytes) of data, so split it across several Secrets`,
+    );
   }
 }
 

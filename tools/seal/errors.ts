@@ -25,3 +25,17 @@ export function fileProblem(error: unknown): string {
   if (code === "EISDIR") return "it is a directory";
   return (error as Error).message;
 }
+
+/**
+ * What the command prints for an error it did not expect, i.e. a bug: the error's kind and where
+ * it was thrown, but not its message, which may quote the input and so a secret value.
+ */
+export function describeUnexpectedError(error: unknown): string {
+  const kind = error instanceof Error ? error.name : typeof error;
+  const header = error instanceof Error ? `${error.name}: ${error.message}` : "";
+  const stack = error instanceof Error ? (error.stack ?? "") : "";
+  // The stack opens with the name and message; only what follows them is safe to show.
+  const frames = stack.startsWith(header) ? stack.slice(header.length).replace(/^\n/, "") : "";
+  const line = `seal: internal error (${kind}), a bug in seal; its message is withheld because it may quote a secret value`;
+  return frames === "" ? `${line}\n` : `${line}\n${frames}\n`;
+}

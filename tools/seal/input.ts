@@ -4,10 +4,10 @@
  */
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
-import { parseAllDocuments } from "yaml";
 import { InputError, UsageError, fileProblem } from "./errors";
-import { YAML_VERSION } from "./output";
-import type { PlainSecret } from "./secret";
+import { NAMESPACE_RULE, SECRET_NAME_RULE, nameProblem, type NameRule } from "./names";
+import { isValidSecretKey, type PlainSecret } from "./secret";
+import { documentValue, parseYamlDocuments } from "./yamlText";
 
 /** Standard base64 with padding, as the API server demands for Secret data. */
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -17,15 +17,8 @@ const NO_INPUT_HINT = "pipe a Secret (YAML or JSON) into stdin, or use --from-li
 /** Reads one Secret manifest; `source` names where it came from in messages. */
 export function parseSecretManifest(text: string, source = "stdin"): PlainSecret {
   if (text.trim() === "") throw new InputError(`${source} is empty; ${NO_INPUT_HINT}`);
-  const documents = parseAllDocuments(text, { version: YAML_VERSION });
-  for (const document of documents) {
-    const [problem] = document.errors;
-    if (problem) {
-      throw new InputError(`${source} is not valid YAML or JSON: ${firstLine(problem.message)}`);
-    }
-  }
-  const objects = documents
-    .map((document) => document.toJS() as unknown)
+  const objects = parseYamlDocuments(text, source)
+    .map((document) => documentValue(document, source))
     .filter((o) => o !== null && o !== undefined);
   if (objects.length === 0) throw new InputError(`${source} holds no document; ${NO_INPUT_HINT}`);
   if (objects.length !== 1) {
@@ -44,8 +37,8 @@ export function parseSecretManifest(text: string, source = "stdin"): PlainSecret
 
   const metadata = optionalRecord(manifest.metadata, "metadata", source);
   const secret: PlainSecret = {
-    name: optionalString(metadata.name, "metadata.name", source),
-    namespace: optionalString(metadata.namespace, "metadata.namespace", source),
+    name: optionalName(metadata.name, "metadata.name", source, SECRET_NAME_RULE),
+    namespace: optionalName(metadata.namespace, "metadata.namespace", source, NAMESPACE_RULE),
     type: optionalString(manifest.type, "type", source),
     labels: stringMap(metadata.labels, "metadata.labels", source),
     annotations: stringMap(metadata.annotations, "metadata.annotations", source),
@@ -96,20 +89,20 @@ export function secretFromFlags(flags: SecretFlags): PlainSecret {
     if (secret.data.has(key)) throw new InputError(`key ${key} is given twice`);
     secret.data.set(key, value);
   };
-  for (const literal of flags.literals) {
+  flags.literals.forEach((literal, index) => {
     const separator = literal.indexOf("=");
-    if (separator <= 0) {
-      throw new UsageError(`--from-literal takes key=value, got "${literal}"`);
-    }
+    const problem = literalProblem(literal, separator);
+    // The text is never quoted: a literal without its key is most likely the value alone.
+    if (problem)
+      throw new UsageError(`--from-literal #${index + 1} ${problem} (expected KEY=VALUE)`);
     add(literal.slice(0, separator), Buffer.from(literal.slice(separator + 1), "utf8"));
-  }
-  for (const spec of flags.files) {
+  });
+  flags.files.forEach((spec, index) => {
     const separator = spec.indexOf("=");
     const path = separator < 0 ? spec : spec.slice(separator + 1);
     const key = separator < 0 ? basename(spec) : spec.slice(0, separator);
-    if (key === "" || path === "") {
-      throw new UsageError(`--from-file takes key=path or path, got "${spec}"`);
-    }
+    const problem = fileSpecProblem(spec, separator, key, path);
+    if (problem) throw new UsageError(`--from-file #${index + 1} ${problem} (expected [KEY=]PATH)`);
     let contents: Buffer;
     try {
       contents = readFileSync(path);
@@ -117,8 +110,32 @@ export function secretFromFlags(flags: SecretFlags): PlainSecret {
       throw new InputError(`cannot read --from-file ${path}: ${fileProblem(error)}`);
     }
     add(key, contents);
-  }
+  });
   return secret;
+}
+
+/** What is missing from a --from-literal, in words that do not repeat it. */
+function literalProblem(literal: string, separator: number): string | undefined {
+  if (literal === "") return "is empty";
+  if (separator < 0) return 'has no "="';
+  if (separator === 0) return 'has no KEY before "="';
+  if (!isValidSecretKey(literal.slice(0, separator))) {
+    return 'has an invalid KEY: a Secret key holds only letters, digits, "-", "_" and "."';
+  }
+  return undefined;
+}
+
+function fileSpecProblem(
+  spec: string,
+  separator: number,
+  key: string,
+  path: string,
+): string | undefined {
+  if (spec === "") return "is empty";
+  if (separator === 0) return 'has no KEY before "="';
+  if (path === "") return 'has no PATH after "="';
+  if (key === "") return "has no file name to take the KEY from";
+  return undefined;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -129,6 +146,19 @@ function optionalRecord(value: unknown, field: string, source: string): Record<s
   if (value === undefined || value === null) return {};
   if (!isRecord(value)) throw new InputError(`${source}: ${field} must be a mapping`);
   return value;
+}
+
+/** A name or namespace as the API server would accept it; empty counts as absent later on. */
+function optionalName(
+  value: unknown,
+  field: string,
+  source: string,
+  rule: NameRule,
+): string | undefined {
+  const name = optionalString(value, field, source);
+  const problem = name ? nameProblem(`${source}: ${field}`, name, rule) : undefined;
+  if (problem) throw new InputError(problem);
+  return name;
 }
 
 function optionalString(value: unknown, field: string, source: string): string | undefined {
@@ -146,8 +176,4 @@ function stringMap(value: unknown, field: string, source: string): Record<string
     result[key] = entry;
   }
   return result;
-}
-
-function firstLine(text: string): string {
-  return text.split("\n", 1)[0] ?? text;
 }

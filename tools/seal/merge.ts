@@ -7,15 +7,18 @@
  */
 import { chmodSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { isMap, parseAllDocuments, type Document } from "yaml";
+import { isMap, type Document } from "yaml";
 import { InputError, fileProblem } from "./errors";
-import { YAML_VERSION, formatManifest, type Format } from "./output";
+import { NAMESPACE_RULE, SECRET_NAME_RULE, nameProblem } from "./names";
+import { formatManifest, type Format } from "./output";
 import {
   SEALED_SECRET_API_VERSION,
   SEALED_SECRET_KIND,
+  sealedValueLength,
   type SealedSecretManifest,
 } from "./sealing";
 import { scopeFromAnnotations, type Scope } from "./scope";
+import { documentValue, parseYamlDocuments } from "./yamlText";
 
 export interface MergeTarget {
   path: string;
@@ -25,6 +28,8 @@ export interface MergeTarget {
   /** Empty for a cluster-wide SealedSecret without a namespace. */
   namespace: string;
   scope: Scope;
+  /** The plaintext length of each value already sealed in the file, by key. */
+  sealedSizes: Map<string, number>;
   document: Document;
 }
 
@@ -36,14 +41,9 @@ export function readMergeTarget(path: string): MergeTarget {
     throw new InputError(`cannot read --merge-into ${path}: ${fileProblem(error)}`);
   }
   const where = `--merge-into ${path}`;
-  const documents = parseAllDocuments(text, { version: YAML_VERSION });
-  for (const document of documents) {
-    const [problem] = document.errors;
-    if (problem) {
-      throw new InputError(`${where} is not valid YAML or JSON: ${problem.message.split("\n")[0]}`);
-    }
-  }
-  const withContent = documents.filter((document) => document.contents !== null);
+  const withContent = parseYamlDocuments(text, where).filter(
+    (document) => document.contents !== null,
+  );
   const [document] = withContent;
   if (withContent.length !== 1 || !document) {
     throw new InputError(
@@ -51,7 +51,7 @@ export function readMergeTarget(path: string): MergeTarget {
     );
   }
 
-  const manifest = document.toJS() as unknown;
+  const manifest = documentValue(document, where);
   if (
     !isRecord(manifest) ||
     manifest.kind !== SEALED_SECRET_KIND ||
@@ -66,6 +66,13 @@ export function readMergeTarget(path: string): MergeTarget {
   if (typeof metadata.name !== "string" || metadata.name === "") {
     throw new InputError(`${where} has no metadata.name`);
   }
+  const namespace = typeof metadata.namespace === "string" ? metadata.namespace : "";
+  const badName =
+    nameProblem(`${where}: metadata.name`, metadata.name, SECRET_NAME_RULE) ??
+    (namespace === ""
+      ? undefined
+      : nameProblem(`${where}: metadata.namespace`, namespace, NAMESPACE_RULE));
+  if (badName) throw new InputError(badName);
   if (spec.data !== undefined && spec.data !== null) {
     throw new InputError(
       `${where} uses the deprecated spec.data blob, which cannot take single keys; seal the whole Secret again`,
@@ -90,8 +97,9 @@ export function readMergeTarget(path: string): MergeTarget {
     path,
     format: text.trimStart().startsWith("{") ? "json" : "yaml",
     name: metadata.name,
-    namespace: typeof metadata.namespace === "string" ? metadata.namespace : "",
+    namespace,
     scope,
+    sealedSizes: sealedSizes(spec.encryptedData),
     document,
   };
 }
@@ -123,6 +131,7 @@ export function mergeSealedSecret(
     }
   }
   if (format === "yaml" && target.format === "yaml") return document.toString({ lineWidth: 0 });
+  // readMergeTarget has resolved this document once already, so toJS cannot fail here.
   return formatManifest(document.toJS(), format);
 }
 
@@ -151,6 +160,15 @@ function ensureMapping(document: Document, path: string[]): void {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function sealedSizes(encryptedData: unknown): Map<string, number> {
+  const sizes = new Map<string, number>();
+  for (const [key, value] of Object.entries(stringRecord(encryptedData))) {
+    const size = sealedValueLength(value);
+    if (size !== undefined) sizes.set(key, size);
+  }
+  return sizes;
 }
 
 function stringRecord(value: unknown): Record<string, string> {

@@ -22,6 +22,8 @@ export const SEALED_SECRET_KIND = "SealedSecret";
 
 const SESSION_KEY_BYTES = 32;
 const GCM_NONCE = Buffer.alloc(12);
+const GCM_TAG_BYTES = 16;
+const LENGTH_PREFIX_BYTES = 2;
 
 /** Annotations kubectl and kubecfg fill with the whole object, values in clear. */
 const LAST_APPLIED_ANNOTATIONS = [
@@ -56,9 +58,20 @@ export function sealValue(target: SealingTarget, value: Buffer): string {
   );
   const cipher = createCipheriv("aes-256-gcm", sessionKey, GCM_NONCE);
   const sealed = Buffer.concat([cipher.update(value), cipher.final(), cipher.getAuthTag()]);
-  const length = Buffer.alloc(2);
+  const length = Buffer.alloc(LENGTH_PREFIX_BYTES);
   length.writeUInt16BE(wrappedKey.length);
   return Buffer.concat([length, wrappedKey, sealed]).toString("base64");
+}
+
+/**
+ * How many bytes a sealed value opens to, or undefined if it lacks the layout above. GCM
+ * ciphertext is exactly as long as the plaintext, so sealing hides the bytes but not their number.
+ */
+export function sealedValueLength(sealed: string): number | undefined {
+  const bytes = Buffer.from(sealed, "base64");
+  if (bytes.length < LENGTH_PREFIX_BYTES) return undefined;
+  const length = bytes.length - LENGTH_PREFIX_BYTES - bytes.readUInt16BE(0) - GCM_TAG_BYTES;
+  return length >= 0 ? length : undefined;
 }
 
 export interface ObjectMetadata {

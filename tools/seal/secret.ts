@@ -19,3 +19,11 @@ const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
 export function isValidSecretKey(key: string): boolean {
   return SECRET_KEY.test(key) && key !== "." && key !== "..";
 }
+
+/**
+ * The most data one Secret may hold: the API server's ValidateSecret (Kubernetes
+ * pkg/apis/core/validation/validation.go) adds up len(value) over the Secret's data, after
+ * stringData has been folded in, keys not counted, and refuses a total above core.MaxSecretSize
+ * (pkg/apis/core/types.go: 1 * 1024 * 1024).
+ */
+export const MAX_SECRET_DATA_BYTES = 1024 * 1024;
