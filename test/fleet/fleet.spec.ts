@@ -36,6 +36,7 @@ import { basename, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isRunning } from "../../tools/control-plane/processes";
 import { KubeApi } from "../../tools/kube/api";
+import type { ProbeResult } from "../../tools/kube/waitFor";
 import { writeStackConfig } from "../../tools/local/fleetProject";
 import { type FleetRun, runFleetCli, summaryOf } from "../../tools/local/fleetProcess";
 import { type LocalFleet, localFleetLayout, startLocalFleet } from "../../tools/local/localFleet";
@@ -119,20 +120,33 @@ async function deletionBegun(name: (typeof names)[number], tenant: string): Prom
   return found.status === 200 && metadata?.deletionTimestamp !== undefined;
 }
 
-/** Waits, while `pid` runs, until `done()` holds; false when the process ended first. */
+/**
+ * Polls `check` while the fleet (`pid`) runs, until it passes; false when the fleet ended first.
+ * When `timeoutMs` passes first, it fails with `what` and what the check last saw, so a moment
+ * that never comes is named rather than left to the step's timeout.
+ */
 async function whileRunningUntil(
   pid: number,
-  done: () => Promise<boolean>,
-  timeoutMs = Number.POSITIVE_INFINITY,
+  what: string,
+  timeoutMs: number,
+  check: () => Promise<ProbeResult>,
 ): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (await done()) return true;
-    if (!isRunning(pid) || Date.now() > deadline) return false;
+    const seen = await check();
+    if (seen === true) return true;
+    if (!isRunning(pid)) return false;
+    if (Date.now() > deadline) {
+      throw new Error(`${what}: not within ${timeoutMs / 1000} s; last seen: ${seen}`);
+    }
     await sleep(100);
   }
 }
 
+/** How long the updates may take to reach the held deletions. */
+const DELETIONS_REACHED_MS = 300_000;
+/** How long a SIGSTOP may take to stop a CLI. */
+const CLI_STOPPED_MS = 10_000;
 /** How long the first Ctrl-C may take to reach the stopped CLIs. */
 const FIRST_CTRL_C_PASSED_ON_MS = 20_000;
 
@@ -156,16 +170,83 @@ function runningClis(): number[] {
   });
 }
 
+/** pid's /proc status; undefined once it has ended (gone, or a zombie not yet reaped). */
+function statusWhileAlive(pid: number): string | undefined {
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ESRCH") return undefined;
+    throw error;
+  }
+  return /^State:\s*Z/m.test(status) ? undefined : status;
+}
+
+/** Whether pid is stopped (a SIGSTOP has taken effect), or has ended. */
+function stoppedOrGone(pid: number): boolean {
+  const status = statusWhileAlive(pid);
+  return status === undefined || /^State:\s*T/m.test(status);
+}
+
 /**
  * Whether a SIGINT waits to be delivered to pid (a stopped process keeps it pending), or pid has
- * ended (gone, or a zombie), so that no signal can wait for it.
+ * ended, so that no signal can wait for it.
  */
 function sigintPendingOrGone(pid: number): boolean {
-  if (!existsSync(`/proc/${pid}/status`)) return true;
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  if (/^State:\s*Z/m.test(status)) return true;
+  const status = statusWhileAlive(pid);
+  if (status === undefined) return true;
   const pending = /^ShdPnd:\s*([0-9a-f]+)$/m.exec(status)?.[1] ?? "0";
   return (BigInt(`0x${pending}`) & 2n) !== 0n;
+}
+
+/** Each CLI's state and pending signals, for a failure message. */
+const cliStatuses = (clis: readonly number[]): string =>
+  clis
+    .map((cli) => {
+      const status = statusWhileAlive(cli);
+      if (status === undefined) return `pulumi ${cli}: ended`;
+      const lines = status.split("\n").filter((line) => /^(State|SigPnd|ShdPnd):/.test(line));
+      return `pulumi ${cli}: ${lines.map((line) => line.replace(/\s+/g, " ")).join(", ")}`;
+    })
+    .join("; ");
+
+/** Whether both updates are deleting the held RoleBinding of their old tenant, or what each is at. */
+async function bothDeleting(
+  old: Record<"a" | "b", string>,
+  alsoInLog: boolean,
+): Promise<ProbeResult> {
+  const seen = await Promise.all(
+    (["a", "b"] as const).map(async (name) => ({
+      name,
+      begun: await deletionBegun(name, old[name]),
+      logged: !alsoInLog || logShowsDeleting(name, old[name]),
+    })),
+  );
+  return (
+    seen.every((stack) => stack.begun && stack.logged) ||
+    seen
+      .map(
+        (stack) =>
+          `fleet-${stack.name}: deletion begun ${stack.begun}` +
+          (alsoInLog ? `, log shows deleting ${stack.logged}` : ""),
+      )
+      .join("; ")
+  );
+}
+
+/**
+ * The marked processes still running after up to 5 s: one just SIGKILLed may take a moment to
+ * exit on a busy machine.
+ */
+async function processesLeft(): Promise<number[]> {
+  const deadline = Date.now() + 5_000;
+  let left = processesMarked(STAGE_MARK.name, STAGE_MARK.value);
+  while (left.length > 0 && Date.now() < deadline) {
+    await sleep(100);
+    left = processesMarked(STAGE_MARK.name, STAGE_MARK.value);
+  }
+  return left;
 }
 
 /** The most stacks whose runs overlapped in time. */
@@ -208,11 +289,7 @@ afterAll(async () => {
   killNow(processesMarked(STAGE_MARK.name, STAGE_MARK.value));
   // Fails naming each control-plane process or port that is left.
   await fleet?.stop();
-  await sleep(200);
-  expect(
-    processesMarked(STAGE_MARK.name, STAGE_MARK.value),
-    "fleet processes still running",
-  ).toEqual([]);
+  expect(await processesLeft(), "fleet processes still running").toEqual([]);
 });
 
 describe("npm run fleet, on three local stacks", () => {
@@ -390,8 +467,9 @@ describe("npm run fleet, on three local stacks", () => {
           // Both updates have created the new tenant and are deleting the old one.
           const held = await whileRunningUntil(
             pid,
-            async () =>
-              (await deletionBegun("a", "tenant-a")) && (await deletionBegun("b", "tenant-b")),
+            "both updates deleting the old tenant",
+            DELETIONS_REACHED_MS,
+            () => bothDeleting({ a: "tenant-a", b: "tenant-b" }, false),
           );
           if (held) process.kill(pid, "SIGINT");
         },
@@ -415,7 +493,7 @@ describe("npm run fleet, on three local stacks", () => {
         expect(log.match(/\^C received; cancelling/g), name).toHaveLength(1);
       }
       expect([...locksOf("fleet-a"), ...locksOf("fleet-b"), ...locksOf("fleet-c")]).toEqual([]);
-      expect(processesMarked(STAGE_MARK.name, STAGE_MARK.value)).toEqual([]);
+      expect(await processesLeft()).toEqual([]);
       // Half done: the new tenant is there, and the old one's namespace is still there.
       for (const name of ["a", "b"] as const) {
         expect((await api(name).get(roleBindingPath(name, `tenant-${name}2`))).status).toBe(200);
@@ -456,26 +534,35 @@ describe("npm run fleet, on three local stacks", () => {
         async (pid) => {
           const deleting = await whileRunningUntil(
             pid,
-            async () =>
-              (await deletionBegun("a", "tenant-a2")) &&
-              (await deletionBegun("b", "tenant-b2")) &&
-              logShowsDeleting("a", "tenant-a2") &&
-              logShowsDeleting("b", "tenant-b2"),
+            "both updates deleting the old tenant, as their logs show",
+            DELETIONS_REACHED_MS,
+            () => bothDeleting({ a: "tenant-a2", b: "tenant-b2" }, true),
           );
           if (!deleting) return;
           // Stopped, a CLI cannot act on the first Ctrl-C, so the second one finds it running.
           const clis = runningClis();
           expect(clis).toHaveLength(2);
           for (const cli of clis) process.kill(cli, "SIGSTOP");
+          // A SIGSTOP takes effect only when the CLI next handles signals. A SIGINT pending by
+          // then is taken first (the kernel takes the lower number first), and the CLI would
+          // stop with the first Ctrl-C already acted on.
+          const clisStopped = () => Promise.resolve(clis.every(stoppedOrGone) || cliStatuses(clis));
+          if (!(await whileRunningUntil(pid, "the CLIs stopped", CLI_STOPPED_MS, clisStopped))) {
+            return;
+          }
           process.kill(pid, "SIGINT");
-          // The first Ctrl-C reaches each stopped CLI as a pending SIGINT; a CLI that ended
-          // meanwhile has none, so the wait is bounded and the second Ctrl-C is sent regardless.
-          await whileRunningUntil(
+          // The fleet passes the first Ctrl-C on, and each stopped CLI keeps it pending. Fails,
+          // with each CLI's state, if it does not arrive: the second Ctrl-C would then not be
+          // the one this step claims.
+          const firstPending = () =>
+            Promise.resolve(clis.every(sigintPendingOrGone) || cliStatuses(clis));
+          const passedOn = await whileRunningUntil(
             pid,
-            () => Promise.resolve(clis.every(sigintPendingOrGone)),
+            "the first Ctrl-C pending in each stopped CLI",
             FIRST_CTRL_C_PASSED_ON_MS,
+            firstPending,
           );
-          if (isRunning(pid)) process.kill(pid, "SIGINT");
+          if (passedOn) process.kill(pid, "SIGINT");
         },
       );
       expect(run.stderr).toContain("fleet: stopping now: killing every process this run started");

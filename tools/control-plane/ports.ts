@@ -1,6 +1,11 @@
 /**
  * Loopback ports for the control plane. Each one not given is picked free by the kernel, so two
  * clusters (a test run and `cluster:up`) can run side by side; a given one must be free.
+ *
+ * A picked port is free only until its server binds it, which comes after the certificates are
+ * made. Control planes started side by side in one process (a local fleet) could be given the
+ * same port in that gap, so a port this process has picked or been asked for is never picked
+ * again by it.
  */
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -50,6 +55,12 @@ export function isPortFree(port: number): Promise<boolean> {
   });
 }
 
+/** Every port allocatePorts has handed out in this process, asked for or picked. */
+const handedOut = new Set<number>();
+
+/** How many picks may land on ports already handed out before one is given up as impossible. */
+const MAX_PICKS_PER_PORT = 1_000;
+
 function pickFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -62,7 +73,10 @@ function pickFreePort(): Promise<number> {
   });
 }
 
-/** Checks the ports asked for and fills in the rest with distinct free ones. */
+/**
+ * Checks the ports asked for and fills in the rest with free ones this process has never handed
+ * out before, so that calls running side by side never share a port.
+ */
 export async function allocatePorts(
   requested: Partial<ControlPlanePorts> = {},
 ): Promise<ControlPlanePorts> {
@@ -85,14 +99,29 @@ export async function allocatePorts(
     const port = ports[role];
     if (port !== undefined && !(await isPortFree(port))) throw portInUseError(port, role);
   }
+  // A port asked for may be asked for again (a later cluster given the same ports), but no pick
+  // lands on it while its server may still be about to bind it.
+  for (const port of taken) handedOut.add(port);
   for (const role of roles) {
     if (ports[role] !== undefined) continue;
-    let port = await pickFreePort();
-    while (taken.has(port)) port = await pickFreePort();
-    taken.add(port);
-    ports[role] = port;
+    ports[role] = await pickPortNotHandedOut(role);
   }
   return ports as ControlPlanePorts;
+}
+
+/** A free port, picked by the kernel, that no earlier pick or request of this process got. */
+async function pickPortNotHandedOut(role: keyof ControlPlanePorts): Promise<number> {
+  for (let picks = 0; picks < MAX_PICKS_PER_PORT; picks += 1) {
+    const port = await pickFreePort();
+    // Taken before the next await, so a call running alongside cannot pick it as well.
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new ControlPlaneError(
+    `no free port on ${HOST} for ${PORT_OWNERS[role]}: ${MAX_PICKS_PER_PORT} picks in a row were ports this process had already handed out`,
+  );
 }
 
 /** `/proc/net/tcp*` local addresses a listener on HOST's port would hold: HOST or any address. */
