@@ -4,48 +4,54 @@
  * mocks (tools/mocks). Secrets in the output hold fake keys only (see tools/render/render.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { relative } from "node:path";
-import { parseArgs } from "node:util";
+import { join } from "node:path";
+import { YAMLError } from "yaml";
+import { readCommandLine } from "./cliArgs";
 import { UnknownStackError } from "./mocks/stack";
+import { fileProblem, yamlProblem } from "./problems";
 import { REPO_ROOT } from "./repoRoot";
-import { writeManifests } from "./render/files";
+import { parseRenderArgs, RENDER_COMMAND, type RenderOptions } from "./render/args";
+import { outputDirectoryProblem, writeManifests } from "./render/files";
 import { renderStack } from "./render/render";
+import { shownPath, userDirectory } from "./userDirectory";
 
-const USAGE = "usage: npm run render -- <stack> [--out DIR]";
+const userDir = userDirectory(RENDER_COMMAND.name);
+const options = readCommandLine(RENDER_COMMAND, (argv) => parseRenderArgs(argv, userDir));
 
-async function main(): Promise<void> {
-  let stack: string;
-  let out: string | undefined;
+async function main({ stack, out }: RenderOptions): Promise<void> {
+  const directory = out ?? join(REPO_ROOT, "rendered", stack);
+  const shown = shownPath(directory, userDir);
+  // Before rendering, which takes seconds, and before anything is written.
+  const problem = outputDirectoryProblem(directory);
+  if (problem) fail(`cannot write to ${shown}: ${problem}`);
+
+  let rendering;
   try {
-    const { positionals, values } = parseArgs({
-      options: { out: { type: "string" } },
-      allowPositionals: true,
-    });
-    if (positionals.length !== 1 || positionals[0] === undefined) {
-      throw new Error("name exactly one stack");
-    }
-    stack = positionals[0];
-    out = values.out;
+    rendering = await renderStack(stack);
   } catch (error) {
-    fail(`${(error as Error).message}; ${USAGE}`);
+    if (error instanceof YAMLError) fail(`Pulumi.${stack}.yaml: ${yamlProblem(error)}`);
+    throw error;
   }
-
-  const rendering = await renderStack(stack);
-  const directory = out ?? `${REPO_ROOT}/rendered/${stack}`;
-  writeManifests(directory, rendering.objects);
+  try {
+    writeManifests(directory, rendering.objects);
+  } catch (error) {
+    const { code, path } = error as NodeJS.ErrnoException;
+    if (code === undefined) throw error;
+    fail(`cannot write to ${shownPath(path ?? directory, userDir)}: ${fileProblem(error)}`);
+  }
   const skipped = rendering.skipped.map((s) => `${s.resourceName} (${s.reason})`);
   console.log(
-    `${stack}: ${rendering.objects.length} objects written to ${relative(process.cwd(), directory) || "."}/` +
+    `${stack}: ${rendering.objects.length} objects written to ${shown}/` +
       (skipped.length > 0 ? `; not rendered: ${skipped.join(", ")}` : ""),
   );
 }
 
 function fail(message: string): never {
-  console.error(message);
+  console.error(`${RENDER_COMMAND.name}: ${message}`);
   process.exit(1);
 }
 
-main().catch((error: unknown) => {
+main(options).catch((error: unknown) => {
   // Bad stack names and stack config give a sentence of their own; anything else is a bug.
   if (error instanceof UnknownStackError) fail(error.message);
   if (pulumi.RunError.isInstance(error)) fail(error.message);

@@ -4,27 +4,49 @@
  * it says where and exits 0, so scripts can call this unconditionally.
  */
 import { relative } from "node:path";
-import { parseArgs } from "node:util";
+import {
+  parseCommandLine,
+  readCommandLine,
+  UsageError,
+  type CommandText,
+  type Parsed,
+} from "../cliArgs";
 import { runningControlPlane, startControlPlane, stopControlPlane } from "./controlPlane";
 import { ControlPlaneError } from "./errors";
 import { CLI_STATE_DIR } from "./tools";
 import { REPO_ROOT } from "../repoRoot";
 
-const USAGE = "usage: npm run cluster:up [-- --port <kube-apiserver port>]";
+export const CLUSTER_UP_COMMAND: CommandText = {
+  name: "cluster:up",
+  usage: `Start a control plane (etcd, kube-apiserver, kube-controller-manager) in .cache/cluster and
+leave it running; \`npm run cluster:down\` stops it. If one runs already, say where and exit 0.
 
-function parseOptions(): { port?: number } {
-  try {
-    const { port } = parseArgs({ options: { port: { type: "string" } } }).values;
-    if (port === undefined) return {};
-    if (!/^\d+$/.test(port)) throw new Error(`--port must be a number, not "${port}"`);
-    return { port: Number(port) };
-  } catch (error) {
-    throw new ControlPlaneError(`${(error as Error).message}; ${USAGE}`);
-  }
+Usage:
+  npm run cluster:up [-- --port PORT]
+
+  --port PORT   the API server's port on 127.0.0.1 (default: a free one)
+  -h, --help    show this help
+
+Exit codes: 0 running, 1 it could not be started, 2 bad arguments.
+`,
+};
+
+export interface ClusterUpOptions {
+  readonly port?: number;
 }
 
-async function main(): Promise<void> {
-  const { port } = parseOptions();
+export function parseClusterUpArgs(argv: readonly string[]): Parsed<ClusterUpOptions> {
+  const line = parseCommandLine(argv, { port: { type: "string" } });
+  if (line.help) return line;
+  const { port } = line.flags;
+  if (port === undefined) return { help: false };
+  if (!/^[0-9]+$/.test(port) || Number(port) < 1 || Number(port) > 65_535) {
+    throw new UsageError(`--port ${JSON.stringify(port)}: expected a port number, 1 to 65535`);
+  }
+  return { help: false, port: Number(port) };
+}
+
+async function main({ port }: ClusterUpOptions): Promise<void> {
   const stateDir = relative(process.cwd(), CLI_STATE_DIR) || ".";
 
   const running = runningControlPlane(CLI_STATE_DIR);
@@ -52,11 +74,15 @@ async function main(): Promise<void> {
   console.log(`export KUBECONFIG=${cluster.kubeconfigPath}`);
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    const known = error instanceof ControlPlaneError;
-    console.error(`cluster:up: ${known ? error.message : String((error as Error).stack ?? error)}`);
-    process.exit(1);
-  },
-);
+if (require.main === module) {
+  main(readCommandLine(CLUSTER_UP_COMMAND, parseClusterUpArgs)).then(
+    () => process.exit(0),
+    (error: unknown) => {
+      const known = error instanceof ControlPlaneError;
+      console.error(
+        `cluster:up: ${known ? error.message : String((error as Error).stack ?? error)}`,
+      );
+      process.exit(1);
+    },
+  );
+}

@@ -6,7 +6,13 @@
  * its progress every 30 s.
  */
 import { relative } from "node:path";
-import { parseArgs } from "node:util";
+import {
+  parseCommandLine,
+  readCommandLine,
+  UsageError,
+  type CommandText,
+  type Parsed,
+} from "../cliArgs";
 import { BuildError, buildTool } from "./build";
 import {
   linkIntoRepository,
@@ -31,8 +37,26 @@ import {
 import { repinWrapper } from "./repin";
 import { completeOlderStamp, isBuilt } from "./reuse";
 
-const PREFIX = "tools:build:";
-const USAGE = "usage: npm run tools:build [-- [--repin] [--list] [name|group ...]]";
+export const TOOLS_BUILD_COMMAND: CommandText = {
+  name: "tools:build",
+  usage: `Build the Go-built tools from the Go module proxy with this machine's Go, into the per-user
+cache; a tool already built from today's inputs is reused. docs/development/tools.md has more.
+
+Usage:
+  npm run tools:build [-- NAME ...]
+  npm run tools:build -- --list [NAME ...]
+  npm run tools:build -- --repin NAME ...
+
+  NAME          a tool or a group (default: ${defaultSelection.join(", ")})
+  --list        list the tools (all, or those named) with their last build time, and the groups
+  --repin       rewrite the named tools' wrapper go.mod and go.sum from the proxy, then build
+  -h, --help    show this help
+
+Exit codes: 0 built or reused, 1 a build failed, 2 bad arguments.
+`,
+};
+
+const PREFIX = `${TOOLS_BUILD_COMMAND.name}:`;
 
 const print = (line: string): void => console.log(`${PREFIX} ${line}`);
 
@@ -55,21 +79,58 @@ export function outcomeText(outcome: Outcome): string {
   }
 }
 
-function listTools(root: string): void {
+export type ToolsBuildRequest =
+  | { readonly action: "list"; readonly tools: readonly GoTool[]; readonly everything: boolean }
+  | { readonly action: "build"; readonly tools: readonly GoTool[]; readonly repin: boolean };
+
+export function parseToolsBuildArgs(argv: readonly string[]): Parsed<ToolsBuildRequest> {
+  const line = parseCommandLine(
+    argv,
+    { repin: { type: "boolean" }, list: { type: "boolean" } },
+    { positionals: true },
+  );
+  if (line.help) return line;
+  const names = [...line.positionals];
+  const { list = false, repin = false } = line.flags;
+  if (list && repin) throw new UsageError("--list and --repin do not go together");
+  // With no names the default set would be repinned: three wrappers rewritten by a typo.
+  if (repin && names.length === 0) {
+    throw new UsageError("--repin needs the names of the tools or groups to repin");
+  }
+  let tools: GoTool[];
+  try {
+    tools = selectTools(names);
+  } catch (error) {
+    if (error instanceof SelectionError) throw new UsageError(error.message);
+    throw error;
+  }
+  return list
+    ? {
+        help: false,
+        action: "list",
+        tools: names.length === 0 ? allTools : tools,
+        everything: names.length === 0,
+      }
+    : { help: false, action: "build", tools, repin };
+}
+
+function listTools(root: string, tools: readonly GoTool[], everything: boolean): void {
   const times = readBuildTimes(root);
-  for (const tool of allTools) {
+  for (const tool of tools) {
     const last = times[tool.name];
     const took = last ? `; last build ${duration(last.seconds * 1000)} (${last.version})` : "";
     console.log(`${tool.name} ${tool.version}: ${tool.purpose}${took}`);
   }
-  for (const [name, members] of Object.entries(groups)) {
-    console.log(`group ${name}: ${members.join(", ")}`);
+  if (everything) {
+    for (const [name, members] of Object.entries(groups)) {
+      console.log(`group ${name}: ${members.join(", ")}`);
+    }
+    console.log(`default: ${defaultSelection.join(", ")}`);
   }
-  console.log(`default: ${defaultSelection.join(", ")}`);
   console.log(`cache: ${root}`);
 }
 
-async function repin(tools: GoTool[]): Promise<void> {
+async function repin(tools: readonly GoTool[]): Promise<void> {
   const done = new Set<string>();
   for (const tool of tools) {
     if (done.has(tool.wrapperDir)) continue;
@@ -83,7 +144,11 @@ async function repin(tools: GoTool[]): Promise<void> {
   }
 }
 
-async function install(tools: GoTool[], root: string, localGo: string | undefined): Promise<void> {
+async function install(
+  tools: readonly GoTool[],
+  root: string,
+  localGo: string | undefined,
+): Promise<void> {
   const builtDir = (name: string): string | undefined => {
     const tool = allTools.find((candidate) => candidate.name === name);
     if (!tool) return undefined;
@@ -93,22 +158,13 @@ async function install(tools: GoTool[], root: string, localGo: string | undefine
   for (const tool of tools) await tool.install?.({ builtDir, print });
 }
 
-async function main(): Promise<void> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      options: { repin: { type: "boolean" }, list: { type: "boolean" } },
-      allowPositionals: true,
-    });
-  } catch (error) {
-    throw new SelectionError(`${(error as Error).message}; ${USAGE}`);
-  }
+async function main(request: ToolsBuildRequest): Promise<void> {
   const root = toolsCacheRoot();
-  if (parsed.values.list) {
-    listTools(root);
+  if (request.action === "list") {
+    listTools(root, request.tools, request.everything);
     return;
   }
-  const tools = selectTools(parsed.positionals);
+  const { tools } = request;
   for (const removed of removeStalePartials(root))
     print(`removed ${removed}, an interrupted build`);
   if (!linkIntoRepository(root)) {
@@ -116,7 +172,7 @@ async function main(): Promise<void> {
       `${relative(REPO_ROOT, REPO_TOOLS_LINK)} is a directory of its own; the builds are in ${root}`,
     );
   }
-  if (parsed.values.repin) await repin(tools);
+  if (request.repin) await repin(tools);
 
   const localGo = await localGoRelease(REPO_ROOT);
   const outcomes = new Map<GoTool, Outcome>();
@@ -180,12 +236,12 @@ async function main(): Promise<void> {
 }
 
 if (require.main === module) {
-  main().catch((error: unknown) => {
+  main(readCommandLine(TOOLS_BUILD_COMMAND, parseToolsBuildArgs)).catch((error: unknown) => {
     let message: string;
     if (error instanceof GoCommandError) {
       message =
         error.output === "" ? error.message : `${error.message}; ${adviceFor(error.output)}`;
-    } else if (error instanceof BuildError || error instanceof SelectionError) {
+    } else if (error instanceof BuildError) {
       message = error.message;
     } else {
       message = String((error as Error).stack ?? error);

@@ -10,7 +10,13 @@
  */
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
+import {
+  parseCommandLine,
+  readCommandLine,
+  UsageError,
+  type CommandText,
+  type Parsed,
+} from "../cliArgs";
 import { startControlPlane } from "../control-plane/controlPlane";
 import { KubeApi } from "../kube/api";
 import { applyInOrder } from "../kube/apply";
@@ -87,19 +93,37 @@ async function measure(label: string, appCount: number): Promise<Figures> {
 const SECTIONS = ["single-stack", "fleet"] as const;
 type Section = (typeof SECTIONS)[number];
 
+export const BENCH_COMMAND: CommandText = {
+  name: "bench",
+  usage: `Measure the real engine against a plain server-side apply (single-stack), and the fleet
+command at concurrency 1 and 2 (fleet). Prints figures and ratios; asserts nothing.
+
+Usage:
+  npm run bench [-- --only ${SECTIONS.join("|")}]
+
+  --only SECTION   run one section (default: both)
+  -h, --help       show this help
+
+The npm script builds the Pulumi engine and the control plane first.
+Exit codes: 0 measured, 1 a run failed, 2 bad arguments.
+`,
+};
+
+export interface BenchOptions {
+  readonly sections: readonly Section[];
+}
+
 /** The sections `--only` names, or all of them. */
-function sectionsToRun(argv: readonly string[]): readonly Section[] {
-  const { values } = parseArgs({
-    args: [...argv],
-    strict: true,
-    options: { only: { type: "string" } },
-  });
-  if (values.only === undefined) return SECTIONS;
-  const only = SECTIONS.find((section) => section === values.only);
-  if (!only) {
-    throw new Error(`--only "${values.only}": expected one of ${SECTIONS.join(", ")}`);
+export function parseBenchArgs(argv: readonly string[]): Parsed<BenchOptions> {
+  const line = parseCommandLine(argv, { only: { type: "string" } });
+  if (line.help) return line;
+  const { only } = line.flags;
+  if (only === undefined) return { help: false, sections: SECTIONS };
+  const section = SECTIONS.find((candidate) => candidate === only);
+  if (!section) {
+    throw new UsageError(`--only ${JSON.stringify(only)}: expected one of ${SECTIONS.join(", ")}`);
   }
-  return [only];
+  return { help: false, sections: [section] };
 }
 
 async function singleStack(): Promise<void> {
@@ -122,17 +146,18 @@ async function singleStack(): Promise<void> {
   }
 }
 
-async function main(): Promise<void> {
-  const sections = sectionsToRun(process.argv.slice(2));
+async function main({ sections }: BenchOptions): Promise<void> {
   if (sections.includes("single-stack")) await singleStack();
   if (sections.includes("fleet")) printFleetFigures(await measureFleet(WORK_DIR));
   rmSync(WORK_DIR, { recursive: true, force: true });
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
-  },
-);
+if (require.main === module) {
+  main(readCommandLine(BENCH_COMMAND, parseBenchArgs)).then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(1);
+    },
+  );
+}

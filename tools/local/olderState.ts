@@ -33,6 +33,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { format, resolveConfig } from "prettier";
+import { parseNoArguments, readCommandLine, type CommandText } from "../cliArgs";
 import { type ControlPlane, startControlPlane } from "../control-plane/controlPlane";
 import { runCommandOk } from "../gitops/command";
 import { toolVersions } from "../go/versions";
@@ -53,7 +54,24 @@ import { type PulumiContext, pulumiOk, stopPulumiCommands } from "./pulumi";
 /** Where the commit keeps its stand-in Flux CRDs (today's stack installs the real ones). */
 const STAND_IN_CRDS_AT_COMMIT = "test/cluster/fixtures/standInCrds.yaml";
 
-const THIS_COMMAND = "npm run fixtures:older-state";
+export const OLDER_STATE_COMMAND: CommandText = {
+  name: "fixtures:older-state",
+  usage: `Make the older-state fixture (test/faults/fixtures/older-state/<commit>/) again, from this
+repository's history: the local stack as the program at commit ${OLDER_STATE_COMMIT} left it, made with a
+control plane and the real engine of its own. Replaces the fixture's files in this checkout.
+Takes a few minutes; run it under the heavy-run lock when other stages run.
+
+Usage:
+  npm run fixtures:older-state
+
+  -h, --help    show this help
+
+The npm script builds the Pulumi engine and the control plane first.
+Exit codes: 0 written, 1 a step failed, 2 bad arguments.
+`,
+};
+
+const THIS_COMMAND = `npm run ${OLDER_STATE_COMMAND.name}`;
 
 /** The pulumi commands the fixture comes from, in order, as provenance.json lists them. */
 const PULUMI_STEPS = [
@@ -252,22 +270,23 @@ async function main(): Promise<void> {
   }
 }
 
-/**
- * A signal stops the command running now; the pulumi commands and the control plane stop on
- * their own handlers, and the failure that follows runs the clean-up above.
- */
-for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-  process.on(signal, () => {
-    interrupt.abort(signal);
-  });
-}
+if (require.main === module) {
+  readCommandLine(OLDER_STATE_COMMAND, parseNoArguments);
+  // A signal stops the command running now; the pulumi commands and the control plane stop on
+  // their own handlers, and the failure that follows runs the clean-up above.
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.on(signal, () => {
+      interrupt.abort(signal);
+    });
+  }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(
-      `fixtures:older-state: ${error instanceof Error ? error.message : String(error)}`,
-    );
-    process.exit(1);
-  },
-);
+  main().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(
+        `${OLDER_STATE_COMMAND.name}: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      process.exit(1);
+    },
+  );
+}

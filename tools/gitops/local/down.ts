@@ -5,22 +5,40 @@
  * stack's state stay, and the next `up:local` brings the cluster back from them with `pulumi up
  * --refresh`, as after losing a cluster. Checks at the end that none of their ports is listened on.
  */
+import { existsSync } from "node:fs";
+import { parseNoArguments, readCommandLine, type CommandText } from "../../cliArgs";
 import { runningControlPlane, stopControlPlane } from "../../control-plane/controlPlane";
 import { gitServerLayout } from "../gitServer/layout";
 import { stopGitServer } from "../gitServer/server";
 import { readServerState } from "../gitServer/state";
 import { stillListening } from "../listeners";
 import { flagOf } from "../runner/readiness";
-import { localEnvironmentLayout } from "./layout";
+import { LOCAL_DIR_VARIABLE, localEnvironmentLayout, type LocalEnvironmentLayout } from "./layout";
 import { obsoleteGitServer, obsoleteNotice } from "./obsoleteGitServer";
 import { stopSupervisor } from "./supervisorControl";
 import { readWorkloadsFile } from "./workloadsFile";
 
-const PREFIX = "down:local:";
+export const DOWN_LOCAL_COMMAND: CommandText = {
+  name: "down:local",
+  usage: `Stop every process and server \`npm run up:local\` started: the supervisor and the operator
+and controllers it runs, the git server, the control plane. Destroys nothing: the git server's
+repositories and keys and the local stack's state stay for the next up:local.
+
+Usage:
+  npm run down:local
+
+  -h, --help    show this help
+
+${LOCAL_DIR_VARIABLE}, an existing directory, names a second environment to stop instead.
+Exit codes: 0 nothing of it runs any more, 1 something could not be stopped, 2 bad arguments.
+`,
+};
+
+const PREFIX = `${DOWN_LOCAL_COMMAND.name}:`;
 const print = (line: string): void => console.log(`${PREFIX} ${line}`);
 
 /** Ports of everything up:local started, read before it is stopped. */
-function portsInUse(layout: ReturnType<typeof localEnvironmentLayout>): number[] {
+function portsInUse(layout: LocalEnvironmentLayout): number[] {
   const ports: number[] = [];
   const cluster = runningControlPlane(layout.cluster);
   if (cluster) ports.push(...Object.values(cluster.ports));
@@ -63,16 +81,30 @@ async function main(): Promise<void> {
   if (listening.length > 0) {
     throw new Error(`ports ${listening.join(", ")} are still listened on; see \`ss -ltnp\``);
   }
-  print(
-    `nothing of the local environment runs; the git server's repositories and keys (${layout.gitServer}) and the stack's state are kept`,
-  );
+  print(`nothing of the local environment runs; ${whatIsKept(layout)}`);
   if (obsolete) print(obsoleteNotice(obsolete.dir));
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(`${PREFIX} ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
-  },
-);
+/** What the next up:local starts from, named only when it is there. */
+export function whatIsKept({
+  gitServer,
+  backend,
+}: Pick<LocalEnvironmentLayout, "gitServer" | "backend">): string {
+  const repositories = `the git server's repositories and keys (${gitServer})`;
+  const state = `the stack's state (${backend})`;
+  if (existsSync(gitServer) && existsSync(backend)) return `${repositories} and ${state} are kept`;
+  if (existsSync(gitServer)) return `${repositories} are kept`;
+  if (existsSync(backend)) return `${state} is kept`;
+  return `it has no git server (${gitServer}) or stack state (${backend}) to keep`;
+}
+
+if (require.main === module) {
+  readCommandLine(DOWN_LOCAL_COMMAND, parseNoArguments);
+  main().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(`${PREFIX} ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(1);
+    },
+  );
+}

@@ -7,6 +7,13 @@
  * (1 minute by default).
  */
 import { resolve } from "node:path";
+import {
+  parseCommandLine,
+  readCommandLine,
+  UsageError,
+  type CommandText,
+  type Parsed,
+} from "../../cliArgs";
 import { runningControlPlane } from "../../control-plane/controlPlane";
 import { KubeApi } from "../../kube/api";
 import { GitOpsError } from "../errors";
@@ -14,14 +21,55 @@ import { requestReconcile } from "../flux/reconcile";
 import { connectGitServer } from "../gitServer/server";
 import { readAdminKubeconfig } from "../runner/kubeconfig";
 import { readEnvironmentRecord } from "./environmentRecord";
-import { localEnvironmentLayout } from "./layout";
+import { LOCAL_DIR_VARIABLE, localEnvironmentLayout } from "./layout";
 import { syncRefs } from "./syncRefs";
+import { userDirectory } from "../../userDirectory";
 
-const USAGE = "usage: npm run --silent local:push -- <system|APP> <dir>";
+export const LOCAL_PUSH_COMMAND: CommandText = {
+  name: "local:push",
+  usage: `Make a directory's content the new head of one sync's repository on the local git server
+(one commit on top of main, never a force push), print the commit's SHA alone on stdout, and ask
+Flux to fetch it at once.
 
-async function main(): Promise<void> {
-  const [target, dir, ...extra] = process.argv.slice(2);
-  if (target === undefined || dir === undefined || extra.length > 0) throw new GitOpsError(USAGE);
+Usage:
+  npm run --silent local:push -- TARGET DIR
+
+  TARGET        system, or an application's name: a sync \`npm run up:local\` listed
+  DIR           the content; a relative DIR is from the directory you run npm in
+  -h, --help    show this help
+
+${LOCAL_DIR_VARIABLE}, an existing directory, names a second environment to push to instead.
+Exit codes: 0 pushed, 1 not pushed (not set up, unknown TARGET, push refused), 2 bad arguments.
+`,
+};
+
+export interface LocalPushOptions {
+  readonly target: string;
+  /** Absolute. */
+  readonly dir: string;
+}
+
+/** `userDir` is where a relative DIR starts: userDirectory() of tools/userDirectory.ts. */
+export function parseLocalPushArgs(
+  argv: readonly string[],
+  userDir: string,
+): Parsed<LocalPushOptions> {
+  const line = parseCommandLine(argv, {}, { positionals: true });
+  if (line.help) return line;
+  const [target, dir, ...extra] = line.positionals;
+  if (target === undefined || dir === undefined) {
+    throw new UsageError("name the sync and the directory: TARGET DIR");
+  }
+  if (extra.length > 0) {
+    throw new UsageError(
+      `unexpected argument ${JSON.stringify(extra[0])}; give one TARGET and one DIR`,
+    );
+  }
+  if (target === "" || dir === "") throw new UsageError("TARGET and DIR cannot be empty");
+  return { help: false, target, dir: resolve(userDir, dir) };
+}
+
+async function main({ target, dir }: LocalPushOptions): Promise<void> {
   const layout = localEnvironmentLayout();
   const record = readEnvironmentRecord(layout.record);
   if (!record) throw new GitOpsError("the local environment is not set up; run `npm run up:local`");
@@ -32,9 +80,7 @@ async function main(): Promise<void> {
     );
   }
   const server = await connectGitServer(record.gitServerDir);
-  const sha = await server.push(synced.repository, resolve(dir), {
-    message: `local:push ${resolve(dir)}`,
-  });
+  const sha = await server.push(synced.repository, dir, { message: `local:push ${dir}` });
   console.log(sha);
 
   const cluster = runningControlPlane(layout.cluster);
@@ -51,10 +97,13 @@ async function main(): Promise<void> {
   );
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(`local:push: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
-  },
-);
+if (require.main === module) {
+  const userDir = userDirectory(LOCAL_PUSH_COMMAND.name);
+  main(readCommandLine(LOCAL_PUSH_COMMAND, (argv) => parseLocalPushArgs(argv, userDir))).then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(`local:push: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(1);
+    },
+  );
+}

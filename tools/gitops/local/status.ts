@@ -6,12 +6,38 @@
  * repository's head, and the processes running. With --json, the same as stable JSON
  * (statusReport.ts; documented in docs/development/gitops-stage.md).
  */
-import { parseArgs } from "node:util";
+import { parseCommandLine, readCommandLine, type CommandText, type Parsed } from "../../cliArgs";
 import type { FluxObjectStatus } from "../flux/objects";
 import { aligned } from "./columns";
-import { localEnvironmentLayout } from "./layout";
+import { LOCAL_DIR_VARIABLE, localEnvironmentLayout } from "./layout";
 import type { SealedSecretStatus } from "./sealedSecretsStatus";
 import { localStatus, type LocalStatus } from "./statusReport";
+
+export const LOCAL_STATUS_COMMAND: CommandText = {
+  name: "local:status",
+  usage: `Show the local environment: every Flux source, Kustomization, FluxInstance and ResourceSet,
+every SealedSecret, each repository's head, the processes running, and what is wrong.
+
+Usage:
+  npm run local:status
+  npm run --silent local:status -- --json
+
+  --json        the same as JSON alone on stdout (docs/development/gitops-stage.md)
+  -h, --help    show this help
+
+${LOCAL_DIR_VARIABLE}, an existing directory, names a second environment to show instead.
+Exit codes: 0 shown (problems included), 1 it could not be read, 2 bad arguments.
+`,
+};
+
+export interface LocalStatusOptions {
+  readonly json: boolean;
+}
+
+export function parseLocalStatusArgs(argv: readonly string[]): Parsed<LocalStatusOptions> {
+  const line = parseCommandLine(argv, { json: { type: "boolean" } });
+  return line.help ? line : { help: false, json: line.flags.json === true };
+}
 
 /** `main@sha1:0123456789ab…` → `main@sha1:0123456789ab`: enough to tell commits apart. */
 const short = (revision: string | null): string =>
@@ -84,16 +110,17 @@ function formatStatus(status: LocalStatus): string {
   return lines.join("\n");
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { json: { type: "boolean", default: false } } });
+async function main({ json }: LocalStatusOptions): Promise<void> {
   const status = await localStatus(localEnvironmentLayout());
-  console.log(values.json ? JSON.stringify(status, null, 2) : formatStatus(status));
+  console.log(json ? JSON.stringify(status, null, 2) : formatStatus(status));
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(`local:status: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
-  },
-);
+if (require.main === module) {
+  main(readCommandLine(LOCAL_STATUS_COMMAND, parseLocalStatusArgs)).then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(`local:status: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(1);
+    },
+  );
+}

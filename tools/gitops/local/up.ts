@@ -12,6 +12,7 @@
 import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parseNoArguments, readCommandLine, type CommandText } from "../../cliArgs";
 import {
   runningControlPlane,
   startControlPlane,
@@ -46,7 +47,7 @@ import { aligned } from "./columns";
 import { authorizeDeployKeys, deployKeysToAdd } from "./deployKeys";
 import { writeEnvironmentRecord } from "./environmentRecord";
 import { prepareLocalGitServerDir } from "./gitServerHome";
-import { localEnvironmentLayout } from "./layout";
+import { LOCAL_DIR_VARIABLE, localEnvironmentLayout } from "./layout";
 import { obsoleteGitServer, obsoleteNotice } from "./obsoleteGitServer";
 import { writePulumiEnvFile } from "./pulumiEnvFile";
 import {
@@ -60,7 +61,25 @@ import { runningSupervisor, startSupervisor, stopSupervisor } from "./supervisor
 import { syncRefs } from "./syncRefs";
 import { readWorkloadsFile } from "./workloadsFile";
 
-const PREFIX = "up:local:";
+export const UP_LOCAL_COMMAND: CommandText = {
+  name: "up:local",
+  usage: `Run the local stack with GitOps for real, on this machine: the local git server, a control
+plane, the Flux Operator and controllers under a supervisor, \`pulumi up --refresh\` of the local
+stack with its repositories on the git server, and its deploy keys. Reuses what runs already;
+stops what this run started if a later step fails. \`npm run down:local\` stops it all.
+
+Usage:
+  npm run up:local
+
+  -h, --help    show this help
+
+The npm script builds the tools it needs and checks the prerequisites first.
+${LOCAL_DIR_VARIABLE}, an existing directory, keeps a second environment there instead.
+Exit codes: 0 ready, 1 a step failed, 2 bad arguments.
+`,
+};
+
+const PREFIX = `${UP_LOCAL_COMMAND.name}:`;
 const print = (line: string): void => console.log(`${PREFIX} ${line}`);
 const STACK = ["--stack", LOCAL_STACK];
 
@@ -255,18 +274,21 @@ function printSummary(
   );
 }
 
-main().then(
-  () => process.exit(0),
-  async (error: unknown) => {
-    console.error(`${PREFIX} ${error instanceof Error ? error.message : String(error)}`);
-    for (const step of undo.reverse()) {
-      try {
-        await step.stop();
-        console.error(`${PREFIX} stopped ${step.what}, which this run had started`);
-      } catch (stopError) {
-        console.error(`${PREFIX} stopping ${step.what} failed: ${(stopError as Error).message}`);
+if (require.main === module) {
+  readCommandLine(UP_LOCAL_COMMAND, parseNoArguments);
+  main().then(
+    () => process.exit(0),
+    async (error: unknown) => {
+      console.error(`${PREFIX} ${error instanceof Error ? error.message : String(error)}`);
+      for (const step of undo.reverse()) {
+        try {
+          await step.stop();
+          console.error(`${PREFIX} stopped ${step.what}, which this run had started`);
+        } catch (stopError) {
+          console.error(`${PREFIX} stopping ${step.what} failed: ${(stopError as Error).message}`);
+        }
       }
-    }
-    process.exit(1);
-  },
-);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,310 @@
+/**
+ * The command lines of the npm scripts that read theirs with tools/cliArgs.ts: what each
+ * accepts, what it refuses before doing anything, its help, and where relative paths lead. The
+ * commands themselves are not run, except `down:local` on an empty environment of its own, to
+ * show an entry point refusing and helping through npm.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import {
+  commandLineOutcome,
+  HELP,
+  parseNoArguments,
+  UsageError,
+  type CommandText,
+} from "../tools/cliArgs";
+import { CLUSTER_DOWN_COMMAND } from "../tools/control-plane/down";
+import { CLUSTER_UP_COMMAND, parseClusterUpArgs } from "../tools/control-plane/up";
+import { DOWN_LOCAL_COMMAND, whatIsKept } from "../tools/gitops/local/down";
+import { LOCAL_DIR_VARIABLE } from "../tools/gitops/local/layout";
+import { LOCAL_PUSH_COMMAND, parseLocalPushArgs } from "../tools/gitops/local/push";
+import { LOCAL_STATUS_COMMAND, parseLocalStatusArgs } from "../tools/gitops/local/status";
+import { UP_LOCAL_COMMAND } from "../tools/gitops/local/up";
+import { parseToolsBuildArgs, TOOLS_BUILD_COMMAND } from "../tools/go/cli";
+import { allTools } from "../tools/go/registry";
+import { BENCH_COMMAND, parseBenchArgs } from "../tools/local/bench";
+import { OLDER_STATE_COMMAND } from "../tools/local/olderState";
+import { parseRenderArgs, RENDER_COMMAND } from "../tools/render/args";
+import { outputDirectoryProblem } from "../tools/render/files";
+import { REPO_ROOT } from "../tools/repoRoot";
+
+const scratch = mkdtempSync(join(tmpdir(), "k8s-flux-command-lines-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** The UsageError `parse` throws, by its message. */
+function refusal(parse: () => unknown): string {
+  try {
+    parse();
+  } catch (error) {
+    expect(error).toBeInstanceOf(UsageError);
+    return (error as UsageError).message;
+  }
+  throw new Error("it was accepted");
+}
+
+const names = (tools: readonly { name: string }[]): string[] => tools.map((tool) => tool.name);
+
+describe("every command's help", () => {
+  const commands: CommandText[] = [
+    RENDER_COMMAND,
+    TOOLS_BUILD_COMMAND,
+    BENCH_COMMAND,
+    LOCAL_STATUS_COMMAND,
+    LOCAL_PUSH_COMMAND,
+    CLUSTER_UP_COMMAND,
+    CLUSTER_DOWN_COMMAND,
+    UP_LOCAL_COMMAND,
+    DOWN_LOCAL_COMMAND,
+    OLDER_STATE_COMMAND,
+  ];
+
+  it.each(commands.map((command) => [command.name, command] as const))(
+    "%s: shows how to run it, -h, and exit code 2 for bad arguments",
+    (name, command) => {
+      expect(command.usage).toMatch(new RegExp(`npm run (--silent )?${name}\\b`));
+      expect(command.usage).toContain("-h, --help");
+      expect(command.usage).toMatch(/\nExit codes: 0 [^\n]*, 2 bad arguments\.\n$/);
+      expect(command.usage.endsWith("\n")).toBe(true);
+    },
+  );
+});
+
+describe("the commands that take nothing but --help", () => {
+  it.each([CLUSTER_DOWN_COMMAND, UP_LOCAL_COMMAND, DOWN_LOCAL_COMMAND, OLDER_STATE_COMMAND])(
+    "$name prints its usage for --help and refuses anything else, exit 2",
+    (command) => {
+      expect(commandLineOutcome(command, parseNoArguments, ["--help"])).toMatchObject({
+        kind: "exit",
+        code: 0,
+        stdout: command.usage,
+      });
+      for (const argv of [["--bogus"], ["now"], ["--yes"]]) {
+        expect(commandLineOutcome(command, parseNoArguments, argv)).toMatchObject({
+          kind: "exit",
+          code: 2,
+          stdout: "",
+        });
+      }
+    },
+  );
+
+  /** `npm run --silent down:local -- ...` against an empty environment in scratch. */
+  function downLocal(args: string[]) {
+    const localDir = join(scratch, "environment");
+    mkdirSync(localDir, { recursive: true });
+    return spawnSync("npm", ["run", "--silent", "down:local", "--", ...args], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, [LOCAL_DIR_VARIABLE]: localDir },
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+  }
+
+  it("down:local --help prints the usage and stops nothing", () => {
+    const run = downLocal(["--help"]);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toBe(DOWN_LOCAL_COMMAND.usage);
+    expect(run.stderr).toBe("");
+  });
+
+  it("down:local with a stray flag says so in one line, exit 2, and stops nothing", () => {
+    const run = downLocal(["--bogus"]);
+    expect(run.status).toBe(2);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toBe(
+      "down:local: unknown flag --bogus; see `npm run down:local -- --help`\n",
+    );
+  });
+});
+
+describe("render", () => {
+  const userDir = "/home/me/work";
+
+  it("takes one stack, and --out from the user's directory", () => {
+    expect(parseRenderArgs(["dev"], userDir)).toEqual({ help: false, stack: "dev" });
+    expect(parseRenderArgs(["dev", "--out", "out/dev"], userDir)).toEqual({
+      help: false,
+      stack: "dev",
+      out: "/home/me/work/out/dev",
+    });
+    expect(parseRenderArgs(["--out=/tmp/prod", "prod"], userDir)).toEqual({
+      help: false,
+      stack: "prod",
+      out: "/tmp/prod",
+    });
+    expect(parseRenderArgs(["dev", "-h"], userDir)).toBe(HELP);
+  });
+
+  it("refuses anything but one stack and a non-empty --out", () => {
+    expect(refusal(() => parseRenderArgs([], userDir))).toBe("name the stack to render");
+    expect(refusal(() => parseRenderArgs(["dev", "prod"], userDir))).toBe(
+      "name exactly one stack; got dev, prod",
+    );
+    expect(refusal(() => parseRenderArgs(["dev", "--out", ""], userDir))).toBe(
+      "--out needs a value",
+    );
+    expect(refusal(() => parseRenderArgs(["dev", "--bogus"], userDir))).toBe(
+      "unknown flag --bogus",
+    );
+  });
+
+  it("refuses an output directory that cannot be one before rendering", () => {
+    const file = join(scratch, "a-file");
+    writeFileSync(file, "x");
+    const link = join(scratch, "to-proc");
+    symlinkSync("/proc/self", link);
+
+    expect(outputDirectoryProblem(scratch)).toBeUndefined();
+    expect(outputDirectoryProblem(join(scratch, "new", "deeper"))).toBeUndefined();
+    expect(outputDirectoryProblem(file)).toBe("it exists and is not a directory");
+    expect(outputDirectoryProblem(join(file, "below"))).toBe(
+      "a part of the path is not a directory",
+    );
+    // mkdir -p would loop forever there.
+    expect(outputDirectoryProblem("/proc/nope")).toBe("it is under /proc, a kernel file system");
+    expect(outputDirectoryProblem(join(link, "nope"))).toBe(
+      "it is under /proc, a kernel file system",
+    );
+    expect(outputDirectoryProblem("/sys/nope/deeper")).toBe(
+      "it is under /sys, a kernel file system",
+    );
+  });
+});
+
+describe("tools:build", () => {
+  it("builds the default set with no names, and the named tools and groups", () => {
+    expect(parseToolsBuildArgs([])).toMatchObject({ action: "build", repin: false });
+    const defaults = parseToolsBuildArgs([]);
+    expect(defaults.help === false && names(defaults.tools)).toEqual([
+      "kubeseal",
+      "kubernetes",
+      "etcd",
+      "pulumi",
+      "pulumi-language-nodejs",
+      "pulumi-resource-kubernetes",
+      "pulumi-resource-tls",
+    ]);
+    const named = parseToolsBuildArgs(["etcd", "--repin"]);
+    expect(named).toMatchObject({ action: "build", repin: true });
+    expect(named.help === false && names(named.tools)).toEqual(["etcd"]);
+  });
+
+  it("refuses --repin without names: the default set's wrappers would be rewritten", () => {
+    expect(refusal(() => parseToolsBuildArgs(["--repin"]))).toBe(
+      "--repin needs the names of the tools or groups to repin",
+    );
+  });
+
+  it("lists every tool, or the named ones, and refuses an unknown name", () => {
+    const everything = parseToolsBuildArgs(["--list"]);
+    expect(everything).toMatchObject({ action: "list", everything: true });
+    expect(everything.help === false && names(everything.tools)).toEqual(names(allTools));
+    const some = parseToolsBuildArgs(["--list", "control-plane"]);
+    expect(some).toMatchObject({ action: "list", everything: false });
+    expect(some.help === false && names(some.tools)).toEqual(["kubernetes", "etcd"]);
+    expect(refusal(() => parseToolsBuildArgs(["--list", "bogus"]))).toMatch(
+      /^unknown tool or group "bogus"; choose from kubeseal, /,
+    );
+    expect(refusal(() => parseToolsBuildArgs(["kubesael"]))).toMatch(/^unknown tool or group/);
+    expect(refusal(() => parseToolsBuildArgs(["--list", "--repin", "etcd"]))).toBe(
+      "--list and --repin do not go together",
+    );
+    expect(refusal(() => parseToolsBuildArgs(["--list=yes"]))).toBe("--list takes no value");
+  });
+});
+
+describe("bench", () => {
+  it("runs both sections, or the one --only names", () => {
+    expect(parseBenchArgs([])).toEqual({ help: false, sections: ["single-stack", "fleet"] });
+    expect(parseBenchArgs(["--only", "fleet"])).toEqual({ help: false, sections: ["fleet"] });
+    expect(refusal(() => parseBenchArgs(["--only", "fleeet"]))).toBe(
+      '--only "fleeet": expected one of single-stack, fleet',
+    );
+    expect(refusal(() => parseBenchArgs(["--only"]))).toBe("--only needs a value");
+  });
+});
+
+describe("local:status", () => {
+  it("takes --json and nothing else", () => {
+    expect(parseLocalStatusArgs([])).toEqual({ help: false, json: false });
+    expect(parseLocalStatusArgs(["--json"])).toEqual({ help: false, json: true });
+    expect(refusal(() => parseLocalStatusArgs(["--json=1"]))).toBe("--json takes no value");
+    expect(refusal(() => parseLocalStatusArgs(["json"]))).toBe('unexpected argument "json"');
+  });
+});
+
+describe("local:push", () => {
+  it("takes a sync and a directory, relative to the user's directory", () => {
+    expect(parseLocalPushArgs(["system", "."], "/home/me/app")).toEqual({
+      help: false,
+      target: "system",
+      dir: "/home/me/app",
+    });
+    expect(parseLocalPushArgs(["shop", "../site"], "/home/me/app")).toEqual({
+      help: false,
+      target: "shop",
+      dir: "/home/me/site",
+    });
+    expect(parseLocalPushArgs(["shop", "/srv/site"], "/home/me/app")).toMatchObject({
+      dir: "/srv/site",
+    });
+    expect(parseLocalPushArgs(["--help"], "/home/me/app")).toBe(HELP);
+  });
+
+  it("refuses anything but two arguments", () => {
+    expect(refusal(() => parseLocalPushArgs(["system"], "/x"))).toBe(
+      "name the sync and the directory: TARGET DIR",
+    );
+    expect(refusal(() => parseLocalPushArgs(["system", "a", "b"], "/x"))).toBe(
+      'unexpected argument "b"; give one TARGET and one DIR',
+    );
+    expect(refusal(() => parseLocalPushArgs(["system", ""], "/x"))).toBe(
+      "TARGET and DIR cannot be empty",
+    );
+    expect(refusal(() => parseLocalPushArgs(["--force", "system", "a"], "/x"))).toBe(
+      "unknown flag --force",
+    );
+  });
+});
+
+describe("cluster:up", () => {
+  it("takes a port from 1 to 65535", () => {
+    expect(parseClusterUpArgs([])).toEqual({ help: false });
+    expect(parseClusterUpArgs(["--port", "6443"])).toEqual({ help: false, port: 6443 });
+    expect(parseClusterUpArgs(["--port=65535"])).toEqual({ help: false, port: 65_535 });
+  });
+
+  it("refuses anything else as the port", () => {
+    for (const port of ["0", "65536", "abc", "1.5", "+1", "=-1"]) {
+      expect(refusal(() => parseClusterUpArgs([`--port=${port}`]))).toBe(
+        `--port ${JSON.stringify(port)}: expected a port number, 1 to 65535`,
+      );
+    }
+    expect(refusal(() => parseClusterUpArgs(["--port", "-1"]))).toBe(
+      '--port needs a value; a value that starts with "-" must be written --port=-1',
+    );
+  });
+});
+
+describe("down:local's last line", () => {
+  it("names only what is there to keep", () => {
+    const gitServer = join(scratch, "git-server");
+    const backend = join(scratch, "stack", "state");
+    expect(whatIsKept({ gitServer, backend })).toBe(
+      `it has no git server (${gitServer}) or stack state (${backend}) to keep`,
+    );
+    mkdirSync(backend, { recursive: true });
+    expect(whatIsKept({ gitServer, backend })).toBe(`the stack's state (${backend}) is kept`);
+    mkdirSync(gitServer);
+    expect(whatIsKept({ gitServer, backend })).toBe(
+      `the git server's repositories and keys (${gitServer}) and the stack's state (${backend}) are kept`,
+    );
+    rmSync(backend, { recursive: true });
+    expect(whatIsKept({ gitServer, backend })).toBe(
+      `the git server's repositories and keys (${gitServer}) are kept`,
+    );
+  });
+});

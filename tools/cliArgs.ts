@@ -1,0 +1,218 @@
+/**
+ * The command lines of this repository's npm scripts, all read the same way: node:util parseArgs
+ * in strict mode, with each of its errors said in one line that names the flag, `-h`/`--help` on
+ * every command, and exit code 2 for a command line that is wrong. A command checks its own
+ * values on top of this and throws UsageError for those too, so they exit 2 as well.
+ */
+import { parseArgs } from "node:util";
+
+export const EXIT_USAGE = 2;
+
+/** The command line is wrong: an unknown flag, a missing or malformed value, a stray argument. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+export interface FlagSpec {
+  readonly type: "string" | "boolean";
+  readonly short?: string;
+  /** May be given more than once; its value is then a list. Other flags may be given once. */
+  readonly multiple?: boolean;
+  /** Its value is never repeated in a message: it may be a secret typed on the command line. */
+  readonly sensitive?: boolean;
+}
+
+export type FlagSpecs = Readonly<Record<string, FlagSpec>>;
+
+type FlagValue<S extends FlagSpec> = S["type"] extends "boolean"
+  ? S["multiple"] extends true
+    ? boolean[]
+    : boolean
+  : S["multiple"] extends true
+    ? string[]
+    : string;
+
+/** Each flag's value, absent when it was not given. */
+export type FlagValues<F extends FlagSpecs> = { readonly [K in keyof F]?: FlagValue<F[K]> };
+
+export interface Help {
+  readonly help: true;
+}
+
+export const HELP: Help = { help: true };
+
+/** What a command's parse function returns: a request for help, or what the command is to do. */
+export type Parsed<T> = Help | ({ readonly help: false } & T);
+
+export interface CommandLine<F extends FlagSpecs> {
+  readonly flags: FlagValues<F>;
+  readonly positionals: readonly string[];
+}
+
+const HELP_FLAG: FlagSpec = { type: "boolean", short: "h" };
+
+/**
+ * Reads `argv` against `flags` (every command has `-h`/`--help` besides; it wins over anything
+ * else on the line). Throws UsageError for the first thing wrong, in the order typed: a flag not
+ * in `flags`, a string flag without a value or with an empty one, a value that starts with "-"
+ * given as the next argument (it must be written `--flag=-value`), a short flag written
+ * `-n=value`, a value given to a boolean flag, a flag given twice that is not `multiple`, or any
+ * positional argument unless `positionals` is set.
+ */
+export function parseCommandLine<const F extends FlagSpecs>(
+  argv: readonly string[],
+  flags: F,
+  { positionals: allowPositionals = false }: { positionals?: boolean } = {},
+): Parsed<CommandLine<F>> {
+  if (Object.hasOwn(flags, "help")) throw new Error("--help is every command's own; rename it");
+  const specs: FlagSpecs = { ...flags, help: HELP_FLAG };
+  const options = Object.fromEntries(
+    Object.entries(specs).map(([name, spec]) => [
+      name,
+      {
+        type: spec.type,
+        ...(spec.short === undefined ? {} : { short: spec.short }),
+        ...(spec.multiple === true ? { multiple: true } : {}),
+      },
+    ]),
+  );
+
+  // Non-strict, parseArgs reads every argument into a token and throws for nothing, so each
+  // problem can be described here, in the order typed.
+  const { tokens } = parseArgs({
+    args: [...argv],
+    options,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+  if (tokens.some((token) => token.kind === "option" && isHelpRequest(token))) return HELP;
+
+  // A stray word may be a sensitive flag's value that lost its flag; then only its place is said.
+  const quiet = Object.values(flags).some((spec) => spec.sensitive === true);
+  const given = new Set<string>();
+  for (const token of tokens) {
+    if (token.kind === "positional") {
+      if (!allowPositionals) {
+        throw new UsageError(
+          quiet
+            ? `unexpected argument #${token.index + 1}, which is no flag's value`
+            : `unexpected argument ${JSON.stringify(token.value)}`,
+        );
+      }
+      continue;
+    }
+    if (token.kind !== "option") continue;
+    const spec = Object.hasOwn(specs, token.name) ? specs[token.name] : undefined;
+    if (spec === undefined) throw new UsageError(`unknown flag ${token.rawName}`);
+    checkValue(token, spec);
+    if (given.has(token.name) && spec.multiple !== true) {
+      throw new UsageError(`--${token.name} is given twice; give it once`);
+    }
+    given.add(token.name);
+  }
+
+  // Everything strict mode refuses was refused above; this only collects the values.
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    options,
+    strict: true,
+    allowPositionals,
+  });
+  const flagValues: Record<string, unknown> = { ...values };
+  delete flagValues.help;
+  return { help: false, flags: flagValues as FlagValues<F>, positionals };
+}
+
+/** For a command that takes nothing but `--help`. */
+export function parseNoArguments(argv: readonly string[]): Parsed<CommandLine<FlagSpecs>> {
+  return parseCommandLine(argv, {});
+}
+
+interface OptionToken {
+  readonly name: string;
+  readonly rawName: string;
+  readonly value?: string | undefined;
+  readonly inlineValue?: boolean | undefined;
+}
+
+const isHelpRequest = (token: OptionToken): boolean =>
+  token.name === "help" && token.value === undefined;
+
+function checkValue(token: OptionToken, spec: FlagSpec): void {
+  const flag = token.rawName;
+  const { value } = token;
+  if (spec.type === "boolean") {
+    if (value !== undefined) throw new UsageError(`${flag} takes no value`);
+    return;
+  }
+  if (value === undefined || value === "") throw new UsageError(`${flag} needs a value`);
+  const shown = spec.sensitive === true ? "VALUE" : value;
+  // `-n=shop`, as kubectl takes it, is the value "=shop" to parseArgs.
+  if (token.inlineValue === true && !flag.startsWith("--") && value.startsWith("=")) {
+    if (value === "=") throw new UsageError(`${flag} needs a value`);
+    const meant = spec.sensitive === true ? "VALUE" : value.slice(1);
+    throw new UsageError(`${flag}=${meant}: write ${flag} ${meant} or --${token.name}=${meant}`);
+  }
+  // Strict parseArgs refuses `--port -1` as ambiguous: a forgotten value before another flag
+  // looks the same. Only the `=` form says the dash is meant.
+  if (token.inlineValue !== true && value.startsWith("-")) {
+    throw new UsageError(
+      `${flag} needs a value; a value that starts with "-" must be written --${token.name}=${shown}`,
+    );
+  }
+}
+
+export interface CommandText {
+  /** The npm script, which starts every message: `render`. */
+  readonly name: string;
+  /** The whole help, printed for `--help`. */
+  readonly usage: string;
+}
+
+export type CommandLineOutcome<T> =
+  | { readonly kind: "run"; readonly options: T }
+  | {
+      readonly kind: "exit";
+      readonly code: number;
+      readonly stdout: string;
+      readonly stderr: string;
+    };
+
+/** What an entry point does with its command line: run with these options, or print and exit. */
+export function commandLineOutcome<T>(
+  command: CommandText,
+  parse: (argv: readonly string[]) => Parsed<T>,
+  argv: readonly string[],
+): CommandLineOutcome<T> {
+  let parsed: Parsed<T>;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    return {
+      kind: "exit",
+      code: EXIT_USAGE,
+      stdout: "",
+      stderr: `${command.name}: ${error.message}; see \`npm run ${command.name} -- --help\`\n`,
+    };
+  }
+  if (parsed.help) return { kind: "exit", code: 0, stdout: command.usage, stderr: "" };
+  return { kind: "run", options: parsed };
+}
+
+/**
+ * For an entry point, as its first statement: the options, or, for `--help`, the usage on stdout
+ * and exit 0, or for a wrong command line one line on stderr and exit 2, before anything is done.
+ */
+export function readCommandLine<T>(
+  command: CommandText,
+  parse: (argv: readonly string[]) => Parsed<T>,
+  argv: readonly string[] = process.argv.slice(2),
+): T {
+  const outcome = commandLineOutcome(command, parse, argv);
+  if (outcome.kind === "run") return outcome.options;
+  process.stdout.write(outcome.stdout);
+  process.stderr.write(outcome.stderr);
+  process.exit(outcome.code);
+}
