@@ -72,15 +72,26 @@ describe("parseCommandLine", () => {
     const messages = [
       refusal(["--from-literal", "-s3cret"]),
       refusal(["--from-literal", "a=b", "s3cret"]),
+      // The flag before it lacks its value, and takes the sensitive flag for it.
+      refusal(["--out", "--from-literal=a=s3cret"]),
     ];
     expect(messages).toEqual([
       '--from-literal needs a value; a value that starts with "-" must be written --from-literal=VALUE',
       "unexpected argument #3, which is no flag's value",
+      '--out needs a value; a value that starts with "-" must be written --out=VALUE',
     ]);
     for (const message of messages) expect(message).not.toContain("s3cret");
     const sensitiveShort = { key: { type: "string", short: "k", sensitive: true } } as const;
     expect(() => parseCommandLine(["-k=s3cret"], sensitiveShort)).toThrow(
       "-k=VALUE: write -k VALUE or --key=VALUE",
+    );
+    const withOut = { ...sensitiveShort, out: { type: "string" } } as const;
+    expect(() => parseCommandLine(["--out", "-ks3cret"], withOut)).toThrow(
+      '--out needs a value; a value that starts with "-" must be written --out=VALUE',
+    );
+    // A flag that holds no value is still named.
+    expect(() => parseCommandLine(["--out", "-k"], withOut)).toThrow(
+      '--out needs a value; a value that starts with "-" must be written --out=-k',
     );
   });
 

@@ -31,11 +31,17 @@ const IMPORT_FROM_PACKAGE = 'from "k8s-flux/components";';
 
 /** Files npm packs whatever "files" says: the manifest, the readme, "main" and "bin" targets. */
 const ALWAYS_PACKED = ["package.json", "README.md", "index.ts", "tools/seal/bin.mjs"];
-/** What the `k8s-flux-seal` command runs: the seal command's sources and the output names. */
+/**
+ * What the `k8s-flux-seal` command runs: the seal command's sources, the command-line modules it
+ * shares with the other commands, and the output names.
+ */
 const SEAL_COMMAND = (): string[] => [
   ...readdirSync(join(REPO_ROOT, "tools", "seal"))
     .filter((file) => file.endsWith(".ts"))
     .map((file) => `tools/seal/${file}`),
+  "tools/cliArgs.ts",
+  "tools/problems.ts",
+  "tools/userDirectory.ts",
   "stacks/names.ts",
 ];
 

@@ -550,7 +550,12 @@ describe("bad input: one line on stderr, an exit code, nothing written", () => {
       [],
       /stdin is not a Secret \(kind: ConfigMap\)/,
     ],
-    ["stdin that is not YAML", "kind: [Secret\n", [], /stdin is not valid YAML or JSON/],
+    [
+      "stdin that is not YAML",
+      "kind: [Secret\n",
+      [],
+      /^seal: stdin is not valid YAML or JSON: Flow sequence in block collection must be sufficiently indented and end with a \] \(line 2, column 1\)\n$/,
+    ],
     [
       "two Secrets on stdin",
       `${secretYaml({ name: "a", namespace: "n", stringData: { a: "1" } })}\n---\n${secretYaml({ name: "b", namespace: "n", stringData: { a: "1" } })}`,
@@ -647,9 +652,14 @@ describe("bad input: one line on stderr, an exit code, nothing written", () => {
     [
       "a positional argument",
       ["--cert", "c", "secret.yaml"],
-      /^seal: argument #3 is neither a flag nor a flag's value; every input is a flag \(see --help\)\n$/,
+      /^seal: unexpected argument #3, which is no flag's value; see --help\n$/,
     ],
-    ["a flag without its value", ["--cert"], /--cert needs a value/],
+    ["a flag without its value", ["--cert"], /^seal: --cert needs a value; see --help\n$/],
+    [
+      "a flag given twice",
+      ["--cert", "c", "--cert", "d"],
+      /^seal: --cert is given twice; give it once; see --help\n$/,
+    ],
     [
       "no certificate",
       ["--name", "n"],
@@ -659,14 +669,18 @@ describe("bad input: one line on stderr, an exit code, nothing written", () => {
     [
       "a --from-literal without =",
       ["--cert", "c", "--from-literal", "novalue"],
-      /^seal: --from-literal #1 has no "=" \(expected KEY=VALUE\)\n$/,
+      /^seal: --from-literal #1 has no "=" \(expected KEY=VALUE\); see --help\n$/,
     ],
   ])("%s is a usage error (exit 2)", async (_, args, message) => {
     expectOneLineError(await seal(args, KUBECTL_SECRET), 2, message);
   });
 
   it("asks for input instead of waiting on a terminal", async () => {
-    expectOneLineError(await seal(["--cert", certPath], null), 2, /no Secret given: pipe one/);
+    expectOneLineError(
+      await seal(["--cert", certPath], null),
+      2,
+      /^seal: no Secret given: pipe one \(YAML or JSON\) into stdin, or use --from-literal\/--from-file; see --help\n$/,
+    );
   });
 });
 
@@ -761,7 +775,6 @@ spec:
   it.each([
     ["a value without its key", [`=${SECRET}`], '#1 has no KEY before "="'],
     ["a value alone", ["a=1", SECRET], '#2 has no "="'],
-    ["an empty flag", [""], "#1 is empty"],
     [
       "a value whose = made a key of its first part",
       [`${SECRET}/x=`],
@@ -780,7 +793,7 @@ spec:
     expect(run).toEqual({
       code: 2,
       stdout: "",
-      stderr: `seal: --from-literal ${problem} (expected KEY=VALUE)\n`,
+      stderr: `seal: --from-literal ${problem} (expected KEY=VALUE); see --help\n`,
     });
     expectNoSecret(run);
   });
@@ -788,7 +801,6 @@ spec:
   it.each([
     ["a key without a path", ["k="], '#1 has no PATH after "="'],
     ["a path without a key", ["a=/dev/null", "=/dev/null"], '#2 has no KEY before "="'],
-    ["an empty flag", [""], "#1 is empty"],
     ["a path with no file name", ["/"], "#1 has no file name to take the KEY from"],
   ])("--from-file: %s is named by its position", async (_, specs, problem) => {
     const run = await seal([
@@ -803,7 +815,7 @@ spec:
     expect(run).toEqual({
       code: 2,
       stdout: "",
-      stderr: `seal: --from-file ${problem} (expected [KEY=]PATH)\n`,
+      stderr: `seal: --from-file ${problem} (expected [KEY=]PATH); see --help\n`,
     });
   });
 
@@ -812,8 +824,31 @@ spec:
     expect(run).toEqual({
       code: 2,
       stdout: "",
+      stderr: "seal: unexpected argument #5, which is no flag's value; see --help\n",
+    });
+    expectNoSecret(run);
+  });
+
+  it.each([
+    ["--name", "--name", "--name"],
+    ["-n", "-n", "--namespace"],
+  ])("does not show a --from-literal that %s took for its missing value", async (_, flag, long) => {
+    const run = await seal(["--cert", certPath, flag, `--from-literal=password=${SECRET}`]);
+    expect(run).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: `seal: ${flag} needs a value; a value that starts with "-" must be written ${long}=VALUE; see --help\n`,
+    });
+    expectNoSecret(run);
+  });
+
+  it("does not show a --from-literal value that starts with a dash", async () => {
+    const run = await seal(["--cert", certPath, "--name", "db", "--from-literal", `-${SECRET}`]);
+    expect(run).toEqual({
+      code: 2,
+      stdout: "",
       stderr:
-        "seal: argument #5 is neither a flag nor a flag's value; every input is a flag (see --help)\n",
+        'seal: --from-literal needs a value; a value that starts with "-" must be written --from-literal=VALUE; see --help\n',
     });
     expectNoSecret(run);
   });
@@ -847,12 +882,12 @@ describe("names and namespaces the API server would refuse", () => {
     [
       "kubectl's -n=shop",
       ["--name", "db", "-n=shop"],
-      `--namespace "=shop" is not a valid namespace; it must be ${LABEL}; use -n shop or --namespace=shop`,
+      "-n=shop: write -n shop or --namespace=shop",
     ],
     [
       "--name==db",
       ["--name==db", "-n", "shop"],
-      `--name "=db" is not a valid Secret name; it must be ${SUBDOMAIN}; use --name db or --name=db`,
+      `--name "=db" is not a valid Secret name; it must be ${SUBDOMAIN}`,
     ],
     [
       "a name with capitals and _",
@@ -888,7 +923,7 @@ describe("names and namespaces the API server would refuse", () => {
     expect(await seal(["--cert", certPath, ...flags, ...literal])).toEqual({
       code: 2,
       stdout: "",
-      stderr: `seal: ${message}\n`,
+      stderr: `seal: ${message}; see --help\n`,
     });
   });
 
@@ -945,17 +980,19 @@ describe("empty flag values and flag spellings", () => {
     ["--stack", ["--stack", ""], "--stack needs a value"],
     ["--cert", ["--cert", ""], "--cert needs a value"],
     ["--cert= with --stack", ["--cert=", "--stack", "dev"], "--cert needs a value"],
-    ["--help=yes", ["--help=yes"], "--help takes no value; see --help"],
+    ["--from-literal", ["--cert", "c", "--from-literal", ""], "--from-literal needs a value"],
+    ["--from-file=", ["--cert", "c", "--from-file="], "--from-file needs a value"],
+    ["--help=yes", ["--help=yes"], "--help takes no value"],
     [
       "-n followed by a flag",
       ["--cert", "c", "-n", "--name", "db"],
-      '--namespace needs a value (one that starts with "-" goes after "=", as --namespace=VALUE); see --help',
+      '-n needs a value; a value that starts with "-" must be written --namespace=--name',
     ],
   ])("%s is a usage error", async (_, args, message) => {
     expect(await seal([...args, "--from-literal", "a=1"])).toEqual({
       code: 2,
       stdout: "",
-      stderr: `seal: ${message}\n`,
+      stderr: `seal: ${message}; see --help\n`,
     });
   });
 });
@@ -1066,5 +1103,31 @@ describe("the k8s-flux-seal executable", () => {
     expect(ok.stderr).toBe("");
     expect(ok.status).toBe(0);
     expect(openSealedSecret(ok.stdout, privateKey).password?.toString()).toBe("hunter2");
+  });
+
+  it("reads relative paths from the directory npm was run in, only under `npm run seal`", () => {
+    const bin = join(__dirname, "..", "tools", "seal", "bin.mjs");
+    const elsewhere = mkdtempSync(join(dir, "elsewhere-"));
+    const sealFrom = (npmScript: string) =>
+      spawnSync(bin, ["--cert", "cert.pem"], {
+        cwd: elsewhere,
+        env: { ...process.env, npm_lifecycle_event: npmScript, INIT_CWD: dir },
+        input: KUBECTL_SECRET,
+        encoding: "utf8",
+      });
+    const underNpm = sealFrom("seal");
+    expect(underNpm.stderr).toBe("");
+    expect(openSealedSecret(underNpm.stdout, privateKey).username?.toString()).toBe("admin");
+    // INIT_CWD is inherited by everything below npm; another script's says nothing about seal.
+    const belowOther = sealFrom("build");
+    expect({
+      code: belowOther.status,
+      stdout: belowOther.stdout,
+      stderr: belowOther.stderr,
+    }).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: "seal: cannot read certificate cert.pem: no such file\n",
+    });
   });
 });

@@ -105,7 +105,7 @@ export function parseCommandLine<const F extends FlagSpecs>(
     if (token.kind !== "option") continue;
     const spec = Object.hasOwn(specs, token.name) ? specs[token.name] : undefined;
     if (spec === undefined) throw new UsageError(`unknown flag ${token.rawName}`);
-    checkValue(token, spec);
+    checkValue(token, spec, flags);
     if (given.has(token.name) && spec.multiple !== true) {
       throw new UsageError(`--${token.name} is given twice; give it once`);
     }
@@ -139,7 +139,7 @@ interface OptionToken {
 const isHelpRequest = (token: OptionToken): boolean =>
   token.name === "help" && token.value === undefined;
 
-function checkValue(token: OptionToken, spec: FlagSpec): void {
+function checkValue(token: OptionToken, spec: FlagSpec, flags: FlagSpecs): void {
   const flag = token.rawName;
   const { value } = token;
   if (spec.type === "boolean") {
@@ -147,7 +147,6 @@ function checkValue(token: OptionToken, spec: FlagSpec): void {
     return;
   }
   if (value === undefined || value === "") throw new UsageError(`${flag} needs a value`);
-  const shown = spec.sensitive === true ? "VALUE" : value;
   // `-n=shop`, as kubectl takes it, is the value "=shop" to parseArgs.
   if (token.inlineValue === true && !flag.startsWith("--") && value.startsWith("=")) {
     if (value === "=") throw new UsageError(`${flag} needs a value`);
@@ -157,10 +156,27 @@ function checkValue(token: OptionToken, spec: FlagSpec): void {
   // Strict parseArgs refuses `--port -1` as ambiguous: a forgotten value before another flag
   // looks the same. Only the `=` form says the dash is meant.
   if (token.inlineValue !== true && value.startsWith("-")) {
+    const shown = spec.sensitive === true || mayBeSensitiveFlag(value, flags) ? "VALUE" : value;
     throw new UsageError(
       `${flag} needs a value; a value that starts with "-" must be written --${token.name}=${shown}`,
     );
   }
+}
+
+/**
+ * Whether a word that starts with "-", taken for a flag's value, may be a sensitive flag written
+ * with its value: `--name --from-literal=key=s3cret` (or a misspelling of it), `-ks3cret` for a
+ * sensitive `-k`.
+ */
+function mayBeSensitiveFlag(word: string, flags: FlagSpecs): boolean {
+  const sensitive = Object.values(flags).filter((spec) => spec.sensitive === true);
+  if (sensitive.length === 0) return false;
+  return (
+    word.includes("=") ||
+    sensitive.some(
+      (spec) => spec.short !== undefined && word.startsWith(`-${spec.short}`) && word.length > 2,
+    )
+  );
 }
 
 export interface CommandText {

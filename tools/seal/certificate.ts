@@ -8,7 +8,8 @@ import { X509Certificate, type KeyObject } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { STACK_OUTPUTS } from "../../stacks/names";
-import { InputError, fileProblem } from "./errors";
+import { fileProblem } from "../problems";
+import { InputError } from "./errors";
 
 export const STACK_OUTPUT = STACK_OUTPUTS.sealedSecretsCert;
 

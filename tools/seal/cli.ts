@@ -2,14 +2,13 @@
  * Entry point: `npm run seal -- ...` and the k8s-flux-seal bin. Everything else lives in
  * command.ts, which tests drive in-process.
  */
+import { userDirectory } from "../userDirectory";
 import { runSeal } from "./command";
 import { describeUnexpectedError } from "./errors";
 
-// `npm run` starts scripts in the repository root; relative paths on the command line mean the
-// directory the user typed them in.
-if (process.env.npm_lifecycle_event === "seal" && process.env.INIT_CWD) {
-  process.chdir(process.env.INIT_CWD);
-}
+// Relative paths on the command line (--cert, --from-file, --merge-into) mean the directory the
+// user typed them in, which `npm run` does not start the script in.
+process.chdir(userDirectory("seal"));
 
 async function readStdin(): Promise<Buffer | undefined> {
   // A terminal on stdin means nothing was piped; waiting for typing would look like a hang.

@@ -3,9 +3,10 @@
  * (from the file being merged into, if any), check everything, and only then seal and write, so
  * a failure leaves nothing behind. Runs in-process with injected I/O so tests need no subprocess.
  */
+import { EXIT_USAGE, UsageError } from "../cliArgs";
 import { parseSealArgs, USAGE, type SealOptions } from "./args";
 import { readCertificateFile, readStackCertificate, type SealingCertificate } from "./certificate";
-import { EXIT_BAD_INPUT, EXIT_OK, EXIT_USAGE, InputError, UsageError } from "./errors";
+import { EXIT_BAD_INPUT, EXIT_OK, InputError } from "./errors";
 import { parseSecretManifest, secretFromFlags } from "./input";
 import { mergeSealedSecret, readMergeTarget, writeMergeTarget, type MergeTarget } from "./merge";
 import { formatManifest } from "./output";
@@ -26,11 +27,14 @@ export interface SealIo {
 /** Runs the command and returns its exit code; only bugs throw. */
 export async function runSeal(argv: readonly string[], io: SealIo): Promise<number> {
   try {
-    await seal(parseSealArgs(argv), io);
+    const line = parseSealArgs(argv);
+    if (line.help) io.stdout(USAGE);
+    else await seal(line, io);
     return EXIT_OK;
   } catch (error) {
     if (error instanceof UsageError) {
-      io.stderr(`seal: ${error.message}\n`);
+      // Not `npm run seal -- --help`, as the other commands say: this is also the k8s-flux-seal bin.
+      io.stderr(`seal: ${error.message}; see --help\n`);
       return EXIT_USAGE;
     }
     if (error instanceof InputError) {
@@ -42,10 +46,6 @@ export async function runSeal(argv: readonly string[], io: SealIo): Promise<numb
 }
 
 async function seal(options: SealOptions, io: SealIo): Promise<void> {
-  if (options.help) {
-    io.stdout(USAGE);
-    return;
-  }
   const secret = await readSecret(options, io);
   const target = options.mergeInto === undefined ? undefined : readMergeTarget(options.mergeInto);
   const scope = target
@@ -171,8 +171,6 @@ function checkDataSize(secret: PlainSecret, target: MergeTarget | undefined): vo
 
 function loadCertificate(options: SealOptions, io: SealIo): SealingCertificate {
   const source = options.certificate;
-  if (source === undefined)
-    throw new UsageError("say which certificate to seal with: --stack or --cert");
   return source.kind === "file"
     ? readCertificateFile(source.path, io.now)
     : readStackCertificate(source.stack, { env: io.env }, io.now);

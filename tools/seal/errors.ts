@@ -1,12 +1,8 @@
 /**
- * The two kinds of failure a user can cause. Each carries one line for stderr; the command maps
- * them to exit codes so scripts can tell a typo in the flags from a bad Secret or certificate.
+ * The failures a user can cause besides a wrong command line (tools/cliArgs.ts's UsageError,
+ * exit 2). Each carries one line for stderr; the command maps them to exit codes so scripts can
+ * tell a typo in the flags from a bad Secret or certificate.
  */
-
-/** The flags themselves are wrong: unknown flag, bad value, missing or conflicting flags. */
-export class UsageError extends Error {
-  override name = "UsageError";
-}
 
 /** The flags are fine but what they point at is not: the Secret, the certificate, a file. */
 export class InputError extends Error {
@@ -15,16 +11,6 @@ export class InputError extends Error {
 
 export const EXIT_OK = 0;
 export const EXIT_BAD_INPUT = 1;
-export const EXIT_USAGE = 2;
-
-/** Why a file could not be read, in words rather than an errno. */
-export function fileProblem(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === "ENOENT") return "no such file";
-  if (code === "EACCES" || code === "EPERM") return "permission denied";
-  if (code === "EISDIR") return "it is a directory";
-  return (error as Error).message;
-}
 
 /**
  * What the command prints for an error it did not expect, i.e. a bug: the error's kind and where

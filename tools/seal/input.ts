@@ -4,7 +4,9 @@
  */
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
-import { InputError, UsageError, fileProblem } from "./errors";
+import { UsageError } from "../cliArgs";
+import { fileProblem } from "../problems";
+import { InputError } from "./errors";
 import { NAMESPACE_RULE, SECRET_NAME_RULE, nameProblem, type NameRule } from "./names";
 import { isValidSecretKey, type PlainSecret } from "./secret";
 import { documentValue, parseYamlDocuments } from "./yamlText";
@@ -101,7 +103,7 @@ export function secretFromFlags(flags: SecretFlags): PlainSecret {
     const separator = spec.indexOf("=");
     const path = separator < 0 ? spec : spec.slice(separator + 1);
     const key = separator < 0 ? basename(spec) : spec.slice(0, separator);
-    const problem = fileSpecProblem(spec, separator, key, path);
+    const problem = fileSpecProblem(separator, key, path);
     if (problem) throw new UsageError(`--from-file #${index + 1} ${problem} (expected [KEY=]PATH)`);
     let contents: Buffer;
     try {
@@ -116,7 +118,6 @@ export function secretFromFlags(flags: SecretFlags): PlainSecret {
 
 /** What is missing from a --from-literal, in words that do not repeat it. */
 function literalProblem(literal: string, separator: number): string | undefined {
-  if (literal === "") return "is empty";
   if (separator < 0) return 'has no "="';
   if (separator === 0) return 'has no KEY before "="';
   if (!isValidSecretKey(literal.slice(0, separator))) {
@@ -125,13 +126,7 @@ function literalProblem(literal: string, separator: number): string | undefined 
   return undefined;
 }
 
-function fileSpecProblem(
-  spec: string,
-  separator: number,
-  key: string,
-  path: string,
-): string | undefined {
-  if (spec === "") return "is empty";
+function fileSpecProblem(separator: number, key: string, path: string): string | undefined {
   if (separator === 0) return 'has no KEY before "="';
   if (path === "") return 'has no PATH after "="';
   if (key === "") return "has no file name to take the KEY from";

@@ -8,7 +8,8 @@
 import { chmodSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { isMap, type Document } from "yaml";
-import { InputError, fileProblem } from "./errors";
+import { fileProblem } from "../problems";
+import { InputError } from "./errors";
 import { NAMESPACE_RULE, SECRET_NAME_RULE, nameProblem } from "./names";
 import { formatManifest, type Format } from "./output";
 import {

@@ -1,11 +1,12 @@
 /**
  * Reading YAML or JSON text, for stdin and for --merge-into files alike. A problem becomes one
- * InputError line that names where the text came from. Syntax errors keep the first line of the
- * yaml library's message (what went wrong, and where). Aliases that do not resolve get words of
- * our own, because the library's message names the alias: for an unquoted value such as
- * `*Sup3rS3cret!`, that name is the secret.
+ * InputError line that names where the text came from. Syntax errors keep what the yaml library
+ * says went wrong, and where, without its excerpt of the text (tools/problems.ts). Aliases that do
+ * not resolve get words of our own, because the library's message names the alias: for an unquoted
+ * value such as `*Sup3rS3cret!`, that name is the secret.
  */
 import { parseAllDocuments, type Document } from "yaml";
+import { yamlProblem } from "../problems";
 import { InputError } from "./errors";
 import { YAML_VERSION } from "./output";
 
@@ -19,7 +20,7 @@ export function parseYamlDocuments(text: string, where: string): Document[] {
   for (const document of documents) {
     const [problem] = document.errors;
     if (problem) {
-      throw new InputError(`${where} is not valid YAML or JSON: ${firstLine(problem.message)}`);
+      throw new InputError(`${where} is not valid YAML or JSON: ${yamlProblem(problem)}`);
     }
   }
   return documents;
@@ -44,8 +45,4 @@ function aliasProblem(error: unknown): string {
     return `its YAML aliases (*) expand too many times to read safely; ${QUOTE_HINT}`;
   }
   return `its YAML anchors and aliases (& and *) do not resolve; ${QUOTE_HINT}`;
-}
-
-function firstLine(text: string): string {
-  return text.split("\n", 1)[0] ?? text;
 }
