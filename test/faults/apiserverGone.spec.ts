@@ -1,21 +1,22 @@
 /**
  * The API server goes away during an update (issue 14, scenario 3). A deployed local stack gets a
- * new tenant; once the engine reports the first Kubernetes object of that update created,
- * kube-apiserver is stopped (by its pid, from the control plane's state.json) and started again
- * 20 s later with the same certificates, port and etcd data, as in an upgrade. etcd and the
- * controller manager keep running.
+ * new tenant; once the engine reports a Kubernetes create of that update begun and not finished,
+ * so that an operation is under way, kube-apiserver is stopped (by its pid, from the control
+ * plane's state.json) and started again 20 s later with the same certificates, port and etcd
+ * data, as in an upgrade. etcd and the controller manager keep running.
  *
- * The update either rides the outage out, or fails with messages that name the API server's
- * address rather than a stack trace, leaving no lock and no pending operation. The next `pulumi
- * up` then converges with no recovery step: an update with no changes, every key published
- * before unchanged, and the cluster's objects the state's.
+ * The update either rides the outage out (it was still running once the API server was gone),
+ * or fails with an error that names the API server's address, and no stack trace; every error
+ * is printed when none does. Either way it leaves no lock and no pending operation. The next
+ * `pulumi up` then converges with no recovery step: an update with no changes, every key
+ * published before unchanged, and the cluster's objects the state's.
  */
 import { describe, expect, it } from "vitest";
 import { startApiserver, stopApiserver } from "../../tools/control-plane/apiserverRestart";
 import { LOCAL_STACK } from "../../tools/local/project";
 import { pulumiOk } from "../../tools/local/pulumi";
 import { stackLocks } from "../../tools/local/recovery";
-import { createsKubernetesObject } from "./engineEvents";
+import { kubernetesCreateUnderWay, progressSeen } from "./engineEvents";
 import {
   addTenant,
   expectNoChanges,
@@ -80,10 +81,7 @@ describe("kube-apiserver stopped during pulumi up, started again 20 s later", ()
     let outage: Promise<Outage> | undefined;
     let update;
     try {
-      const atStop = await events.until(
-        (progress) => progress.done.some(createsKubernetesObject),
-        command.result,
-      );
+      const atStop = await events.until(kubernetesCreateUnderWay, command.result);
       if (atStop) {
         outage = apiserverOutage(faultStack, () => updateEnded);
         // Awaited below, once the update has ended; a failure is not lost meanwhile.
@@ -93,8 +91,12 @@ describe("kube-apiserver stopped during pulumi up, started again 20 s later", ()
     } finally {
       await events.close();
     }
-    if (!outage)
-      throw new Error(`the update ended before it created anything:\n${outputTail(update)}`);
+    if (!outage) {
+      throw new Error(
+        `the update ended before a Kubernetes create of it was under way; the engine had ` +
+          `reported ${progressSeen(events.progress)}:\n${outputTail(update)}`,
+      );
+    }
     const { stoppingMs, downMs, updateRanWhenGone } = await outage;
 
     const output = `${update.stdout}\n${update.stderr}`;
@@ -109,7 +111,8 @@ describe("kube-apiserver stopped during pulumi up, started again 20 s later", ()
       const naming = errors.filter((message) => message.includes(faultStack.apiserverAddress));
       expect(
         naming.length,
-        `no error names ${faultStack.apiserverAddress}:\n${outputTail(update)}`,
+        `no error names ${faultStack.apiserverAddress}; all ${errors.length} error(s):\n` +
+          `${errors.join("\n")}\n${outputTail(update)}`,
       ).toBeGreaterThan(0);
       seen = `the update failed after ${update.seconds.toFixed(1)} s: ${errors.length} error(s), e.g. "${naming[0]}"`;
     }

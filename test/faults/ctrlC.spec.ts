@@ -1,17 +1,19 @@
 /**
  * Interrupted with Ctrl-C (issue 14, scenario 2). A deployed local stack gets a new tenant, and
- * the update is sent SIGINT, as a terminal's Ctrl-C does, once the engine reports the first
- * Kubernetes object of it created. Pulumi cancels: it starts nothing more, the Kubernetes
- * provider abandons the requests under way ("context canceled"), and the state is saved with no
- * pending operation and the lock released. The next `pulumi up` completes with no recovery step,
- * and the stack ends with an update with no changes, every key published before the interrupt
- * unchanged, and the cluster's objects the state's.
+ * the update is sent SIGINT, as a terminal's Ctrl-C does, once the engine reports a Kubernetes
+ * create of it begun and not finished, so that an operation is under way. Pulumi cancels: it
+ * starts nothing more, the Kubernetes provider abandons the requests under way, the only errors
+ * are requests cancelled ("context canceled") and the update's own end ("update canceled" or
+ * "update failed"), and the state is saved with no pending operation and the lock released.
+ * The next `pulumi up` completes with no recovery step, and the stack ends with an update with no
+ * changes, every key published before the interrupt unchanged, and the cluster's objects the
+ * state's.
  */
 import { describe, expect, it } from "vitest";
 import { LOCAL_STACK } from "../../tools/local/project";
 import { pulumiOk } from "../../tools/local/pulumi";
 import { stackLocks } from "../../tools/local/recovery";
-import { createsKubernetesObject } from "./engineEvents";
+import { kubernetesCreateUnderWay, progressSeen } from "./engineEvents";
 import {
   addTenant,
   expectNoChanges,
@@ -43,23 +45,23 @@ describe("pulumi up interrupted with Ctrl-C", () => {
     let atInterrupt;
     let interrupted;
     try {
-      atInterrupt = await events.until(
-        (progress) => progress.done.some(createsKubernetesObject),
-        command.result,
-      );
+      atInterrupt = await events.until(kubernetesCreateUnderWay, command.result);
       if (atInterrupt && command.pid !== undefined) process.kill(command.pid, "SIGINT");
       interrupted = await command.result;
     } finally {
       await events.close();
     }
     if (!atInterrupt) {
-      throw new Error(`the update ended before it created anything:\n${outputTail(interrupted)}`);
+      throw new Error(
+        `the update ended before a Kubernetes create of it was under way; the engine had ` +
+          `reported ${progressSeen(events.progress)}:\n${outputTail(interrupted)}`,
+      );
     }
     const { done } = events.progress;
     const errors = events.progress.errors.map((message) => message.trim());
     expect(interrupted.code, outputTail(interrupted)).not.toBe(0);
     expect(interrupted.stdout).toContain("^C received; cancelling.");
-    // Operations under way are cancelled too: the Kubernetes provider drops its requests.
+    // The only errors are cancellations: the Kubernetes provider drops its requests under way.
     expect(
       errors.filter(
         (message) => !/context canceled|^update canceled$|^update failed$/.test(message),

@@ -26,6 +26,11 @@ export interface Progress {
 
 const POLL_MS = 10;
 const STREAM_END_GRACE_MS = 5_000;
+/**
+ * How long `until` waits by default: below the faults stage's 300 s test timeout, so that a
+ * moment that never comes fails with what the engine reported rather than as a bare timeout.
+ */
+const UNTIL_DEADLINE_MS = 240_000;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** One command's events: open one, pass its arguments to pulumi, close it after. */
@@ -69,12 +74,15 @@ export class EngineEventStream {
 
   /**
    * Resolves with the progress once `reached` holds for it, or with undefined when `ended`
-   * (the command's result) settles first.
+   * (the command's result) settles first. Fails, with the progress seen, when neither happens
+   * within `deadlineMs`; the command is left running for the caller's teardown to stop.
    */
   async until(
     reached: (progress: Progress) => boolean,
     ended: Promise<unknown>,
+    deadlineMs = UNTIL_DEADLINE_MS,
   ): Promise<Progress | undefined> {
+    const deadline = Date.now() + deadlineMs;
     let over = false;
     void ended.then(
       () => (over = true),
@@ -84,6 +92,12 @@ export class EngineEventStream {
       const progress = this.progress;
       if (reached(progress)) return progress;
       if (over) return undefined;
+      if (Date.now() >= deadline) {
+        throw new Error(
+          `the awaited moment did not come within ${deadlineMs / 1000} s, and the command ` +
+            `still ran; the engine had reported ${progressSeen(progress)}`,
+        );
+      }
       await sleep(POLL_MS);
     }
   }
@@ -130,6 +144,32 @@ export class EngineEventStream {
 /** Steps that create a Kubernetes object (not a provider, not a component). */
 export const createsKubernetesObject = (step: StepEventMetadata): boolean =>
   step.op === "create" && step.type.startsWith("kubernetes:");
+
+const kubernetesCreates = (steps: readonly StepEventMetadata[]): number =>
+  steps.filter(createsKubernetesObject).length;
+
+/**
+ * Whether a Kubernetes create has begun and not finished, as far as the events have come: a
+ * fault struck now meets an operation under way.
+ */
+export const kubernetesCreateUnderWay = (progress: Progress): boolean =>
+  kubernetesCreates(progress.begun) > kubernetesCreates(progress.done);
+
+/**
+ * The progress in a few words, for a message: counts, the last step done, and the error
+ * messages. Never a step's inputs or outputs, which can hold private keys.
+ */
+export function progressSeen(progress: Progress): string {
+  const lastDone = progress.done.at(-1);
+  const errors = progress.errors.map((message) => `"${message.trim()}"`);
+  return (
+    `${progress.begun.length} step(s) begun and ${progress.done.length} done ` +
+    `(Kubernetes creates: ${kubernetesCreates(progress.begun)} begun, ` +
+    `${kubernetesCreates(progress.done)} done), the last done: ` +
+    `${lastDone ? `${lastDone.op} ${lastDone.urn}` : "none"}; ` +
+    `${errors.length} error(s)${errors.length > 0 ? `: ${errors.join("; ")}` : ""}`
+  );
+}
 
 /** Steps that change something: neither kept as it was, nor only read or refreshed. */
 export const changesSomething = (step: StepEventMetadata): boolean =>

@@ -137,6 +137,9 @@ describe("the Flux Operator run by the process runner", () => {
     const report = reportOf(OPERATOR_NAME);
     expect(report, JSON.stringify(runner.report())).toMatchObject({ state: "running" });
     const pid = report?.pid as number;
+    // The runner spawns setpriv, which execs the operator in the same process: only once the
+    // operator is ready is the command line surely the operator's.
+    expect(await readyWorkload(OPERATOR_NAME)).toMatchObject({ state: "running", pid });
     const args = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").slice(1, -1);
     const stateDir = join(root, "runner", OPERATOR_NAMESPACE, OPERATOR_NAME);
     expect(args).toEqual([
@@ -160,7 +163,6 @@ describe("the Flux Operator run by the process runner", () => {
       GODEBUG: "fips140=on",
       KUBECONFIG: `${stateDir}/kubeconfig`,
     });
-    expect(await readyWorkload(OPERATOR_NAME)).toMatchObject({ state: "running", pid });
   });
 
   it("installs Flux for a multitenant FluxInstance from the manifests in its module", async () => {

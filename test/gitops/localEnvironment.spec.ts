@@ -115,6 +115,13 @@ async function statusWhen(
   return last as LocalStatus;
 }
 
+/**
+ * Each test's budget, above the sum of its own waits: two commands of up to 60 s each (seal or
+ * status, then push), then statusWhen's 90 s plus one last status of up to 60 s; 270 s in all.
+ * The GitOps config's 120 s would end a slow run as a bare timeout, not with the wait's message.
+ */
+const TEST_BUDGET_MS = 300_000;
+
 const tenantSync = (current: LocalStatus) => {
   const { sync } = syncRefs(TENANT);
   return current.flux.find(
@@ -157,7 +164,7 @@ afterAll(async () => {
   expect(listening).toEqual([]);
 }, 180_000);
 
-describe("the local environment", () => {
+describe("the local environment", { timeout: TEST_BUDGET_MS }, () => {
   it("applies a pushed directory at the commit local:push printed, and opens its SealedSecret", async () => {
     const content = contentWith([
       "storefront/first/deploy/deployment.yaml",

@@ -278,28 +278,34 @@ describe("the process runner", () => {
     expect(reportOf("probe")).toMatchObject({ state: "running", pid: after.pid });
   });
 
+  // The restart comes 10 s after the death; then a token, setpriv, unshare, mount and a cold
+  // node must run before the report is written, which on a loaded machine takes a while. The
+  // waits add up to 120 s (30 + 15 + 15 + 60), so the test has more.
   it("restarts a process that dies, after the kubelet's back-off of 10 s", async () => {
     const before = await nextReport(reportDirs.inCluster);
     process.kill(before.pid, "SIGKILL");
-    await expect.poll(() => isRunning(before.pid)).toBe(false);
+    await expect.poll(() => isRunning(before.pid), { timeout: 15_000 }).toBe(false);
     await expect
-      .poll(async () => {
-        await runner.sync();
-        return reportOf("probe-in-cluster");
-      })
+      .poll(
+        async () => {
+          await runner.sync();
+          return reportOf("probe-in-cluster");
+        },
+        { timeout: 15_000 },
+      )
       .toMatchObject({
         state: "waiting",
         reason: "killed by SIGKILL; restarting in 10 s",
         restarts: 1,
       });
-    const after = await nextReport(reportDirs.inCluster, [before.pid], 20_000);
+    const after = await nextReport(reportDirs.inCluster, [before.pid], 60_000);
     expect(after.username).toBe(`system:serviceaccount:${NAMESPACE}:probe-in-cluster`);
     expect(reportOf("probe-in-cluster")).toMatchObject({
       state: "running",
       pid: after.pid,
       restarts: 1,
     });
-  });
+  }, 150_000);
 
   it("stops the process when the Deployment is scaled to zero, and every process on stop", async () => {
     const running = reportOf("probe")?.pid as number;
