@@ -19,6 +19,8 @@
  *    end by themselves, the fleet kills every process, releases the locks, and reports the
  *    operations left begun and not finished.
  * 10. `fleet refresh`, then `fleet up`, as the docs advise, finish those.
+ * 11. A stack with no Pulumi.<stack>.yaml in the project directory runs nothing, and a stack
+ *    file that lacks the passphrase's salt is read from a copy: the CLI writes neither.
  *
  * Each step builds on the one before. Everything lives under .cache/fleet-stage, and no process
  * is left running, whatever fails.
@@ -608,6 +610,46 @@ describe("npm run fleet, on three local stacks", () => {
       );
       expect((await api(name).get(`/api/v1/namespaces/tenant-${name}2`)).status).toBe(404);
       expect((await api(name).get(roleBindingPath(name))).status).toBe(200);
+    }
+  });
+
+  it("11. a stack with no stack file runs nothing, and the CLI writes no stack file", async () => {
+    const stackFile = join(PROJECT_DIR, `Pulumi.${BYSTANDER}.yaml`);
+    const logFile = join(LOG_DIR, `${BYSTANDER}.log`);
+    // `pulumi stack init` wrote it, with the passphrase's salt.
+    const asInitialized = readFileSync(stackFile, "utf8");
+    expect(asInitialized).toMatch(/^encryptionsalt: /m);
+    rmSync(stackFile);
+    const projectFiles = readdirSync(PROJECT_DIR).sort();
+    try {
+      const missing = await runFleet(["preview", "--stacks", BYSTANDER, "--json"]);
+      expect(missing.code, missing.stderr).toBe(1);
+      const noStackFile = `no stack file Pulumi.${BYSTANDER}.yaml in ${PROJECT_DIR}; nothing was run`;
+      expect(summaryOf(missing).stacks).toMatchObject([
+        { stack: BYSTANDER, result: "invalid-config", changes: null, firstError: noStackFile },
+      ]);
+      expect(missing.stderr).toContain(`fleet: ${BYSTANDER}: no stack file; preview not run`);
+      expect(readFileSync(logFile, "utf8")).not.toContain("Previewing");
+
+      // Without a salt, the CLI makes one and saves it in the stack file it reads: its copy.
+      const withoutSalt = "config:\n  k8s-flux:clusterName: bystander\n";
+      writeFileSync(stackFile, withoutSalt);
+      const unsalted = await runFleet(["preview", "--stacks", BYSTANDER, "--json"]);
+      expect(unsalted.code, unsalted.stderr).toBe(1);
+      const [outcome] = summaryOf(unsalted).stacks;
+      expect(outcome?.result).toBe("invalid-config");
+      // The program's word on a stack file with little in it.
+      expect(outcome?.configProblems).toContain(
+        "  - k8s-flux:systemFlux: is required; expected an object with at least a repository",
+      );
+      expect(readFileSync(stackFile, "utf8")).toBe(withoutSalt);
+      expect(readFileSync(logFile, "utf8")).toContain(
+        `fleet: the pulumi CLI added to its copy of ${stackFile} what that file lacks`,
+      );
+      rmSync(stackFile);
+      expect(readdirSync(PROJECT_DIR).sort()).toEqual(projectFiles);
+    } finally {
+      writeFileSync(stackFile, asInitialized);
     }
   });
 });

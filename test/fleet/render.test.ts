@@ -85,6 +85,30 @@ describe("renderTable", () => {
     ]);
   });
 
+  it("gives a stack with no stack file its reason below, as the program never spoke", () => {
+    const noStackFile = "no stack file Pulumi.bystander.yaml in /srv/k8s-flux; nothing was run";
+    const run = summaryOf([
+      outcome({
+        stack: "bystander",
+        operation: "preview",
+        result: "invalid-config",
+        changes: null,
+        startedAt: null,
+        finishedAt: null,
+        durationSeconds: null,
+        firstError: noStackFile,
+      }),
+    ]);
+    expect(renderTable(run).split("\n").slice(1)).toEqual([
+      `bystander  preview    invalid-config       -       -       -        -     -         -  ${noStackFile}`,
+      "",
+      `bystander: invalid-config: ${noStackFile}; see /var/log/fleet/bystander.log`,
+      "",
+      "preview on 1 stack(s) in 30.3 s: 1 invalid-config; logs in /var/log/fleet; exit code 1",
+      "",
+    ]);
+  });
+
   it("names the stacks left mid-update and those never started after an interrupt", () => {
     const interrupted = summaryOf(
       [

@@ -1,10 +1,16 @@
 /** The fleet command's flags, read with node:util parseArgs and checked before any work starts. */
+import { existsSync, statSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { REPO_ROOT } from "../repoRoot";
 import { OPERATIONS, isOperation, type Operation } from "./operations";
 
 export const DEFAULT_CONCURRENCY = 2;
+/**
+ * Each stack running is a CLI, a Node.js program and its providers: the bound stops a mistyped
+ * number (a digit too many) before it starts hundreds of them.
+ */
+export const MAX_CONCURRENCY = 64;
 export const DEFAULT_LOG_DIR = join(REPO_ROOT, ".cache", "fleet", "logs");
 
 export const USAGE = `Run one Pulumi operation on many stacks of this project, a few at a time, and summarize.
@@ -22,10 +28,10 @@ Operations:
 Options:
   --stacks GLOBS     stacks of this project in the backend, by name: globs separated by commas,
                      with * and ? (default: every stack). Each glob must match a stack.
-  --concurrency N    at most N stacks at once (default ${DEFAULT_CONCURRENCY})
+  --concurrency N    at most N stacks at once, N from 1 to ${MAX_CONCURRENCY} (default ${DEFAULT_CONCURRENCY})
   --json             print the summary as JSON (docs/operations/fleet.md) instead of a table
   --log-dir DIR      each stack's CLI output goes to DIR/<stack>.log (default .cache/fleet/logs)
-  --work-dir DIR     the project directory (default: this repository)
+  --work-dir DIR     the project directory, with Pulumi.yaml (default: this repository)
   -h, --help         show this help
 
 Exit codes: 0 all succeeded (or in sync), 1 a stack failed, was locked, had invalid config or
@@ -68,14 +74,17 @@ export function parseFleetArgs(argv: readonly string[], cwd: string): FleetArgs 
     throw new UsageError((error as Error).message);
   }
   const { values, positionals } = parsed;
-  const path = (value: string | undefined, fallback: string): string =>
-    value === undefined ? fallback : isAbsolute(value) ? value : resolve(cwd, value);
+  const path = (flag: string, value: string | undefined, fallback: string): string => {
+    if (value === undefined) return fallback;
+    if (value === "") throw new UsageError(`${flag} "": expected a directory`);
+    return isAbsolute(value) ? value : resolve(cwd, value);
+  };
   const common = {
     stacksSelector: values.stacks ?? "*",
     concurrency: parseConcurrency(values.concurrency),
     json: values.json === true,
-    logDir: path(values["log-dir"], DEFAULT_LOG_DIR),
-    workDir: path(values["work-dir"], REPO_ROOT),
+    logDir: logDirectory(path("--log-dir", values["log-dir"], DEFAULT_LOG_DIR)),
+    workDir: projectDirectory(path("--work-dir", values["work-dir"], REPO_ROOT)),
   };
   if (values.help === true) return { help: true, operation: "preview", ...common };
 
@@ -96,8 +105,41 @@ export function parseFleetArgs(argv: readonly string[], cwd: string): FleetArgs 
 
 function parseConcurrency(value: string | undefined): number {
   if (value === undefined) return DEFAULT_CONCURRENCY;
-  if (!/^[1-9][0-9]*$/.test(value)) {
-    throw new UsageError(`--concurrency "${value}": expected a whole number of at least 1`);
+  const concurrency = Number(value);
+  if (!/^[1-9][0-9]*$/.test(value) || concurrency > MAX_CONCURRENCY) {
+    throw new UsageError(
+      `--concurrency "${value}": expected a whole number from 1 to ${MAX_CONCURRENCY}`,
+    );
   }
-  return Number(value);
+  return concurrency;
+}
+
+/**
+ * Why `dir` cannot be the project. The project is taken from the directory given, never
+ * searched for: the CLI, run in a directory without Pulumi.yaml, would take the first one it
+ * finds further up.
+ */
+function projectDirectoryProblem(dir: string): string | undefined {
+  if (!existsSync(dir)) return "no such directory";
+  if (!statSync(dir).isDirectory()) return "not a directory";
+  if (!existsSync(join(dir, "Pulumi.yaml"))) return "no Pulumi.yaml in it";
+  return undefined;
+}
+
+function projectDirectory(dir: string): string {
+  const problem = projectDirectoryProblem(dir);
+  if (problem !== undefined) {
+    throw new UsageError(
+      `--work-dir "${dir}": ${problem}; expected the project's directory, with Pulumi.yaml`,
+    );
+  }
+  return dir;
+}
+
+/** The log directory is made when the run starts, if need be; a file cannot be it. */
+function logDirectory(dir: string): string {
+  if (existsSync(dir) && !statSync(dir).isDirectory()) {
+    throw new UsageError(`--log-dir "${dir}": not a directory`);
+  }
+  return dir;
 }

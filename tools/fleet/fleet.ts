@@ -2,7 +2,8 @@
  * A fleet run: the operation on every selected stack of the project, at most `concurrency` at
  * once, each stack's CLI output in a log file of its own, and a summary of how each one ended.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Stack, type LocalWorkspace } from "@pulumi/pulumi/automation";
 import { killNow, processesMarked } from "../local/markedProcesses";
@@ -12,6 +13,13 @@ import { Interruption } from "./interruption";
 import { findLock, type LockSource } from "./lockCheck";
 import { changesState, takesNoLock, type Operation } from "./operations";
 import { runFleetStack } from "./runFleetStack";
+import {
+  copyStackFile,
+  copyWritten,
+  copyWrittenNote,
+  missingStackFile,
+  type StackFileCopy,
+} from "./stackFile";
 import { parseSelector, selectStacks } from "./stackSelection";
 import { exitCodeFor, type FleetSummary, type StackOutcome } from "./summary";
 import { fleetEnvironment, fleetWorkspace } from "./workspace";
@@ -68,6 +76,20 @@ function lockedBeforeRunning(
   return { ...neverRan(stack, operation), result: "locked", firstError: lock, logFile };
 }
 
+/** A stack the project directory has no config file for, seen before anything is run. */
+export function withoutStackFile(
+  stack: string,
+  operation: Operation,
+  problem: string,
+  logFile: string,
+): StackOutcome {
+  writeFileSync(
+    logFile,
+    `fleet: ${operation}: invalid-config: ${problem}\nfleet: the stack is in the backend, but its config is not in the project directory; the CLI would have created a stack file there\n`,
+  );
+  return { ...neverRan(stack, operation), result: "invalid-config", firstError: problem, logFile };
+}
+
 /** The resource operations the stack's state records as begun and never finished. */
 async function pendingOperations(stack: Stack): Promise<number> {
   const exported = await stack.exportStack();
@@ -111,6 +133,8 @@ export async function runFleet(options: FleetOptions): Promise<FleetSummary> {
     `fleet ${options.operation}: ${selected.length} stack(s), at most ${options.concurrency} at once: ${selected.join(", ")}; logs in ${options.logDir}`,
   );
 
+  // The stack files' copies the CLI is given (stackFile.ts), gone with the run.
+  const scratchDir = mkdtempSync(join(tmpdir(), "k8s-flux-fleet-"));
   const running = new Map<string, Stack>();
   const killEverything = (): void => killNow(processesMarked(RUN_MARK, mark[RUN_MARK]));
   const stopNow = (): void => {
@@ -127,21 +151,25 @@ export async function runFleet(options: FleetOptions): Promise<FleetSummary> {
   // A run that dies (an exception, process.exit) takes its processes with it.
   process.on("exit", killEverything);
 
-  const select = oneAtATime();
+  const run: StackRunContext = {
+    workspace,
+    locks,
+    options,
+    interruption,
+    running,
+    select: oneAtATime(),
+    scratchDir,
+  };
   let outcomes: StackOutcome[];
   try {
-    outcomes = await runBounded(
-      selected,
-      options.concurrency,
-      (name) => runOne(name, workspace, locks, options, interruption, running, select),
-      {
-        stopped: () => interruption.requested,
-        notStarted: (name) => neverRan(name, options.operation),
-      },
-    );
+    outcomes = await runBounded(selected, options.concurrency, (name) => runOne(name, run), {
+      stopped: () => interruption.requested,
+      notStarted: (name) => neverRan(name, options.operation),
+    });
   } finally {
     interruption.stopListening();
     process.off("exit", killEverything);
+    rmSync(scratchDir, { recursive: true, force: true });
   }
 
   const finished = new Date();
@@ -159,19 +187,29 @@ export async function runFleet(options: FleetOptions): Promise<FleetSummary> {
   };
 }
 
-async function runOne(
-  name: string,
-  workspace: LocalWorkspace,
-  locks: LockSource,
-  options: FleetOptions,
-  interruption: Interruption,
-  running: Map<string, Stack>,
-  select: <T>(work: () => Promise<T>) => Promise<T>,
-): Promise<StackOutcome> {
+/** What every stack's run shares. */
+interface StackRunContext {
+  readonly workspace: LocalWorkspace;
+  readonly locks: LockSource;
+  readonly options: FleetOptions;
+  readonly interruption: Interruption;
+  /** The stacks whose operation is under way, by name. */
+  readonly running: Map<string, Stack>;
+  readonly select: <T>(work: () => Promise<T>) => Promise<T>;
+  readonly scratchDir: string;
+}
+
+async function runOne(name: string, run: StackRunContext): Promise<StackOutcome> {
+  const { options, interruption } = run;
   const logFile = join(options.logDir, logFileName(name));
+  const noStackFile = missingStackFile(options.workDir, name);
+  if (noStackFile !== undefined) {
+    options.progress(`fleet: ${name}: no stack file; ${options.operation} not run`);
+    return withoutStackFile(name, options.operation, noStackFile, logFile);
+  }
   let stack: Stack;
   try {
-    stack = await select(() => Stack.select(name, workspace));
+    stack = await run.select(() => Stack.select(name, run.workspace));
   } catch (error) {
     return neverRan(name, options.operation, error);
   }
@@ -179,7 +217,7 @@ async function runOne(
   if (takesNoLock(options.operation)) {
     let lock: string | undefined;
     try {
-      lock = await findLock(locks, name);
+      lock = await findLock(run.locks, name);
     } catch (error) {
       return neverRan(name, options.operation, error);
     }
@@ -188,19 +226,27 @@ async function runOne(
       return lockedBeforeRunning(name, options.operation, lock, logFile);
     }
   }
+  let stackFile: StackFileCopy;
+  try {
+    stackFile = copyStackFile(options.workDir, name, run.scratchDir);
+  } catch (error) {
+    return neverRan(name, options.operation, error);
+  }
   options.progress(`fleet: ${name}: ${options.operation} started`);
-  running.set(name, stack);
+  run.running.set(name, stack);
   let outcome: StackOutcome;
   try {
     outcome = await runFleetStack({
       stack,
       operation: options.operation,
+      configFile: stackFile.copy,
       logFile,
       signal: interruption.signal,
     });
   } finally {
-    running.delete(name);
+    run.running.delete(name);
   }
+  if (copyWritten(stackFile)) appendFileSync(logFile, copyWrittenNote(stackFile));
   if (outcome.result === "cancelled" && changesState(options.operation)) {
     outcome = await afterCancel(stack, outcome, interruption.forced);
   }

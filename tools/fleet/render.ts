@@ -77,7 +77,10 @@ function details(summary: FleetSummary): string[] {
       const [heading, ...problems] = outcome.configProblems;
       lines.push(`${outcome.stack}: ${heading}`, ...problems.map((problem) => `  ${problem}`));
     }
-    if (outcome.result === "failed" || outcome.result === "locked") {
+    // Config refused before the program ran (no stack file) has no program message to show.
+    const noProgramMessage =
+      outcome.result === "invalid-config" && outcome.configProblems.length === 0;
+    if (outcome.result === "failed" || outcome.result === "locked" || noProgramMessage) {
       lines.push(`${outcome.stack}: ${outcome.result}: ${outcome.firstError}${seeLog(outcome)}`);
     }
     if (outcome.leftMidUpdate) {

@@ -19,6 +19,8 @@ import type { StackOutcome, StackResult } from "./summary";
 export interface FleetStackRun {
   readonly stack: Stack;
   readonly operation: Operation;
+  /** The copy of the stack's Pulumi.<stack>.yaml the CLI reads and may write (stackFile.ts). */
+  readonly configFile: string;
   readonly logFile: string;
   /** Aborting it passes Ctrl-C on to the running CLI, which then cancels as in a terminal. */
   readonly signal: AbortSignal;
@@ -29,6 +31,7 @@ interface EngineHooks {
   readonly onOutput: (text: string) => void;
   readonly onError: (text: string) => void;
   readonly onEvent: EngineEventLog["onEvent"];
+  readonly configFile: string;
   /** Plain text in the log file, without the progress dots of a terminal. */
   readonly color: "never";
   readonly suppressProgress: true;
@@ -105,6 +108,7 @@ export async function runFleetStack(run: FleetStackRun): Promise<StackOutcome> {
       onOutput: write,
       onError: write,
       onEvent: events.onEvent,
+      configFile: run.configFile,
       color: "never",
       suppressProgress: true,
     });

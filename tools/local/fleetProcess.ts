@@ -7,6 +7,7 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import type { FleetSummary } from "../fleet/summary";
+import { killNow, processesMarked } from "./markedProcesses";
 import { fileBackendUrl } from "../pulumi/environment";
 import type { LocalFleetLayout } from "./localFleet";
 import { REPO_ROOT } from "../repoRoot";
@@ -28,14 +29,25 @@ export interface FleetRun {
 }
 
 /**
+ * How long a run may take before it is killed: longer than any run of the fleet stage or the
+ * bench takes, and shorter than a stage step's timeout, so that a run that hangs fails here,
+ * saying so, rather than as a bare step timeout.
+ */
+export const FLEET_RUN_TIMEOUT_MS = 540_000;
+
+/**
  * Runs `fleet <args> --work-dir <project> --log-dir <logs>` on the fleet's backend and resolves
  * once it has exited. `whileRunning` gets its pid as soon as it has started, to signal it.
+ * A run still going after `timeoutMs` is killed, with every process it started (all carry
+ * `mark`), and fails naming the command and what it had printed; so is one whose `whileRunning`
+ * fails, which then fails with that error.
  */
 export async function runFleetCli(
   fleet: LocalFleetLayout,
   args: readonly string[],
   mark: ProcessMark,
   whileRunning?: (pid: number) => Promise<void>,
+  timeoutMs = FLEET_RUN_TIMEOUT_MS,
 ): Promise<FleetRun> {
   const begun = process.hrtime.bigint();
   const child = spawn(
@@ -64,14 +76,43 @@ export async function runFleetCli(
   let stderr = "";
   child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  // The command and everything it started, at any depth, whatever session or group it is in.
+  const killAll = (): void => killNow(processesMarked(mark.name, mark.value));
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    killAll();
+  }, timeoutMs);
   const ended = new Promise<FleetRun>((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code) =>
-      resolve({ code, stdout, stderr, seconds: Number(process.hrtime.bigint() - begun) / 1e9 }),
-    );
+    child.on("error", (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      if (!timedOut) {
+        resolve({ code, stdout, stderr, seconds: Number(process.hrtime.bigint() - begun) / 1e9 });
+        return;
+      }
+      // One started as the first kill went round.
+      killAll();
+      reject(
+        new Error(
+          `fleet ${args.join(" ")} was still running after ${timeoutMs / 1000} s, and was killed with every process it had started\nstdout:\n${stdout}\nstderr:\n${stderr}`,
+        ),
+      );
+    });
   });
   const pid = child.pid;
-  const [run] = await Promise.all([ended, whileRunning && pid ? whileRunning(pid) : undefined]);
+  // A failed watch ends the run too, rather than leave it running into what comes next.
+  const watched =
+    whileRunning && pid
+      ? whileRunning(pid).catch((error: unknown) => {
+          killAll();
+          throw error;
+        })
+      : undefined;
+  const [run] = await Promise.all([ended, watched]);
   return run;
 }
 
