@@ -1,12 +1,12 @@
 /**
  * The fleet command as a process: flags it cannot use are refused with exit 2 before the
  * backend is asked anything, so an unreachable backend does not turn them into a failure
- * (exit 1).
+ * (exit 1), and --help prints the usage, exit 0, before any check.
  */
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { USAGE } from "../../tools/fleet/args";
+import { FLEET_COMMAND } from "../../tools/fleet/args";
 import { REPO_ROOT } from "../../tools/repoRoot";
 
 /** Nothing listens on the discard port: a backend that asked would fail to connect. */
@@ -18,15 +18,18 @@ const UNREACHABLE_BACKEND = "https://127.0.0.1:9";
  */
 const CLI_TIMEOUT_MS = 60_000;
 
-/** `npm run fleet -- <args>`, started as the fleet itself, from the repository root. */
-function runFleet(args: readonly string[]) {
+/**
+ * `npm run fleet -- <args>`, started as the fleet itself, from the repository root; `env` adds
+ * to the environment, as npm's own variables.
+ */
+function runFleet(args: readonly string[], env: NodeJS.ProcessEnv = {}) {
   const run = spawnSync(
     process.execPath,
     ["--import", "tsx", join(REPO_ROOT, "tools", "fleet", "cli.ts"), ...args],
     {
       cwd: REPO_ROOT,
       encoding: "utf8",
-      env: { ...process.env, PULUMI_BACKEND_URL: UNREACHABLE_BACKEND },
+      env: { ...process.env, PULUMI_BACKEND_URL: UNREACHABLE_BACKEND, ...env },
       timeout: CLI_TIMEOUT_MS,
     },
   );
@@ -53,15 +56,30 @@ describe("npm run fleet with flags it cannot use", () => {
   );
 
   it(
-    "exits 2 on a --work-dir that does not exist, naming the flag, with the usage",
+    "exits 2 on a --work-dir that does not exist, from where npm was run, naming the flag",
     { timeout: CLI_TIMEOUT_MS + 30_000 },
     () => {
-      const run = runFleet(["preview", "--work-dir", "/nonexistent/k8s-flux"]);
+      // As `npm run fleet` in /nonexistent: npm starts the script in the repository root.
+      const run = runFleet(["preview", "--work-dir", "k8s-flux"], {
+        npm_lifecycle_event: "fleet",
+        INIT_CWD: "/nonexistent",
+      });
       expect(run.stderr).toBe(
-        `fleet: --work-dir "/nonexistent/k8s-flux": no such directory; expected the project's directory, with Pulumi.yaml\n\n${USAGE}`,
+        'fleet: --work-dir "/nonexistent/k8s-flux": no such directory; expected the project\'s directory, with Pulumi.yaml; see `npm run fleet -- --help`\n',
       );
       expect(run.stdout).toBe("");
       expect(run.status).toBe(2);
+    },
+  );
+
+  it(
+    "prints the usage for --help, exit 0, before checking anything else on the line",
+    { timeout: CLI_TIMEOUT_MS + 30_000 },
+    () => {
+      const run = runFleet(["destroy", "--work-dir", "/nonexistent/k8s-flux", "--help"]);
+      expect(run.stdout).toBe(FLEET_COMMAND.usage);
+      expect(run.stderr).toBe("");
+      expect(run.status).toBe(0);
     },
   );
 });

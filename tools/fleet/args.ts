@@ -1,7 +1,10 @@
-/** The fleet command's flags, read with node:util parseArgs and checked before any work starts. */
+/**
+ * The fleet command's command line, read through tools/cliArgs.ts and checked before any work
+ * starts: the operation, the concurrency, and the directories it reads and writes.
+ */
 import { existsSync, statSync } from "node:fs";
-import { isAbsolute, join, resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { join, resolve } from "node:path";
+import { parseCommandLine, type CommandText, type Parsed, UsageError } from "../cliArgs";
 import { REPO_ROOT } from "../repoRoot";
 import { OPERATIONS, isOperation, type Operation } from "./operations";
 
@@ -13,7 +16,9 @@ export const DEFAULT_CONCURRENCY = 2;
 export const MAX_CONCURRENCY = 64;
 export const DEFAULT_LOG_DIR = join(REPO_ROOT, ".cache", "fleet", "logs");
 
-export const USAGE = `Run one Pulumi operation on many stacks of this project, a few at a time, and summarize.
+export const FLEET_COMMAND: CommandText = {
+  name: "fleet",
+  usage: `Run one Pulumi operation on many stacks of this project, a few at a time, and summarize.
 
 Usage:
   npm run fleet -- <${OPERATIONS.join("|")}> [--stacks GLOBS] [--concurrency N] [--json]
@@ -37,14 +42,10 @@ Options:
 Exit codes: 0 all succeeded (or in sync), 1 a stack failed, was locked, had invalid config or
 was cancelled, 2 bad flags or no stack matched (nothing ran), 3 drift found and nothing
 failed, 130 interrupted.
-`;
-
-export class UsageError extends Error {
-  override name = "UsageError";
-}
+`,
+};
 
 export interface FleetArgs {
-  readonly help: boolean;
   readonly operation: Operation;
   readonly stacksSelector: string;
   readonly concurrency: number;
@@ -53,41 +54,31 @@ export interface FleetArgs {
   readonly workDir: string;
 }
 
-/** `cwd` is where relative paths on the command line start from. */
-export function parseFleetArgs(argv: readonly string[], cwd: string): FleetArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: true,
-      options: {
-        help: { type: "boolean", short: "h" },
-        stacks: { type: "string" },
-        concurrency: { type: "string" },
-        json: { type: "boolean" },
-        "log-dir": { type: "string" },
-        "work-dir": { type: "string" },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { values, positionals } = parsed;
-  const path = (flag: string, value: string | undefined, fallback: string): string => {
-    if (value === undefined) return fallback;
-    if (value === "") throw new UsageError(`${flag} "": expected a directory`);
-    return isAbsolute(value) ? value : resolve(cwd, value);
-  };
-  const common = {
-    stacksSelector: values.stacks ?? "*",
-    concurrency: parseConcurrency(values.concurrency),
-    json: values.json === true,
-    logDir: logDirectory(path("--log-dir", values["log-dir"], DEFAULT_LOG_DIR)),
-    workDir: projectDirectory(path("--work-dir", values["work-dir"], REPO_ROOT)),
-  };
-  if (values.help === true) return { help: true, operation: "preview", ...common };
+/** `userDir` is where relative paths start: userDirectory() of tools/userDirectory.ts. */
+export function parseFleetArgs(argv: readonly string[], userDir: string): Parsed<FleetArgs> {
+  const line = parseCommandLine(
+    argv,
+    {
+      stacks: { type: "string" },
+      concurrency: { type: "string" },
+      json: { type: "boolean" },
+      "log-dir": { type: "string" },
+      "work-dir": { type: "string" },
+    },
+    { positionals: true },
+  );
+  if (line.help) return line;
 
+  const { flags, positionals } = line;
+  const logDir = flags["log-dir"];
+  const workDir = flags["work-dir"];
+  const checked = {
+    stacksSelector: flags.stacks ?? "*",
+    concurrency: parseConcurrency(flags.concurrency),
+    json: flags.json === true,
+    logDir: logDirectory(logDir === undefined ? DEFAULT_LOG_DIR : resolve(userDir, logDir)),
+    workDir: projectDirectory(workDir === undefined ? REPO_ROOT : resolve(userDir, workDir)),
+  };
   const [operation, ...extra] = positionals;
   if (operation === undefined) {
     throw new UsageError(`no operation given; expected one of ${OPERATIONS.join(", ")}`);
@@ -100,7 +91,7 @@ export function parseFleetArgs(argv: readonly string[], cwd: string): FleetArgs 
   if (extra.length > 0) {
     throw new UsageError(`unexpected argument "${extra[0]}"; give stacks with --stacks`);
   }
-  return { help: false, operation, ...common };
+  return { help: false, operation, ...checked };
 }
 
 function parseConcurrency(value: string | undefined): number {

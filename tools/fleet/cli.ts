@@ -3,44 +3,38 @@
  * [--json]`. Progress goes to stderr; the summary (table or JSON) to stdout.
  */
 import { CommandError } from "@pulumi/pulumi/automation";
-import { parseFleetArgs, USAGE, UsageError } from "./args";
+import { EXIT_USAGE, readCommandLine } from "../cliArgs";
+import { userDirectory } from "../userDirectory";
+import { FLEET_COMMAND, parseFleetArgs, type FleetArgs } from "./args";
 import { failureText, firstErrorLine } from "./failures";
 import { runFleet } from "./fleet";
 import { renderJson, renderTable } from "./render";
 import { NoStackMatchedError } from "./stackSelection";
-import { EXIT_FAILED, EXIT_USAGE } from "./summary";
+import { EXIT_FAILED } from "./summary";
 
-// `npm run` starts scripts in the repository root; relative paths on the command line mean the
-// directory the user typed them in.
-const cwd =
-  process.env.npm_lifecycle_event === "fleet" && process.env.INIT_CWD
-    ? process.env.INIT_CWD
-    : process.cwd();
+const userDir = userDirectory(FLEET_COMMAND.name);
+const args = readCommandLine(FLEET_COMMAND, (argv) => parseFleetArgs(argv, userDir));
 
-async function main(): Promise<number> {
-  const args = parseFleetArgs(process.argv.slice(2), cwd);
-  if (args.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+async function main(options: FleetArgs): Promise<number> {
   const summary = await runFleet({
-    ...args,
+    ...options,
     progress: (line) => process.stderr.write(`${line}\n`),
   });
-  process.stdout.write(args.json ? renderJson(summary) : renderTable(summary));
+  process.stdout.write(options.json ? renderJson(summary) : renderTable(summary));
   return summary.exitCode;
 }
 
-main().then(
+main(args).then(
   (code) => {
     process.exitCode = code;
   },
   (error: unknown) => {
-    const usage = error instanceof UsageError || error instanceof NoStackMatchedError;
+    // A --stacks that matches no stack is a wrong command line too: nothing was run.
+    const usage = error instanceof NoStackMatchedError;
     // A failing CLI (a backend that cannot be reached, say) in one line, not its whole output.
     const message =
       error instanceof CommandError ? firstErrorLine([], failureText(error)) : failureText(error);
-    process.stderr.write(`fleet: ${message}\n${error instanceof UsageError ? `\n${USAGE}` : ""}`);
+    process.stderr.write(`${FLEET_COMMAND.name}: ${message}\n`);
     process.exitCode = usage ? EXIT_USAGE : EXIT_FAILED;
   },
 );

@@ -87,8 +87,8 @@ export interface FleetSummary {
 export const EXIT_OK = 0;
 /** A stack failed, was locked, had invalid config or was interrupted. */
 export const EXIT_FAILED = 1;
-/** Bad flags, or a stack selector that matches no stack: nothing was run. */
-export const EXIT_USAGE = 2;
+// 2, bad flags or a stack selector that matches no stack (nothing was run), is EXIT_USAGE of
+// tools/cliArgs.ts, every command's code for a wrong command line.
 /** Drift was found, and nothing failed. */
 export const EXIT_DRIFTED = 3;
 /** Interrupted (Ctrl-C): 128 + SIGINT, as shells report it. */
