@@ -1,7 +1,8 @@
 /**
  * The engine's events that the fault scenarios strike by (engineEvents.ts), sent over gRPC as the
- * CLI sends them with `--event-log tcp://…`: when a Kubernetes create counts as under way, and a
- * wait whose moment never comes failing with the progress seen and no step's outputs.
+ * CLI sends them with `--event-log tcp://…`: when a Kubernetes create counts as under way, that a
+ * moment between two events is caught, and a wait whose moment never comes failing with the
+ * progress seen and no step's outputs.
  */
 import * as grpc from "@grpc/grpc-js";
 import { EventsClient } from "@pulumi/pulumi/proto/events_grpc_pb";
@@ -69,6 +70,18 @@ describe("EngineEventStream", () => {
     send({ resOutputsEvent: { metadata: step("create", NAMESPACE_URN) } });
     const atDone = await events.until((progress) => progress.done.length === 2, never);
     expect(atDone && kubernetesCreateUnderWay(atDone)).toBe(false);
+  });
+
+  it("catches a moment that lasts only from one event to the next", async () => {
+    const { events, send } = await openStream();
+    const waiting = events.until(kubernetesCreateUnderWay, never, 5_000);
+    // Sent together, they arrive in one read: a poll between reads would never see the create
+    // under way.
+    send({ resourcePreEvent: { metadata: step("create", NAMESPACE_URN) } });
+    send({ resOutputsEvent: { metadata: step("create", NAMESPACE_URN) } });
+    const atBegin = await waiting;
+    expect(atBegin?.begun.map((begun) => begun.urn)).toEqual([NAMESPACE_URN]);
+    expect(atBegin?.done).toEqual([]);
   });
 
   it("fails a wait past its deadline with the counts and the last step, not the outputs", async () => {

@@ -38,6 +38,8 @@ export class EngineEventStream {
   private readonly begun: StepEventMetadata[] = [];
   private readonly done: StepEventMetadata[] = [];
   private readonly errors: string[] = [];
+  /** The conditions `until` is waiting on, asked after each event. */
+  private readonly watchers = new Set<(progress: Progress) => void>();
 
   private readonly server = new grpc.Server();
   private port = 0;
@@ -74,31 +76,43 @@ export class EngineEventStream {
 
   /**
    * Resolves with the progress once `reached` holds for it, or with undefined when `ended`
-   * (the command's result) settles first. Fails, with the progress seen, when neither happens
-   * within `deadlineMs`; the command is left running for the caller's teardown to stop.
+   * (the command's result) settles first. `reached` is asked as each event arrives, so a moment
+   * that lasts only between two events (a create begun and done at once) is not missed. Fails,
+   * with the progress seen, when neither happens within `deadlineMs`; the command is left
+   * running for the caller's teardown to stop.
    */
   async until(
     reached: (progress: Progress) => boolean,
     ended: Promise<unknown>,
     deadlineMs = UNTIL_DEADLINE_MS,
   ): Promise<Progress | undefined> {
-    const deadline = Date.now() + deadlineMs;
-    let over = false;
-    void ended.then(
-      () => (over = true),
-      () => (over = true),
-    );
-    for (;;) {
-      const progress = this.progress;
-      if (reached(progress)) return progress;
-      if (over) return undefined;
-      if (Date.now() >= deadline) {
-        throw new Error(
-          `the awaited moment did not come within ${deadlineMs / 1000} s, and the command ` +
-            `still ran; the engine had reported ${progressSeen(progress)}`,
+    if (reached(this.progress)) return this.progress;
+    let watcher: ((progress: Progress) => void) | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await new Promise<Progress | undefined>((resolve, reject) => {
+        watcher = (progress) => {
+          if (reached(progress)) resolve(progress);
+        };
+        this.watchers.add(watcher);
+        void ended.then(
+          () => resolve(undefined),
+          () => resolve(undefined),
         );
-      }
-      await sleep(POLL_MS);
+        timer = setTimeout(
+          () =>
+            reject(
+              new Error(
+                `the awaited moment did not come within ${deadlineMs / 1000} s, and the ` +
+                  `command still ran; the engine had reported ${progressSeen(this.progress)}`,
+              ),
+            ),
+          deadlineMs,
+        );
+      });
+    } finally {
+      if (watcher) this.watchers.delete(watcher);
+      clearTimeout(timer);
     }
   }
 
@@ -138,6 +152,10 @@ export class EngineEventStream {
     if (event.resOutputsEvent) this.done.push(event.resOutputsEvent.metadata);
     if (event.diagnosticEvent?.severity === "error")
       this.errors.push(event.diagnosticEvent.message);
+    if (this.watchers.size > 0) {
+      const progress = this.progress;
+      for (const watcher of this.watchers) watcher(progress);
+    }
   }
 }
 
