@@ -62,7 +62,7 @@ export const resourceQuotaSetting = amounts(
     return;
   }
   const parsed = parsedAmounts(hard);
-  for (const { key, problem } of resourceQuotaProblems(parsed, quoted)) {
+  for (const { key, problem } of resourceQuotaProblems(parsed)) {
     ctx.addIssue({ code: "custom", path: [key], input: parsed[key], message: problem });
   }
 }, evenWithFieldErrors);
@@ -90,7 +90,7 @@ export const limitRangeSetting = z
       );
       return;
     }
-    for (const { path, problem } of containerDefaultsProblems(defaults, quoted)) {
+    for (const { path, problem } of containerDefaultsProblems(defaults)) {
       const [field, resource] = path as ["default" | "defaultRequest", string];
       ctx.addIssue({
         code: "custom",

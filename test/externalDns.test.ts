@@ -183,6 +183,19 @@ describe("the record names Route53 compares", () => {
     expect(normalizedRecordName("a b.example.com")).toBe("a\\040b.example.com");
   });
 
+  it("refuse a character no DNS name can hold, shown escaped when it would not print", () => {
+    expect(() => normalizedRecordName("dev\u202Emoc.example.com")).toThrow(
+      new Error(
+        '"dev\\u202Emoc.example.com" holds the invisible or non-ASCII character \\u202E, which no DNS name can',
+      ),
+    );
+    expect(() => normalizedRecordName("zürich\u200B.example.com")).toThrow(
+      new Error(
+        '"zürich\\u200B.example.com" holds the invisible or non-ASCII character \\u200B, which no DNS name can',
+      ),
+    );
+  });
+
   it("cover each domain once, however often and in whatever case it is listed", () => {
     expect(recordNamePatterns(["example.com", "EXAMPLE.com."])).toEqual([
       "example.com",

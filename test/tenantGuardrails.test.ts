@@ -143,6 +143,22 @@ describe("a ResourceQuota's hard map", () => {
   it("takes a whole count written with a suffix, as the API server does", () => {
     expect(resourceQuotaProblems({ pods: "1k", services: "2e1" })).toEqual([]);
   });
+
+  it("shows a name or amount with an invisible character escaped, not as it would print", () => {
+    expect(resourceQuotaProblems({ "pods\u202E": "1", services: "1\u200B" })).toEqual([
+      {
+        key: "pods\u202E",
+        problem: expect.stringMatching(
+          /^"pods\\u202E" is not a resource a ResourceQuota can cap; expected one of cpu,/,
+        ),
+      },
+      {
+        key: "services",
+        problem:
+          '"1\\u200B" is not a quantity; expected a non-negative amount such as "500m", "2", "4Gi" or "1e3"',
+      },
+    ]);
+  });
 });
 
 describe("container defaults", () => {
@@ -177,6 +193,29 @@ describe("container defaults", () => {
         path: ["defaultRequest", "memory"],
         problem:
           '"1Gi" is more than the default limit "1G" for memory; expected a default request at most the default limit',
+      },
+    ]);
+  });
+
+  it("show a name or amount with an invisible character escaped, and compare only known resources", () => {
+    expect(
+      containerDefaultsProblems({
+        default: { "cpu\u202E": "1" },
+        defaultRequest: { "cpu\u202E": "2", memory: "1\u200BGi" },
+      }),
+    ).toEqual([
+      {
+        path: ["default", "cpu\u202E"],
+        problem:
+          '"cpu\\u202E" is not a container resource a LimitRange gives defaults for; expected cpu, memory, ephemeral-storage',
+      },
+      {
+        path: ["defaultRequest", "cpu\u202E"],
+        problem: expect.stringMatching(/^"cpu\\u202E" is not a container resource/),
+      },
+      {
+        path: ["defaultRequest", "memory"],
+        problem: expect.stringMatching(/^"1\\u200BGi" is not a quantity;/),
       },
     ]);
   });
@@ -345,6 +384,8 @@ describe("ApplicationFlux's guardrails", () => {
       { resourceQuota: { pods: "1.5" } },
       { limitRange: {} },
       { limitRange: { default: { cpu: "1" }, defaultRequest: { cpu: "2" } } },
+      { resourceQuota: { "pods\u202E": "1" } },
+      { limitRange: { default: { "cpu\u200B": "1" } } },
     ];
     for (const extra of cases) {
       const run = await startMockRun("test");
@@ -369,6 +410,10 @@ describe("ApplicationFlux's guardrails", () => {
       'ApplicationFlux app-storefront: resourceQuota["pods"] "1.5" is not a whole number, and pods is counted in whole units; expected a whole amount such as "10"',
       "ApplicationFlux app-storefront: limitRange is empty; expected default or defaultRequest",
       'ApplicationFlux app-storefront: limitRange.defaultRequest["cpu"] "2" is more than the default limit "1" for cpu; expected a default request at most the default limit',
+      expect.stringMatching(
+        /^ApplicationFlux app-storefront: resourceQuota\["pods\\u202E"\] "pods\\u202E" is not a resource a ResourceQuota can cap;/,
+      ),
+      'ApplicationFlux app-storefront: limitRange.default["cpu\\u200B"] "cpu\\u200B" is not a container resource a LimitRange gives defaults for; expected cpu, memory, ephemeral-storage',
     ]);
   });
 });
@@ -424,6 +469,22 @@ describe("the stack settings", () => {
       'k8s-flux:applications[0].limitRange.defaultRequest.memory: "lots" is not a quantity; expected a non-negative amount such as "500m", "2", "4Gi" or "1e3"',
       'k8s-flux:applications[0].limitRange.defaultRequest.cpu: "2" is more than the default limit "1" for cpu; expected a default request at most the default limit',
       'k8s-flux:applications[0].networkPolicy: expected a boolean, got string "yes"',
+    ]);
+  });
+
+  it("show a name or amount with an invisible character escaped, in the key and the message", () => {
+    expect(
+      problemsOf(
+        withApp({
+          resourceQuota: { "pods\u202E": "1" },
+          limitRange: { default: { cpu: "1\u200B" } },
+        }),
+      ),
+    ).toEqual([
+      expect.stringMatching(
+        /^k8s-flux:applications\[0\]\.resourceQuota\["pods\\u202E"\]: "pods\\u202E" is not a resource a ResourceQuota can cap;/,
+      ),
+      'k8s-flux:applications[0].limitRange.default.cpu: "1\\u200B" is not a quantity; expected a non-negative amount such as "500m", "2", "4Gi" or "1e3"',
     ]);
   });
 

@@ -5,6 +5,7 @@ import { DeployKey } from "../deployKey";
 import { argumentError } from "../shared/errors";
 import type { GitSourceArgs } from "../shared/gitSource";
 import { ownedByThisStack } from "../shared/ownership";
+import { quoted } from "../shared/quotedText";
 import { tenantExternalIpsPolicy, tenantExternalIpsPolicyBinding } from "./admission";
 import { applicationFluxDefaults } from "./defaults";
 import {
@@ -251,7 +252,7 @@ function resourceLimitsProblem(
     }
     const [first] = resourceQuotaProblems(resourceQuota);
     if (first !== undefined) {
-      return { argument: `resourceQuota[${JSON.stringify(first.key)}]`, problem: first.problem };
+      return { argument: `resourceQuota[${quoted(first.key)}]`, problem: first.problem };
     }
   }
   if (limitRange !== undefined) {
@@ -263,7 +264,7 @@ function resourceLimitsProblem(
     if (first !== undefined) {
       const [field, resource] = first.path;
       return {
-        argument: `limitRange.${field}[${JSON.stringify(resource)}]`,
+        argument: `limitRange.${field}[${quoted(resource)}]`,
         problem: first.problem,
       };
     }

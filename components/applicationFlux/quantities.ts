@@ -5,9 +5,7 @@
  * through `pulumi up` is refused before anything changes. Plain functions, shared by the config
  * schema and the ApplicationFlux component.
  */
-
-/** How a message shows a value; the config layer passes its own, which escapes what hides. */
-export type Quote = (value: string) => string;
+import { quoted } from "../shared/quotedText";
 
 /** An amount, exactly: numerator / denominator, both positive or zero. */
 export interface Quantity {
@@ -134,14 +132,17 @@ function isCountedQuotaResource(name: string): boolean {
 /** Container defaults a LimitRange may give (core/helper standardContainerResources). */
 export const CONTAINER_RESOURCES = ["cpu", "memory", "ephemeral-storage"] as const;
 
+const isContainerResource = (name: string): boolean =>
+  (CONTAINER_RESOURCES as readonly string[]).includes(name);
+
 /** Why a quota cannot cap this resource name, or undefined. */
-export function quotaResourceProblem(name: string, quote: Quote = JSON.stringify) {
+export function quotaResourceProblem(name: string) {
   const standard =
     (QUOTA_RESOURCES as readonly string[]).includes(name) ||
     name.startsWith("hugepages-") ||
     name.startsWith("requests.hugepages-");
   if (isQualifiedName(name) && (name.includes("/") || standard)) return undefined;
-  return `${quote(name)} is not a resource a ResourceQuota can cap; expected one of ${QUOTA_RESOURCES.join(", ")}, hugepages-<size>, or a qualified name such as count/deployments.apps or requests.nvidia.com/gpu`;
+  return `${quoted(name)} is not a resource a ResourceQuota can cap; expected one of ${QUOTA_RESOURCES.join(", ")}, hugepages-<size>, or a qualified name such as count/deployments.apps or requests.nvidia.com/gpu`;
 }
 
 /** Why an amount is unusable for this resource, or undefined. */
@@ -149,14 +150,13 @@ export function quantityProblem(
   resource: string,
   value: string,
   counted: boolean,
-  quote: Quote = JSON.stringify,
 ): string | undefined {
   const quantity = parseQuantity(value);
   if (quantity === undefined) {
-    return `${quote(value)} is not a quantity; expected a non-negative amount such as ${QUANTITY_EXAMPLES}`;
+    return `${quoted(value)} is not a quantity; expected a non-negative amount such as ${QUANTITY_EXAMPLES}`;
   }
   if (counted && !isWhole(quantity)) {
-    return `${quote(value)} is not a whole number, and ${resource} is counted in whole units; expected a whole amount such as "10"`;
+    return `${quoted(value)} is not a whole number, and ${resource} is counted in whole units; expected a whole amount such as "10"`;
   }
   return undefined;
 }
@@ -164,12 +164,10 @@ export function quantityProblem(
 /** The problems of a ResourceQuota's `hard` map, each under the name it is about. */
 export function resourceQuotaProblems(
   hard: Readonly<Record<string, string>>,
-  quote: Quote = JSON.stringify,
 ): { readonly key: string; readonly problem: string }[] {
   return Object.entries(hard).flatMap(([name, value]) => {
     const problem =
-      quotaResourceProblem(name, quote) ??
-      quantityProblem(name, value, isCountedQuotaResource(name), quote);
+      quotaResourceProblem(name) ?? quantityProblem(name, value, isCountedQuotaResource(name));
     return problem === undefined ? [] : [{ key: name, problem }];
   });
 }
@@ -185,26 +183,27 @@ export interface ContainerDefaults {
 /** The problems of container defaults, each under the path (`default`, `cpu`) it is about. */
 export function containerDefaultsProblems(
   defaults: ContainerDefaults,
-  quote: Quote = JSON.stringify,
 ): { readonly path: readonly string[]; readonly problem: string }[] {
   const problems: { path: readonly string[]; problem: string }[] = [];
   for (const field of ["default", "defaultRequest"] as const) {
     for (const [name, value] of Object.entries(defaults[field] ?? {})) {
-      const problem = (CONTAINER_RESOURCES as readonly string[]).includes(name)
-        ? quantityProblem(name, value, false, quote)
-        : `${quote(name)} is not a container resource a LimitRange gives defaults for; expected ${CONTAINER_RESOURCES.join(", ")}`;
+      const problem = isContainerResource(name)
+        ? quantityProblem(name, value, false)
+        : `${quoted(name)} is not a container resource a LimitRange gives defaults for; expected ${CONTAINER_RESOURCES.join(", ")}`;
       if (problem !== undefined) problems.push({ path: [field, name], problem });
     }
   }
-  // The API server refuses a default request above the default limit of the same resource.
+  // The API server refuses a default request above the default limit of the same resource. A
+  // name that is no container resource has its problem already, and is not repeated raw here.
   for (const [name, requested] of Object.entries(defaults.defaultRequest ?? {})) {
+    if (!isContainerResource(name)) continue;
     const limitText = defaults.default?.[name];
     const limit = limitText === undefined ? undefined : parseQuantity(limitText);
     const request = parseQuantity(requested);
     if (limit !== undefined && request !== undefined && compareQuantities(request, limit) > 0) {
       problems.push({
         path: ["defaultRequest", name],
-        problem: `${quote(requested)} is more than the default limit ${quote(limitText ?? "")} for ${name}; expected a default request at most the default limit`,
+        problem: `${quoted(requested)} is more than the default limit ${quoted(limitText ?? "")} for ${name}; expected a default request at most the default limit`,
       });
     }
   }

@@ -9,6 +9,7 @@
  * --aws-zone-tags, CreateHostedZone never, and STS only with --aws-assume-role: none is granted.
  */
 import type { PolicyDocument, PolicyStatement } from "../shared/iamTrust";
+import { describeCharacter, quoted } from "../shared/quotedText";
 
 /** The zones External DNS may read and change: the listed ones, or every zone of the account. */
 export type Route53Zones = readonly string[] | "every zone";
@@ -33,7 +34,9 @@ export function normalizedRecordName(name: string): string {
       if (/^[a-z0-9._-]$/.test(character)) return character;
       const code = character.codePointAt(0) ?? 0;
       if (code > 0xff) {
-        throw new Error(`${JSON.stringify(name)} holds ${character}, which no DNS name can`);
+        throw new Error(
+          `${quoted(name)} holds ${describeCharacter(character)}, which no DNS name can`,
+        );
       }
       return `\\${code.toString(8).padStart(3, "0")}`;
     })

@@ -44,3 +44,10 @@ export function quoted(value: unknown): string {
   // JSON.stringify has escaped the C0 controls and lone surrogates already; not DEL or C1.
   return visibleText(text);
 }
+
+/** How a message names one character: visibly, whatever it is. */
+export function describeCharacter(character: string): string {
+  if (character === " ") return "a space";
+  if (/^[\x21-\x7e]$/.test(character)) return quoted(character);
+  return `the invisible or non-ASCII character ${escapedCodePoint(character)}`;
+}

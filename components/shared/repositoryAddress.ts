@@ -7,7 +7,7 @@
  */
 import { isIPv4, isIPv6 } from "node:net";
 import type { GitRepositoryLocation } from "./gitSource";
-import { escapedCodePoint, quoted } from "./quotedText";
+import { describeCharacter, quoted } from "./quotedText";
 
 /** A DNS host name: labels of letters, digits and inner hyphens (so never an option like -o). */
 const DNS_HOST_NAME =
@@ -77,13 +77,6 @@ export function repositoryHostProblem(host: string): string | undefined {
     return "is not a host name; expected a DNS name such as git.example.org, or an IPv4 address written as four numbers such as 192.0.2.10";
   }
   return undefined;
-}
-
-/** How a message names a character: visibly, whatever it is. */
-function describeCharacter(character: string): string {
-  if (character === " ") return "a space";
-  if (/^[\x21-\x7e]$/.test(character)) return quoted(character);
-  return `the invisible or non-ASCII character ${escapedCodePoint(character)}`;
 }
 
 /** The first character of a path that is not allowed, or undefined. */
