@@ -1,15 +1,20 @@
 /**
  * The shared command-line reader (tools/cliArgs.ts): what it accepts, the one line it says for
- * each mistake, `--help` on every command, and the exit an entry point takes for each.
+ * each mistake, `--help` on every command, the exit an entry point takes for each, and how an
+ * entry point tells a failure.
  */
 import { describe, expect, it } from "vitest";
 import {
+  commandExitCode,
   commandLineOutcome,
   EXIT_USAGE,
+  failureOutcome,
   HELP,
   parseCommandLine,
   parseNoArguments,
   UsageError,
+  type CommandMain,
+  type RunCommandOptions,
 } from "../tools/cliArgs";
 
 const FLAGS = {
@@ -106,10 +111,11 @@ describe("parseCommandLine", () => {
     expect(refusal(["--list=yes"])).toBe("--list takes no value");
     expect(refusal(["--out", "a", "--out", "b"])).toBe("--out is given twice; give it once");
     expect(refusal(["stray"])).toBe("unexpected argument #1, which is no flag's value");
-    // Without a sensitive flag the stray word is named.
+    // Without a sensitive flag the stray word is named, visibly.
     expect(() => parseCommandLine(["--", "--list"], { list: { type: "boolean" } })).toThrow(
       'unexpected argument "--list"',
     );
+    expect(() => parseNoArguments(["dev\u202e"])).toThrow('unexpected argument "dev\\u202E"');
     for (const argv of [["--bogus"], ["--out"], ["--list=1"], ["stray"]]) {
       expect(refusal(argv)).not.toContain("\n");
     }
@@ -184,5 +190,127 @@ describe("commandLineOutcome", () => {
       throw new TypeError("a bug");
     };
     expect(() => commandLineOutcome(command, broken, [])).toThrow(TypeError);
+  });
+});
+
+describe("failureOutcome", () => {
+  const command = { name: "demo", usage: "Do a demo.\n" };
+
+  it("tells an error by its message alone, exit 1", () => {
+    expect(failureOutcome(command, new Error("the git server did not start"))).toEqual({
+      code: 1,
+      stderr: "demo: the git server did not start\n",
+    });
+  });
+
+  it("tells a usage error thrown while running as a wrong command line, exit 2", () => {
+    expect(failureOutcome(command, new UsageError("no stack matched"))).toEqual({
+      code: EXIT_USAGE,
+      stderr: "demo: no stack matched; see `npm run demo -- --help`\n",
+    });
+  });
+
+  it("shows where a bug is: JavaScript's own errors with their stack", () => {
+    let bug: unknown;
+    try {
+      JSON.parse("{");
+    } catch (error) {
+      bug = error;
+    }
+    const { code, stderr } = failureOutcome(command, bug);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^demo: SyntaxError: [^\n]*JSON[^\n]*\n {4}at /);
+    expect(stderr).toContain("cliArgs.test.ts");
+    expect(failureOutcome(command, "a string")).toEqual({
+      code: 1,
+      stderr: 'demo: a value that is no Error was thrown: "a string"\n',
+    });
+  });
+
+  it("lets the command describe its own failures first", () => {
+    class LockedError extends Error {}
+    const options: RunCommandOptions = {
+      describeFailure: (error) =>
+        error instanceof LockedError ? { message: "locked; try later", exitCode: 3 } : undefined,
+    };
+    expect(failureOutcome(command, new LockedError("raw"), options)).toEqual({
+      code: 3,
+      stderr: "demo: locked; try later\n",
+    });
+    expect(failureOutcome(command, new Error("other"), options)).toEqual({
+      code: 1,
+      stderr: "demo: other\n",
+    });
+  });
+});
+
+describe("commandExitCode", () => {
+  const command = { name: "demo", usage: "Do a demo.\n" };
+
+  /** Runs `main` through the command line `argv`, recording what it was given and printed. */
+  async function run(argv: string[], main: CommandMain<unknown>) {
+    const printed = { stdout: "", stderr: "" };
+    const given: unknown[] = [];
+    const code = await commandExitCode(
+      command,
+      parseNoArguments,
+      (options) => {
+        given.push(options);
+        return main(options);
+      },
+      {},
+      {
+        argv,
+        stdout: (text) => (printed.stdout += text),
+        stderr: (text) => (printed.stderr += text),
+      },
+    );
+    return { code, given, ...printed };
+  }
+
+  const succeed = () => Promise.resolve();
+
+  it("runs main with the options and exits 0, or with the code main returns", async () => {
+    expect(await run([], succeed)).toEqual({
+      code: 0,
+      given: [{ help: false, flags: {}, positionals: [] }],
+      stdout: "",
+      stderr: "",
+    });
+    expect((await run([], () => Promise.resolve(3))).code).toBe(3);
+  });
+
+  it("never runs main for --help or a wrong command line", async () => {
+    expect(await run(["--help"], succeed)).toEqual({
+      code: 0,
+      given: [],
+      stdout: command.usage,
+      stderr: "",
+    });
+    expect(await run(["--bogus"], succeed)).toEqual({
+      code: EXIT_USAGE,
+      given: [],
+      stdout: "",
+      stderr: "demo: unknown flag --bogus; see `npm run demo -- --help`\n",
+    });
+  });
+
+  it("tells what main threw, and what parse threw besides a usage error", async () => {
+    const failed = await run([], () =>
+      Promise.reject<never>(new Error("pulumi up failed (exit 255)")),
+    );
+    expect(failed).toMatchObject({ code: 1, stderr: "demo: pulumi up failed (exit 255)\n" });
+    let stderr = "";
+    const broken = await commandExitCode(
+      command,
+      () => {
+        throw new RangeError("a bug in parse");
+      },
+      succeed,
+      {},
+      { argv: [], stdout: () => undefined, stderr: (text) => (stderr += text) },
+    );
+    expect(broken).toBe(1);
+    expect(stderr).toMatch(/^demo: RangeError: a bug in parse\n {4}at /);
   });
 });

@@ -1,8 +1,8 @@
 /**
  * The command lines of the npm scripts that read theirs with tools/cliArgs.ts: what each
  * accepts, what it refuses before doing anything, its help, and where relative paths lead. The
- * commands themselves are not run, except `down:local` on an empty environment of its own, to
- * show an entry point refusing and helping through npm.
+ * commands themselves are not run, except through npm with `--help` or a wrong flag (with an
+ * empty local environment of their own), to show that the entry point does nothing else first.
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -91,11 +91,15 @@ describe("the commands that take nothing but --help", () => {
     },
   );
 
-  /** `npm run --silent down:local -- ...` against an empty environment in scratch. */
-  function downLocal(args: string[]) {
+  /**
+   * `npm run --silent SCRIPT -- ...`, with an empty local environment of its own in scratch. The
+   * scripts are the entry points alone: a tool build or a prerequisite check would print (and
+   * take minutes when cold) before the usage or the refusal.
+   */
+  function npmRun(script: string, args: string[]) {
     const localDir = join(scratch, "environment");
     mkdirSync(localDir, { recursive: true });
-    return spawnSync("npm", ["run", "--silent", "down:local", "--", ...args], {
+    return spawnSync("npm", ["run", "--silent", script, "--", ...args], {
       cwd: REPO_ROOT,
       env: { ...process.env, [LOCAL_DIR_VARIABLE]: localDir },
       encoding: "utf8",
@@ -103,20 +107,25 @@ describe("the commands that take nothing but --help", () => {
     });
   }
 
-  it("down:local --help prints the usage and stops nothing", () => {
-    const run = downLocal(["--help"]);
-    expect(run.status).toBe(0);
-    expect(run.stdout).toBe(DOWN_LOCAL_COMMAND.usage);
-    expect(run.stderr).toBe("");
-  });
+  it.each([UP_LOCAL_COMMAND, DOWN_LOCAL_COMMAND, OLDER_STATE_COMMAND])(
+    "$name --help prints the usage alone, and nothing is built, checked or stopped",
+    (command) => {
+      const run = npmRun(command.name, ["--help"]);
+      expect(run.status).toBe(0);
+      expect(run.stdout).toBe(command.usage);
+      expect(run.stderr).toBe("");
+    },
+  );
 
-  it("down:local with a stray flag says so in one line, exit 2, and stops nothing", () => {
-    const run = downLocal(["--bogus"]);
+  it.each([
+    [DOWN_LOCAL_COMMAND.name, ["--bogus"], "unknown flag --bogus"],
+    [UP_LOCAL_COMMAND.name, ["--hlep"], "unknown flag --hlep"],
+    [BENCH_COMMAND.name, ["--bogus"], "unknown flag --bogus"],
+  ])("%s %j is refused in one line, exit 2, and nothing else is done", (name, args, message) => {
+    const run = npmRun(name, args);
     expect(run.status).toBe(2);
     expect(run.stdout).toBe("");
-    expect(run.stderr).toBe(
-      "down:local: unknown flag --bogus; see `npm run down:local -- --help`\n",
-    );
+    expect(run.stderr).toBe(`${name}: ${message}; see \`npm run ${name} -- --help\`\n`);
   });
 });
 
@@ -141,7 +150,10 @@ describe("render", () => {
   it("refuses anything but one stack and a non-empty --out", () => {
     expect(refusal(() => parseRenderArgs([], userDir))).toBe("name the stack to render");
     expect(refusal(() => parseRenderArgs(["dev", "prod"], userDir))).toBe(
-      "name exactly one stack; got dev, prod",
+      'name exactly one stack; got "dev", "prod"',
+    );
+    expect(refusal(() => parseRenderArgs(["dev", "prod\u202e"], userDir))).toBe(
+      'name exactly one stack; got "dev", "prod\\u202E"',
     );
     expect(refusal(() => parseRenderArgs(["dev", "--out", ""], userDir))).toBe(
       "--out needs a value",

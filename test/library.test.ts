@@ -33,12 +33,13 @@ const IMPORT_FROM_PACKAGE = 'from "k8s-flux/components";';
 const ALWAYS_PACKED = ["package.json", "README.md", "index.ts", "tools/seal/bin.mjs"];
 /**
  * What the `k8s-flux-seal` command runs: the seal command's sources, the command-line modules it
- * shares with the other commands, and the output names.
+ * shares with the other commands, how messages quote values, and the output names.
  */
 const SEAL_COMMAND = (): string[] => [
   ...readdirSync(join(REPO_ROOT, "tools", "seal"))
     .filter((file) => file.endsWith(".ts"))
     .map((file) => `tools/seal/${file}`),
+  "components/shared/quotedText.ts",
   "tools/cliArgs.ts",
   "tools/problems.ts",
   "tools/userDirectory.ts",

@@ -35,6 +35,13 @@ describe("fileProblem", () => {
   it("falls back to the first line of any other error", () => {
     expect(fileProblem(new Error("something odd\nand more"))).toBe("something odd");
   });
+
+  it("shows the path the system's message quotes with its invisible characters escaped", () => {
+    const name = `\u202e${"x".repeat(300)}`;
+    const problem = fileProblem(errorOf(() => readFileSync(join(dir, name))));
+    expect(problem).toMatch(/^ENAMETOOLONG: name too long, open '.*\\u202Exxx/);
+    expect(problem).not.toContain("\u202e");
+  });
 });
 
 describe("yamlProblem", () => {

@@ -162,7 +162,7 @@ describe("rendering the dev stack", () => {
 
   it("names an unknown stack and the way out", async () => {
     await expect(renderStack("staging")).rejects.toThrow(
-      /^no stack file Pulumi\.staging\.yaml in .*; name a stack that has one \(dev, prod\)$/,
+      /^no stack file Pulumi\.staging\.yaml in .*; name a stack that has one \(dev, local, prod\)$/,
     );
   });
 });

@@ -6,7 +6,15 @@
  */
 import { spawnSync } from "node:child_process";
 import { generateKeyPairSync, type KeyObject } from "node:crypto";
-import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -610,14 +618,14 @@ describe("bad input: one line on stderr, an exit code, nothing written", () => {
       /key empty has an empty value/,
     ],
     [
-      "an unreadable --from-file",
-      () => ["--from-file", `k=${join(dir, "absent")}`],
-      /cannot read --from-file \S+absent: no such file/,
+      "an unreadable --from-file, named by its position",
+      () => ["--from-literal", "a=1", "--from-file", `k=${join(dir, "absent")}`],
+      /^seal: cannot read --from-file #1: no such file\n$/,
     ],
     [
-      "a --from-file directory",
-      () => ["--from-file", dir],
-      /cannot read --from-file .*: it is a directory/,
+      "a --from-file directory, named by its position",
+      () => ["--from-file", `k=${write("k", "1")}`, "--from-file", `d=${dir}`],
+      /^seal: cannot read --from-file #2: it is a directory\n$/,
     ],
     [
       "a key given twice",
@@ -686,7 +694,7 @@ describe("bad input: one line on stderr, an exit code, nothing written", () => {
 
 describe("mistyped input never shows a secret value", () => {
   const SECRET = "Sup3rS3cret!";
-  const QUOTE_HINT = "quote values that start with * or &";
+  const QUOTE_HINT = "quote values that start with *, & or !";
   const UNRESOLVED = `seal: stdin is not valid YAML or JSON: a value starts with * (a YAML alias) that no & anchor defines; ${QUOTE_HINT}\n`;
 
   /** A Secret whose password was meant to be `*Sup3rS3cret!` but was left unquoted. */
@@ -699,8 +707,26 @@ stringData: {password: *${SECRET}}
   function expectNoSecret(run: Run): void {
     expect(run.stdout).not.toContain(SECRET);
     expect(run.stderr).not.toContain(SECRET);
+    // Either half: YAML syntax such as `!Sup3r S3cret` splits a value in two.
     expect(run.stderr).not.toContain("Sup3r");
+    expect(run.stderr).not.toContain("S3cret");
   }
+
+  /** A symbolic link to itself, named after the secret, which no read can follow. */
+  function symlinkLoop(): string {
+    const path = join(dir, SECRET);
+    rmSync(path, { force: true });
+    symlinkSync(path, path);
+    return path;
+  }
+
+  /** A Secret whose password is `value`, written into the YAML as it stands (column 13). */
+  const withPassword = (value: string, field = "stringData"): string => `apiVersion: v1
+kind: Secret
+metadata: {name: db, namespace: shop, labels: {team: &${SECRET} payments}}
+${field}:
+  password: ${value}
+`;
 
   it("refuses an unquoted value that YAML reads as an alias, without naming it", async () => {
     const run = await seal(["--cert", certPath], UNQUOTED_ALIAS);
@@ -773,6 +799,143 @@ spec:
   });
 
   it.each([
+    ["an unknown tag, which YAML would drop", `!Sup3r S3cret!`],
+    ["an unknown tag that is the whole value", `!${SECRET}`],
+    ["a known tag that does not fit the value", `!!int ${SECRET}`],
+  ])("refuses %s, without naming it", async (_, value) => {
+    const run = await seal(["--cert", certPath], withPassword(value));
+    expect(run).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: `seal: stdin is not valid YAML or JSON: a value starts with ! (a YAML tag) that YAML cannot resolve (line 5, column 13); ${QUOTE_HINT}\n`,
+    });
+    expectNoSecret(run);
+  });
+
+  it.each([
+    [
+      "a tag that reads as no tag",
+      "stringData",
+      `! ${SECRET}`,
+      "! (a YAML tag), which YAML leaves out of the value",
+    ],
+    [
+      "the string tag",
+      "stringData",
+      `!!str ${SECRET}`,
+      "! (a YAML tag), which YAML leaves out of the value",
+    ],
+    [
+      "an anchor",
+      "stringData",
+      `&Sup3r S3cret!`,
+      "& (a YAML anchor), which YAML leaves out of the value",
+    ],
+    [
+      "an anchor on base64 data",
+      "data",
+      `&${SECRET} UzNjcmV0IQ==`,
+      "& (a YAML anchor), which YAML leaves out of the value",
+    ],
+    [
+      "an alias that an anchor elsewhere defines",
+      "stringData",
+      `*${SECRET}`,
+      "* (a YAML alias), which YAML replaces with the value it names",
+    ],
+  ])("refuses %s on a value, naming its key only", async (_, field, value, syntax) => {
+    const run = await seal(["--cert", certPath], withPassword(value, field));
+    expect(run).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: `seal: stdin: ${field}.password starts with ${syntax}; ${QUOTE_HINT}\n`,
+    });
+    expectNoSecret(run);
+  });
+
+  it.each([
+    [
+      "an escape YAML does not know",
+      `"Sup3r\\qS3cret!"`,
+      "a double-quoted value holds a \\ escape that YAML does not know (line 5, column 19); write \\\\ for a backslash, or put the value in single quotes",
+    ],
+    [
+      "a character YAML reserves",
+      `@${SECRET}`,
+      "a value starts with @ or `, which YAML reserves (line 5, column 13); quote it",
+    ],
+    [
+      "a block scalar header with text after it",
+      `|${SECRET}\n    x`,
+      "text that YAML does not expect there (line 5, column 14)",
+    ],
+    [
+      "text after the end of a flow mapping",
+      `{a: b}}${SECRET}`,
+      "text that YAML does not expect there (line 5, column 19)",
+    ],
+  ])(
+    "describes %s in its own words, where the library's would quote the value",
+    async (_, value, problem) => {
+      const run = await seal(["--cert", certPath], withPassword(value));
+      expect(run).toEqual({
+        code: 1,
+        stdout: "",
+        stderr: `seal: stdin is not valid YAML or JSON: ${problem}\n`,
+      });
+      expectNoSecret(run);
+    },
+  );
+
+  it("refuses a --merge-into file with an unknown tag and leaves it untouched", async () => {
+    const path = write(
+      "tag.sealed.yaml",
+      `apiVersion: bitnami.com/v1alpha1
+kind: SealedSecret
+metadata: {name: db, namespace: shop}
+spec:
+  encryptedData: {password: !${SECRET} AgB}
+`,
+    );
+    const before = readFileSync(path);
+    const run = await seal(["--cert", certPath, "--merge-into", path, "--from-literal", "a=1"]);
+    expect(run).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: `seal: --merge-into ${path} is not valid YAML or JSON: a value starts with ! (a YAML tag) that YAML cannot resolve (line 5, column 29); ${QUOTE_HINT}\n`,
+    });
+    expectNoSecret(run);
+    expect(readFileSync(path).equals(before)).toBe(true);
+  });
+
+  it.each([
+    ["a value given as the path", ["a=/dev/null", `password=${SECRET}`], 2, "no such file"],
+    ["a value given alone", ["Sup3rS3cret"], 1, "no such file"],
+    ["a long value", [`password=${SECRET.repeat(30)}`], 1, "the path is too long"],
+    // ELOOP, which seal has no words for: the system's message would quote the path.
+    ["a path in a loop", () => [`password=${symlinkLoop()}`], 1, "ELOOP"],
+  ])(
+    "--from-file: %s that cannot be read is named by its position",
+    async (_, specs, position, problem) => {
+      const run = await seal([
+        "--cert",
+        certPath,
+        "--name",
+        "db",
+        "-n",
+        "shop",
+        ...(typeof specs === "function" ? specs() : specs).flatMap((spec) => ["--from-file", spec]),
+      ]);
+      expect(run).toEqual({
+        code: 1,
+        stdout: "",
+        stderr: `seal: cannot read --from-file #${position}: ${problem}\n`,
+      });
+      expectNoSecret(run);
+    },
+  );
+
+  it.each([
     ["a value without its key", [`=${SECRET}`], '#1 has no KEY before "="'],
     ["a value alone", ["a=1", SECRET], '#2 has no "="'],
     [
@@ -802,7 +965,17 @@ spec:
     ["a key without a path", ["k="], '#1 has no PATH after "="'],
     ["a path without a key", ["a=/dev/null", "=/dev/null"], '#2 has no KEY before "="'],
     ["a path with no file name", ["/"], "#1 has no file name to take the KEY from"],
-  ])("--from-file: %s is named by its position", async (_, specs, problem) => {
+    [
+      "a key Kubernetes would refuse",
+      ["a=/dev/null", `${SECRET}/x=/dev/null`],
+      '#2 has an invalid KEY: a Secret key holds only letters, digits, "-", "_" and "."',
+    ],
+    [
+      "a file name Kubernetes would refuse as a key",
+      [`./${SECRET}`],
+      '#1 has a file name that is not a valid KEY, so give one as KEY=PATH: a Secret key holds only letters, digits, "-", "_" and "."',
+    ],
+  ])("--from-file: %s is named by its position (exit 2)", async (_, specs, problem) => {
     const run = await seal([
       "--cert",
       certPath,
@@ -817,6 +990,7 @@ spec:
       stdout: "",
       stderr: `seal: --from-file ${problem} (expected [KEY=]PATH); see --help\n`,
     });
+    expectNoSecret(run);
   });
 
   it("names a stray argument by its position, since it is often a value that lost its flag", async () => {

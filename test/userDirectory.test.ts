@@ -31,4 +31,9 @@ describe("shownPath", () => {
     expect(shownPath("/home/me/other", "/home/me/work")).toBe("/home/me/other");
     expect(shownPath("/home/me/work/..hidden", "/home/me/work")).toBe("..hidden");
   });
+
+  it("escapes what a terminal would not show as itself", () => {
+    expect(shownPath("/home/me/work/out\u202Efdp.txt", "/home/me/work")).toBe("out\\u202Efdp.txt");
+    expect(shownPath("/tmp/a\tb", "/home/me/work")).toBe("/tmp/a\\u0009b");
+  });
 });

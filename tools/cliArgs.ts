@@ -2,10 +2,13 @@
  * The command lines of this repository's npm scripts, all read the same way: node:util parseArgs
  * in strict mode, with each of its errors said in one line that names the flag, `-h`/`--help` on
  * every command, and exit code 2 for a command line that is wrong. A command checks its own
- * values on top of this and throws UsageError for those too, so they exit 2 as well.
+ * values on top of this and throws UsageError for those too, so they exit 2 as well. Every entry
+ * point runs through runCommand, which also says how the command failed, in one line.
  */
 import { parseArgs } from "node:util";
+import { quoted } from "../components/shared/quotedText";
 
+export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
 /** The command line is wrong: an unknown flag, a missing or malformed value, a stray argument. */
@@ -97,7 +100,7 @@ export function parseCommandLine<const F extends FlagSpecs>(
         throw new UsageError(
           quiet
             ? `unexpected argument #${token.index + 1}, which is no flag's value`
-            : `unexpected argument ${JSON.stringify(token.value)}`,
+            : `unexpected argument ${quoted(token.value)}`,
         );
       }
       continue;
@@ -195,6 +198,10 @@ export type CommandLineOutcome<T> =
       readonly stderr: string;
     };
 
+/** The one line for a wrong command line, with where to read how to write it. */
+const refusal = (command: CommandText, error: UsageError): string =>
+  `${command.name}: ${error.message}; see \`npm run ${command.name} -- --help\`\n`;
+
 /** What an entry point does with its command line: run with these options, or print and exit. */
 export function commandLineOutcome<T>(
   command: CommandText,
@@ -206,29 +213,114 @@ export function commandLineOutcome<T>(
     parsed = parse(argv);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    return {
-      kind: "exit",
-      code: EXIT_USAGE,
-      stdout: "",
-      stderr: `${command.name}: ${error.message}; see \`npm run ${command.name} -- --help\`\n`,
-    };
+    return { kind: "exit", code: EXIT_USAGE, stdout: "", stderr: refusal(command, error) };
   }
   if (parsed.help) return { kind: "exit", code: 0, stdout: command.usage, stderr: "" };
   return { kind: "run", options: parsed };
 }
 
+/** A failure as a command tells it: the line after its name, and the exit code (default 1). */
+export interface Failure {
+  readonly message: string;
+  readonly exitCode?: number;
+}
+
+export interface RunCommandOptions {
+  /**
+   * The command's own account of some failures: words of its own (advice for what Go printed,
+   * the first line of a CLI's output) or another exit code. Undefined leaves the error to
+   * failureOutcome's rule.
+   */
+  readonly describeFailure?: (error: unknown) => Failure | undefined;
+}
+
 /**
- * For an entry point, as its first statement: the options, or, for `--help`, the usage on stdout
- * and exit 0, or for a wrong command line one line on stderr and exit 2, before anything is done.
+ * JavaScript's own kinds of error. Our code and the programs it drives report failures as Error
+ * or a subclass of it, with a sentence; these come from a bug, or from data the code did not
+ * expect, such as a state file that is not JSON, and their sentence alone does not say where.
  */
-export function readCommandLine<T>(
+const BUG_KINDS = [TypeError, ReferenceError, RangeError, SyntaxError, EvalError, URIError];
+
+/**
+ * What a command prints for what `main` threw, always after `NAME: `: a UsageError as a wrong
+ * command line (exit 2); what `describeFailure` describes, as it says; an error of JavaScript's
+ * own kinds with its stack, since the frames say where the bug is, and a thrown value that is no
+ * Error as a bug too; any other error by its message alone, exit 1: that is the user's whole
+ * answer, with no stack trace for a failure the command expects. A command whose input may be a secret does not run through
+ * this (seal has its own): a message can quote the input.
+ */
+export function failureOutcome(
+  command: CommandText,
+  error: unknown,
+  { describeFailure }: RunCommandOptions = {},
+): { readonly code: number; readonly stderr: string } {
+  const told = (message: string, code = EXIT_FAILURE) => ({
+    code,
+    stderr: `${command.name}: ${message}\n`,
+  });
+  const described = describeFailure?.(error);
+  if (described) return told(described.message, described.exitCode);
+  if (error instanceof UsageError) return { code: EXIT_USAGE, stderr: refusal(command, error) };
+  if (!(error instanceof Error)) {
+    return told(`a value that is no Error was thrown: ${quoted(error)}`);
+  }
+  if (BUG_KINDS.some((kind) => error instanceof kind)) return told(error.stack ?? String(error));
+  return told(error.message);
+}
+
+/** What a command does once its command line is read; a number it returns is its exit code. */
+export type CommandMain<T> = (options: T) => Promise<void> | Promise<number>;
+
+export interface CommandIo {
+  readonly argv: readonly string[];
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+/**
+ * runCommand without the process: reads `io.argv`, and only when it asks for neither help nor
+ * something wrong, runs `main`; returns the exit code: main's number, or 0, or the failure's.
+ */
+export async function commandExitCode<T>(
   command: CommandText,
   parse: (argv: readonly string[]) => Parsed<T>,
-  argv: readonly string[] = process.argv.slice(2),
-): T {
-  const outcome = commandLineOutcome(command, parse, argv);
-  if (outcome.kind === "run") return outcome.options;
-  process.stdout.write(outcome.stdout);
-  process.stderr.write(outcome.stderr);
-  process.exit(outcome.code);
+  main: CommandMain<T>,
+  options: RunCommandOptions,
+  io: CommandIo,
+): Promise<number> {
+  try {
+    const outcome = commandLineOutcome(command, parse, io.argv);
+    if (outcome.kind === "exit") {
+      io.stdout(outcome.stdout);
+      io.stderr(outcome.stderr);
+      return outcome.code;
+    }
+    return (await main(outcome.options)) ?? 0;
+  } catch (error) {
+    const failure = failureOutcome(command, error, options);
+    io.stderr(failure.stderr);
+    return failure.code;
+  }
+}
+
+/**
+ * Every entry point's one statement: reads the command line (`--help` prints the usage, exit 0;
+ * a wrong line is refused in one line, exit 2; either before anything is done), runs `main`,
+ * tells a failure as failureOutcome says, and exits with the code. It exits rather than waits
+ * for the event loop to empty: the command is over when `main` settles, and a handle a library
+ * left open (a child's pipe, a timer, a gRPC channel) must not keep it running. Nothing written
+ * is lost by that: on Linux, writes to stdout and stderr are synchronous for files, pipes and
+ * terminals alike.
+ */
+export function runCommand<T>(
+  command: CommandText,
+  parse: (argv: readonly string[]) => Parsed<T>,
+  main: CommandMain<T>,
+  options: RunCommandOptions = {},
+): void {
+  void commandExitCode(command, parse, main, options, {
+    argv: process.argv.slice(2),
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+  }).then((code) => process.exit(code));
 }

@@ -3,6 +3,7 @@
  * whose users get a sentence rather than an errno or a stack trace.
  */
 import { YAMLError } from "yaml";
+import { visibleText } from "../components/shared/quotedText";
 
 /** Why a file or directory could not be read or written. */
 export function fileProblem(error: unknown): string {
@@ -23,7 +24,8 @@ export function fileProblem(error: unknown): string {
     case "ENOSPC":
       return "no space left on the device";
     default:
-      return firstLine(error instanceof Error ? error.message : String(error));
+      // The system's message quotes the path, which came from the user.
+      return visibleText(firstLine(error instanceof Error ? error.message : String(error)));
   }
 }
 

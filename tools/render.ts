@@ -3,11 +3,9 @@
  * as YAML files in apply order (default rendered/<stack>/), evaluated offline under Pulumi's
  * mocks (tools/mocks). Secrets in the output hold fake keys only (see tools/render/render.ts).
  */
-import * as pulumi from "@pulumi/pulumi";
 import { join } from "node:path";
 import { YAMLError } from "yaml";
-import { readCommandLine } from "./cliArgs";
-import { UnknownStackError } from "./mocks/stack";
+import { runCommand } from "./cliArgs";
 import { fileProblem, yamlProblem } from "./problems";
 import { REPO_ROOT } from "./repoRoot";
 import { parseRenderArgs, RENDER_COMMAND, type RenderOptions } from "./render/args";
@@ -16,20 +14,21 @@ import { renderStack } from "./render/render";
 import { shownPath, userDirectory } from "./userDirectory";
 
 const userDir = userDirectory(RENDER_COMMAND.name);
-const options = readCommandLine(RENDER_COMMAND, (argv) => parseRenderArgs(argv, userDir));
 
 async function main({ stack, out }: RenderOptions): Promise<void> {
   const directory = out ?? join(REPO_ROOT, "rendered", stack);
   const shown = shownPath(directory, userDir);
   // Before rendering, which takes seconds, and before anything is written.
   const problem = outputDirectoryProblem(directory);
-  if (problem) fail(`cannot write to ${shown}: ${problem}`);
+  if (problem) throw new Error(`cannot write to ${shown}: ${problem}`);
 
   let rendering;
   try {
     rendering = await renderStack(stack);
   } catch (error) {
-    if (error instanceof YAMLError) fail(`Pulumi.${stack}.yaml: ${yamlProblem(error)}`);
+    if (error instanceof YAMLError) {
+      throw new Error(`Pulumi.${stack}.yaml: ${yamlProblem(error)}`, { cause: error });
+    }
     throw error;
   }
   try {
@@ -37,7 +36,10 @@ async function main({ stack, out }: RenderOptions): Promise<void> {
   } catch (error) {
     const { code, path } = error as NodeJS.ErrnoException;
     if (code === undefined) throw error;
-    fail(`cannot write to ${shownPath(path ?? directory, userDir)}: ${fileProblem(error)}`);
+    throw new Error(
+      `cannot write to ${shownPath(path ?? directory, userDir)}: ${fileProblem(error)}`,
+      { cause: error },
+    );
   }
   const skipped = rendering.skipped.map((s) => `${s.resourceName} (${s.reason})`);
   console.log(
@@ -46,14 +48,4 @@ async function main({ stack, out }: RenderOptions): Promise<void> {
   );
 }
 
-function fail(message: string): never {
-  console.error(`${RENDER_COMMAND.name}: ${message}`);
-  process.exit(1);
-}
-
-main(options).catch((error: unknown) => {
-  // Bad stack names and stack config give a sentence of their own; anything else is a bug.
-  if (error instanceof UnknownStackError) fail(error.message);
-  if (pulumi.RunError.isInstance(error)) fail(error.message);
-  throw error;
-});
+runCommand(RENDER_COMMAND, (argv) => parseRenderArgs(argv, userDir), main);

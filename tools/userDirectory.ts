@@ -5,6 +5,7 @@
  * script (npm_lifecycle_event); run any other way, the working directory is the user's.
  */
 import { isAbsolute, relative, sep } from "node:path";
+import { visibleText } from "../components/shared/quotedText";
 
 export function userDirectory(
   script: string,
@@ -15,10 +16,13 @@ export function userDirectory(
   return env.npm_lifecycle_event === script && initCwd ? initCwd : cwd;
 }
 
-/** An absolute path as a message shows it: from `userDir` when it is below it, else whole. */
+/**
+ * An absolute path as a message shows it: from `userDir` when it is below it, else whole; with
+ * every invisible character escaped, since a path is typed by the user or made from what they typed.
+ */
 export function shownPath(path: string, userDir: string): string {
   const below = relative(userDir, path);
   if (below === "") return ".";
   const outside = below === ".." || below.startsWith(`..${sep}`) || isAbsolute(below);
-  return outside ? path : below;
+  return visibleText(outside ? path : below);
 }

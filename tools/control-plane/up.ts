@@ -4,15 +4,15 @@
  * it says where and exits 0, so scripts can call this unconditionally.
  */
 import { relative } from "node:path";
+import { quoted } from "../../components/shared/quotedText";
 import {
   parseCommandLine,
-  readCommandLine,
+  runCommand,
   UsageError,
   type CommandText,
   type Parsed,
 } from "../cliArgs";
 import { runningControlPlane, startControlPlane, stopControlPlane } from "./controlPlane";
-import { ControlPlaneError } from "./errors";
 import { CLI_STATE_DIR } from "./tools";
 import { REPO_ROOT } from "../repoRoot";
 
@@ -31,6 +31,8 @@ Exit codes: 0 running, 1 it could not be started, 2 bad arguments.
 `,
 };
 
+const PREFIX = `${CLUSTER_UP_COMMAND.name}:`;
+
 export interface ClusterUpOptions {
   readonly port?: number;
 }
@@ -41,7 +43,7 @@ export function parseClusterUpArgs(argv: readonly string[]): Parsed<ClusterUpOpt
   const { port } = line.flags;
   if (port === undefined) return { help: false };
   if (!/^[0-9]+$/.test(port) || Number(port) < 1 || Number(port) > 65_535) {
-    throw new UsageError(`--port ${JSON.stringify(port)}: expected a port number, 1 to 65535`);
+    throw new UsageError(`--port ${quoted(port)}: expected a port number, 1 to 65535`);
   }
   return { help: false, port: Number(port) };
 }
@@ -52,7 +54,7 @@ async function main({ port }: ClusterUpOptions): Promise<void> {
   const running = runningControlPlane(CLI_STATE_DIR);
   if (running) {
     console.log(
-      `cluster:up: already running at ${running.server} (from ${stateDir}); ` +
+      `${PREFIX} already running at ${running.server} (from ${stateDir}); ` +
         "`npm run cluster:down` stops it",
     );
     console.log(`export KUBECONFIG=${running.kubeconfigPath}`);
@@ -60,7 +62,7 @@ async function main({ port }: ClusterUpOptions): Promise<void> {
   }
   // A previous run that crashed or was killed: nothing of it runs, so its files can go.
   const leftover = await stopControlPlane(CLI_STATE_DIR);
-  if (leftover.found) console.log(`cluster:up: removed ${stateDir} left by an earlier run`);
+  if (leftover.found) console.log(`${PREFIX} removed ${stateDir} left by an earlier run`);
 
   const cluster = await startControlPlane({
     dir: CLI_STATE_DIR,
@@ -68,21 +70,10 @@ async function main({ port }: ClusterUpOptions): Promise<void> {
     outlivesParent: true,
   });
   console.log(
-    `cluster:up: kube-apiserver ${cluster.version} ready at ${cluster.server}, with etcd and ` +
+    `${PREFIX} kube-apiserver ${cluster.version} ready at ${cluster.server}, with etcd and ` +
       `kube-controller-manager; logs in ${relative(REPO_ROOT, cluster.dir)}/logs`,
   );
   console.log(`export KUBECONFIG=${cluster.kubeconfigPath}`);
 }
 
-if (require.main === module) {
-  main(readCommandLine(CLUSTER_UP_COMMAND, parseClusterUpArgs)).then(
-    () => process.exit(0),
-    (error: unknown) => {
-      const known = error instanceof ControlPlaneError;
-      console.error(
-        `cluster:up: ${known ? error.message : String((error as Error).stack ?? error)}`,
-      );
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runCommand(CLUSTER_UP_COMMAND, parseClusterUpArgs, main);

@@ -133,7 +133,8 @@ export async function runFleet(options: FleetOptions): Promise<FleetSummary> {
     `fleet ${options.operation}: ${selected.length} stack(s), at most ${options.concurrency} at once: ${selected.join(", ")}; logs in ${options.logDir}`,
   );
 
-  // The stack files' copies the CLI is given (stackFile.ts), gone with the run.
+  // The CLI writes into the stack file it reads (stackFile.ts), so it is given copies, here, and
+  // the project's own files stay as they were; the copies go with the run.
   const scratchDir = mkdtempSync(join(tmpdir(), "k8s-flux-fleet-"));
   const running = new Map<string, Stack>();
   const killEverything = (): void => killNow(processesMarked(RUN_MARK, mark[RUN_MARK]));

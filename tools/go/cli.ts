@@ -8,9 +8,10 @@
 import { relative } from "node:path";
 import {
   parseCommandLine,
-  readCommandLine,
+  runCommand,
   UsageError,
   type CommandText,
+  type Failure,
   type Parsed,
 } from "../cliArgs";
 import { BuildError, buildTool } from "./build";
@@ -235,18 +236,29 @@ async function main(request: ToolsBuildRequest): Promise<void> {
   if (failures.length > 0) throw new BuildError(failures.join(`\n${PREFIX} `));
 }
 
+/** A failure of the Go command, with advice from what Go printed. */
+export function toolsBuildFailure(error: unknown): Failure | undefined {
+  if (!(error instanceof GoCommandError)) return undefined;
+  return {
+    message: error.output === "" ? error.message : `${error.message}; ${adviceFor(error.output)}`,
+  };
+}
+
+/**
+ * Builds, or reuses, the named tools and groups as `npm run tools:build -- NAME ...` does, for a
+ * command that needs them (tools/prepare.ts). What it throws says everything in its message.
+ */
+export async function buildTools(names: readonly string[]): Promise<void> {
+  try {
+    await main({ action: "build", tools: selectTools([...names]), repin: false });
+  } catch (error) {
+    const failure = toolsBuildFailure(error);
+    throw failure ? new BuildError(failure.message, { cause: error }) : error;
+  }
+}
+
 if (require.main === module) {
-  main(readCommandLine(TOOLS_BUILD_COMMAND, parseToolsBuildArgs)).catch((error: unknown) => {
-    let message: string;
-    if (error instanceof GoCommandError) {
-      message =
-        error.output === "" ? error.message : `${error.message}; ${adviceFor(error.output)}`;
-    } else if (error instanceof BuildError) {
-      message = error.message;
-    } else {
-      message = String((error as Error).stack ?? error);
-    }
-    console.error(`${PREFIX} ${message}`);
-    process.exitCode = 1;
+  runCommand(TOOLS_BUILD_COMMAND, parseToolsBuildArgs, main, {
+    describeFailure: toolsBuildFailure,
   });
 }

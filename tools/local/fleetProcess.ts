@@ -94,7 +94,8 @@ export async function runFleetCli(
         resolve({ code, stdout, stderr, seconds: Number(process.hrtime.bigint() - begun) / 1e9 });
         return;
       }
-      // One started as the first kill went round.
+      // Kill again: a process may have started while the first kill went round, after the
+      // processes were listed and before their parent was killed.
       killAll();
       reject(
         new Error(

@@ -33,13 +33,14 @@ import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { format, resolveConfig } from "prettier";
-import { parseNoArguments, readCommandLine, type CommandText } from "../cliArgs";
+import { parseNoArguments, runCommand, type CommandText } from "../cliArgs";
 import { type ControlPlane, startControlPlane } from "../control-plane/controlPlane";
 import { runCommandOk } from "../gitops/command";
 import { toolVersions } from "../go/versions";
 import { KubeApi } from "../kube/api";
 import { applyInOrder, formatRejection, waitForEstablished } from "../kube/apply";
 import type { Manifest } from "../kube/manifest";
+import { prepare } from "../prepare";
 import { REPO_ROOT } from "../repoRoot";
 import {
   kubeconfigSetting,
@@ -66,7 +67,7 @@ Usage:
 
   -h, --help    show this help
 
-The npm script builds the Pulumi engine and the control plane first.
+It builds the Pulumi engine and the control plane first, or reuses them (npm run tools:build).
 Exit codes: 0 written, 1 a step failed, 2 bad arguments.
 `,
 };
@@ -143,7 +144,7 @@ async function formatted(path: string, text: string): Promise<string> {
   return format(text, { ...options, filepath: path });
 }
 
-const log = (line: string): void => console.log(`fixtures:older-state: ${line}`);
+const log = (line: string): void => console.log(`${OLDER_STATE_COMMAND.name}: ${line}`);
 
 async function makeFixture(workDir: string, commit: CommitInfo): Promise<void> {
   const worktree = join(workDir, "source");
@@ -260,6 +261,14 @@ function removeWorktree(worktree: string): void {
 }
 
 async function main(): Promise<void> {
+  await prepare({ tools: ["pulumi-engine", "control-plane"] });
+  // From here a signal stops the command running now; the pulumi commands and the control plane
+  // stop on their own handlers, and the failure that follows runs the clean-up below.
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.on(signal, () => {
+      interrupt.abort(signal);
+    });
+  }
   const commit = await commitInfo(OLDER_STATE_COMMIT);
   const workDir = mkdtempSync(join(tmpdir(), "k8s-flux-older-state-"));
   try {
@@ -270,23 +279,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (require.main === module) {
-  readCommandLine(OLDER_STATE_COMMAND, parseNoArguments);
-  // A signal stops the command running now; the pulumi commands and the control plane stop on
-  // their own handlers, and the failure that follows runs the clean-up above.
-  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-    process.on(signal, () => {
-      interrupt.abort(signal);
-    });
-  }
-
-  main().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      console.error(
-        `${OLDER_STATE_COMMAND.name}: ${error instanceof Error ? error.message : String(error)}`,
-      );
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runCommand(OLDER_STATE_COMMAND, parseNoArguments, main);

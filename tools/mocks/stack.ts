@@ -3,9 +3,10 @@
  * stack file's config, secrets given here instead of its `secure:` values, settings replaced as
  * asked, and the outputs the last update left. For the unit tests and the offline rendering.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
+import { visibleText } from "../../components/shared/quotedText";
 import { CONFIG_NAMESPACE } from "../../stacks/names";
 import { FAKE_SECRETS } from "./fakes";
 import { type MockRun, type MockRunOptions, startMockRun } from "./runtime";
@@ -13,6 +14,8 @@ import { REPO_ROOT } from "../repoRoot";
 
 /** Thrown for a stack this checkout has no Pulumi.<stack>.yaml for. */
 export class UnknownStackError extends Error {}
+
+const STACK_FILE = /^Pulumi\.([A-Za-z0-9_.-]+)\.yaml$/;
 
 /**
  * Reads Pulumi.<stack>.yaml into the flat map the runtime uses: structured values as JSON,
@@ -22,8 +25,9 @@ export class UnknownStackError extends Error {}
 export function stackFileConfig(stack: string): Record<string, string> {
   const path = join(REPO_ROOT, `Pulumi.${stack}.yaml`);
   if (!/^[A-Za-z0-9_.-]+$/.test(stack) || !existsSync(path)) {
+    const stacks = readdirSync(REPO_ROOT).flatMap((file) => STACK_FILE.exec(file)?.[1] ?? []);
     throw new UnknownStackError(
-      `no stack file Pulumi.${stack}.yaml in ${REPO_ROOT}; name a stack that has one (dev, prod)`,
+      `no stack file Pulumi.${visibleText(stack)}.yaml in ${REPO_ROOT}; name a stack that has one (${stacks.sort().join(", ")})`,
     );
   }
   const file = parse(readFileSync(path, "utf8")) as { config?: Record<string, unknown> };

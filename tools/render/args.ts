@@ -1,5 +1,6 @@
 /** The render command's command line, read before anything is rendered. */
 import { resolve } from "node:path";
+import { quoted } from "../../components/shared/quotedText";
 import { parseCommandLine, type CommandText, type Parsed, UsageError } from "../cliArgs";
 
 export const RENDER_COMMAND: CommandText = {
@@ -10,7 +11,7 @@ apply order. Offline: the program runs under Pulumi's mocks, with fake secrets o
 Usage:
   npm run render -- STACK [--out DIR]
 
-  STACK         a stack with a Pulumi.STACK.yaml in this checkout (dev, prod, local)
+  STACK         a stack with a Pulumi.STACK.yaml in this checkout (dev, local, prod)
   --out DIR     where the files go (default rendered/STACK/ in this checkout); a relative DIR is
                 from the directory you run npm in. The files of an earlier rendering there are
                 replaced; other files are left alone.
@@ -33,7 +34,7 @@ export function parseRenderArgs(argv: readonly string[], userDir: string): Parse
   const [stack, ...extra] = line.positionals;
   if (stack === undefined) throw new UsageError("name the stack to render");
   if (extra.length > 0) {
-    throw new UsageError(`name exactly one stack; got ${[stack, ...extra].join(", ")}`);
+    throw new UsageError(`name exactly one stack; got ${[stack, ...extra].map(quoted).join(", ")}`);
   }
   const { out } = line.flags;
   return {

@@ -2,6 +2,7 @@
  * The seal command's flags, read by the shared command-line reader (tools/cliArgs.ts) and checked
  * before any work starts.
  */
+import { quoted } from "../../components/shared/quotedText";
 import { parseCommandLine, UsageError, type Parsed } from "../cliArgs";
 import { NAMESPACE_RULE, SECRET_NAME_RULE, nameProblem, type NameRule } from "./names";
 import { FORMATS, isFormat, type Format } from "./output";
@@ -67,10 +68,10 @@ export function parseSealArgs(argv: readonly string[]): Parsed<SealOptions> {
   const certificate = certificateSource(flags.cert, flags.stack);
   const { scope, format } = flags;
   if (scope !== undefined && !isScope(scope)) {
-    throw new UsageError(`unknown scope "${scope}"; use one of ${SCOPES.join(", ")}`);
+    throw new UsageError(`unknown scope ${quoted(scope)}; use one of ${SCOPES.join(", ")}`);
   }
   if (format !== undefined && !isFormat(format)) {
-    throw new UsageError(`unknown format "${format}"; use one of ${FORMATS.join(", ")}`);
+    throw new UsageError(`unknown format ${quoted(format)}; use one of ${FORMATS.join(", ")}`);
   }
   return {
     help: false,

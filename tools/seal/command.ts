@@ -3,6 +3,7 @@
  * (from the file being merged into, if any), check everything, and only then seal and write, so
  * a failure leaves nothing behind. Runs in-process with injected I/O so tests need no subprocess.
  */
+import { quoted } from "../../components/shared/quotedText";
 import { EXIT_USAGE, UsageError } from "../cliArgs";
 import { parseSealArgs, USAGE, type SealOptions } from "./args";
 import { readCertificateFile, readStackCertificate, type SealingCertificate } from "./certificate";
@@ -146,7 +147,7 @@ function checkSecret(secret: PlainSecret, scope: Scope): void {
   for (const [key, value] of secret.data) {
     if (!isValidSecretKey(key)) {
       throw new InputError(
-        `key "${key}" is not a valid Secret key; use letters, digits, "-", "_" and "."`,
+        `key ${quoted(key)} is not a valid Secret key; use letters, digits, "-", "_" and "."`,
       );
     }
     if (value.length === 0) {

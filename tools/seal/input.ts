@@ -9,24 +9,29 @@ import { fileProblem } from "../problems";
 import { InputError } from "./errors";
 import { NAMESPACE_RULE, SECRET_NAME_RULE, nameProblem, type NameRule } from "./names";
 import { isValidSecretKey, type PlainSecret } from "./secret";
-import { documentValue, parseYamlDocuments } from "./yamlText";
+import { documentValue, parseYamlDocuments, refuseYamlSyntaxInValues } from "./yamlText";
 
 /** Standard base64 with padding, as the API server demands for Secret data. */
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+const KEY_RULE = 'a Secret key holds only letters, digits, "-", "_" and "."';
 
 const NO_INPUT_HINT = "pipe a Secret (YAML or JSON) into stdin, or use --from-literal/--from-file";
 
 /** Reads one Secret manifest; `source` names where it came from in messages. */
 export function parseSecretManifest(text: string, source = "stdin"): PlainSecret {
   if (text.trim() === "") throw new InputError(`${source} is empty; ${NO_INPUT_HINT}`);
-  const objects = parseYamlDocuments(text, source)
-    .map((document) => documentValue(document, source))
-    .filter((o) => o !== null && o !== undefined);
-  if (objects.length === 0) throw new InputError(`${source} holds no document; ${NO_INPUT_HINT}`);
-  if (objects.length !== 1) {
-    throw new InputError(`${source} holds ${objects.length} documents; seal one Secret at a time`);
+  const documents = parseYamlDocuments(text, source)
+    .map((document) => ({ document, value: documentValue(document, source) }))
+    .filter(({ value }) => value !== null && value !== undefined);
+  const [only] = documents;
+  if (only === undefined) throw new InputError(`${source} holds no document; ${NO_INPUT_HINT}`);
+  if (documents.length !== 1) {
+    throw new InputError(
+      `${source} holds ${documents.length} documents; seal one Secret at a time`,
+    );
   }
-  const manifest = objects[0];
+  const manifest = only.value;
   if (!isRecord(manifest) || manifest.kind !== "Secret") {
     const kind = isRecord(manifest) ? manifest.kind : undefined;
     throw new InputError(
@@ -36,6 +41,8 @@ export function parseSecretManifest(text: string, source = "stdin"): PlainSecret
   if (manifest.apiVersion !== undefined && manifest.apiVersion !== "v1") {
     throw new InputError(`${source} has apiVersion ${String(manifest.apiVersion)}; a Secret is v1`);
   }
+
+  refuseYamlSyntaxInValues(only.document, ["data", "stringData"], source);
 
   const metadata = optionalRecord(manifest.metadata, "metadata", source);
   const secret: PlainSecret = {
@@ -109,27 +116,43 @@ export function secretFromFlags(flags: SecretFlags): PlainSecret {
     try {
       contents = readFileSync(path);
     } catch (error) {
-      throw new InputError(`cannot read --from-file ${path}: ${fileProblem(error)}`);
+      // Named by position: the flag is sensitive (args.ts), and a path that is not there may
+      // well be a value given to the wrong flag.
+      throw new InputError(`cannot read --from-file #${index + 1}: ${readProblem(error)}`);
     }
     add(key, contents);
   });
   return secret;
 }
 
+/**
+ * Why a --from-file could not be read, from the error's code alone: the system's message quotes
+ * the path. A value given as a path is often longer than a file name may be.
+ */
+function readProblem(error: unknown): string {
+  const { code } = error as NodeJS.ErrnoException;
+  if (code === "ENAMETOOLONG") return "the path is too long";
+  return fileProblem(Object.assign(new Error(code ?? "unknown error"), { code }));
+}
+
 /** What is missing from a --from-literal, in words that do not repeat it. */
 function literalProblem(literal: string, separator: number): string | undefined {
   if (separator < 0) return 'has no "="';
   if (separator === 0) return 'has no KEY before "="';
-  if (!isValidSecretKey(literal.slice(0, separator))) {
-    return 'has an invalid KEY: a Secret key holds only letters, digits, "-", "_" and "."';
-  }
+  if (!isValidSecretKey(literal.slice(0, separator))) return `has an invalid KEY: ${KEY_RULE}`;
   return undefined;
 }
 
+/** What is wrong with a --from-file's form, in words that repeat neither its key nor its path. */
 function fileSpecProblem(separator: number, key: string, path: string): string | undefined {
   if (separator === 0) return 'has no KEY before "="';
   if (path === "") return 'has no PATH after "="';
   if (key === "") return "has no file name to take the KEY from";
+  if (!isValidSecretKey(key)) {
+    return separator < 0
+      ? `has a file name that is not a valid KEY, so give one as KEY=PATH: ${KEY_RULE}`
+      : `has an invalid KEY: ${KEY_RULE}`;
+  }
   return undefined;
 }
 

@@ -5,6 +5,7 @@
  * sealing because a strict seal binds the values to `namespace/name`: a SealedSecret for a name
  * the API server refuses could never be applied, nor be renamed without sealing again.
  */
+import { quoted } from "../../components/shared/quotedText";
 
 export interface NameRule {
   /** What the value names, for messages: "Secret name", "namespace". */
@@ -41,7 +42,7 @@ export function nameProblem(field: string, value: string, rule: NameRule): strin
     return `${field} is ${value.length} characters long, too long for a ${rule.what}; it must be ${rule.description}`;
   }
   if (!rule.pattern.test(value)) {
-    return `${field} ${JSON.stringify(value)} is not a valid ${rule.what}; it must be ${rule.description}`;
+    return `${field} ${quoted(value)} is not a valid ${rule.what}; it must be ${rule.description}`;
   }
   return undefined;
 }

@@ -6,7 +6,7 @@
  * --refresh`, as after losing a cluster. Checks at the end that none of their ports is listened on.
  */
 import { existsSync } from "node:fs";
-import { parseNoArguments, readCommandLine, type CommandText } from "../../cliArgs";
+import { parseNoArguments, runCommand, type CommandText } from "../../cliArgs";
 import { runningControlPlane, stopControlPlane } from "../../control-plane/controlPlane";
 import { gitServerLayout } from "../gitServer/layout";
 import { stopGitServer } from "../gitServer/server";
@@ -98,13 +98,4 @@ export function whatIsKept({
   return `it has no git server (${gitServer}) or stack state (${backend}) to keep`;
 }
 
-if (require.main === module) {
-  readCommandLine(DOWN_LOCAL_COMMAND, parseNoArguments);
-  main().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      console.error(`${PREFIX} ${error instanceof Error ? error.message : String(error)}`);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runCommand(DOWN_LOCAL_COMMAND, parseNoArguments, main);

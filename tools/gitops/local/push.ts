@@ -7,9 +7,10 @@
  * (1 minute by default).
  */
 import { resolve } from "node:path";
+import { quoted } from "../../../components/shared/quotedText";
 import {
   parseCommandLine,
-  readCommandLine,
+  runCommand,
   UsageError,
   type CommandText,
   type Parsed,
@@ -43,6 +44,8 @@ Exit codes: 0 pushed, 1 not pushed (not set up, unknown TARGET, push refused), 2
 `,
 };
 
+const PREFIX = `${LOCAL_PUSH_COMMAND.name}:`;
+
 export interface LocalPushOptions {
   readonly target: string;
   /** Absolute. */
@@ -61,9 +64,7 @@ export function parseLocalPushArgs(
     throw new UsageError("name the sync and the directory: TARGET DIR");
   }
   if (extra.length > 0) {
-    throw new UsageError(
-      `unexpected argument ${JSON.stringify(extra[0])}; give one TARGET and one DIR`,
-    );
+    throw new UsageError(`unexpected argument ${quoted(extra[0])}; give one TARGET and one DIR`);
   }
   if (target === "" || dir === "") throw new UsageError("TARGET and DIR cannot be empty");
   return { help: false, target, dir: resolve(userDir, dir) };
@@ -76,16 +77,18 @@ async function main({ target, dir }: LocalPushOptions): Promise<void> {
   const synced = record.repositories.find((repository) => repository.target === target);
   if (!synced) {
     throw new GitOpsError(
-      `no sync named ${JSON.stringify(target)}; expected one of ${record.repositories.map((repository) => repository.target).join(", ")}`,
+      `no sync named ${quoted(target)}; expected one of ${record.repositories.map((repository) => repository.target).join(", ")}`,
     );
   }
   const server = await connectGitServer(record.gitServerDir);
-  const sha = await server.push(synced.repository, dir, { message: `local:push ${dir}` });
+  const sha = await server.push(synced.repository, dir, {
+    message: `${LOCAL_PUSH_COMMAND.name} ${dir}`,
+  });
   console.log(sha);
 
   const cluster = runningControlPlane(layout.cluster);
   if (!cluster) {
-    console.error("local:push: the control plane is not running; Flux will fetch it once it is");
+    console.error(`${PREFIX} the control plane is not running; Flux will fetch it once it is`);
     return;
   }
   await requestReconcile(
@@ -93,17 +96,11 @@ async function main({ target, dir }: LocalPushOptions): Promise<void> {
     syncRefs(target).source,
   );
   console.error(
-    `local:push: pushed ${synced.repository}; Flux is fetching it; see \`npm run local:status\``,
+    `${PREFIX} pushed ${synced.repository}; Flux is fetching it; see \`npm run local:status\``,
   );
 }
 
 if (require.main === module) {
   const userDir = userDirectory(LOCAL_PUSH_COMMAND.name);
-  main(readCommandLine(LOCAL_PUSH_COMMAND, (argv) => parseLocalPushArgs(argv, userDir))).then(
-    () => process.exit(0),
-    (error: unknown) => {
-      console.error(`local:push: ${error instanceof Error ? error.message : String(error)}`);
-      process.exit(1);
-    },
-  );
+  runCommand(LOCAL_PUSH_COMMAND, (argv) => parseLocalPushArgs(argv, userDir), main);
 }

@@ -6,7 +6,7 @@
  * repository's head, and the processes running. With --json, the same as stable JSON
  * (statusReport.ts; documented in docs/development/gitops-stage.md).
  */
-import { parseCommandLine, readCommandLine, type CommandText, type Parsed } from "../../cliArgs";
+import { parseCommandLine, runCommand, type CommandText, type Parsed } from "../../cliArgs";
 import type { FluxObjectStatus } from "../flux/objects";
 import { aligned } from "./columns";
 import { LOCAL_DIR_VARIABLE, localEnvironmentLayout } from "./layout";
@@ -115,12 +115,4 @@ async function main({ json }: LocalStatusOptions): Promise<void> {
   console.log(json ? JSON.stringify(status, null, 2) : formatStatus(status));
 }
 
-if (require.main === module) {
-  main(readCommandLine(LOCAL_STATUS_COMMAND, parseLocalStatusArgs)).then(
-    () => process.exit(0),
-    (error: unknown) => {
-      console.error(`local:status: ${error instanceof Error ? error.message : String(error)}`);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runCommand(LOCAL_STATUS_COMMAND, parseLocalStatusArgs, main);

@@ -12,7 +12,7 @@
 import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseNoArguments, readCommandLine, type CommandText } from "../../cliArgs";
+import { parseNoArguments, runCommand, type CommandText } from "../../cliArgs";
 import {
   runningControlPlane,
   startControlPlane,
@@ -22,6 +22,7 @@ import { KubeApi } from "../../kube/api";
 import { LOCAL_STACK, prepareProjectCopy } from "../../local/project";
 import { pulumiOk, runPulumi } from "../../local/pulumi";
 import { describeRecovery, recoverInterruptedUpdate } from "../../local/recovery";
+import { prepare } from "../../prepare";
 import { pulumiCliPath } from "../../pulumi/environment";
 import { GitOpsError } from "../errors";
 import { fluxObjectStatus } from "../flux/objects";
@@ -73,7 +74,8 @@ Usage:
 
   -h, --help    show this help
 
-The npm script builds the tools it needs and checks the prerequisites first.
+It builds the tools it needs first, or reuses them (npm run tools:build), and checks the git
+server's prerequisites (tools/gitops/installPrerequisites.sh; as root, installs what is missing).
 ${LOCAL_DIR_VARIABLE}, an existing directory, keeps a second environment there instead.
 Exit codes: 0 ready, 1 a step failed, 2 bad arguments.
 `,
@@ -159,6 +161,24 @@ function checkObsoleteGitServer(root: string): void {
 }
 
 async function main(): Promise<void> {
+  await prepare({ tools: ["pulumi-engine", "control-plane", "gitops"], gitServer: true });
+  try {
+    await startEverything();
+  } catch (error) {
+    // What ran before this run stays; the failure itself is runCommand's to tell.
+    for (const step of undo.reverse()) {
+      try {
+        await step.stop();
+        console.error(`${PREFIX} stopped ${step.what}, which this run had started`);
+      } catch (stopError) {
+        console.error(`${PREFIX} stopping ${step.what} failed: ${(stopError as Error).message}`);
+      }
+    }
+    throw error;
+  }
+}
+
+async function startEverything(): Promise<void> {
   await requireBuilt();
   const layout = localEnvironmentLayout();
   checkObsoleteGitServer(layout.root);
@@ -274,21 +294,4 @@ function printSummary(
   );
 }
 
-if (require.main === module) {
-  readCommandLine(UP_LOCAL_COMMAND, parseNoArguments);
-  main().then(
-    () => process.exit(0),
-    async (error: unknown) => {
-      console.error(`${PREFIX} ${error instanceof Error ? error.message : String(error)}`);
-      for (const step of undo.reverse()) {
-        try {
-          await step.stop();
-          console.error(`${PREFIX} stopped ${step.what}, which this run had started`);
-        } catch (stopError) {
-          console.error(`${PREFIX} stopping ${step.what} failed: ${(stopError as Error).message}`);
-        }
-      }
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runCommand(UP_LOCAL_COMMAND, parseNoArguments, main);
