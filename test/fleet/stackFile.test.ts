@@ -13,6 +13,7 @@ import {
   copyWritten,
   copyWrittenNote,
   missingStackFile,
+  stackConfigDirectory,
   stackFilePath,
 } from "../../tools/fleet/stackFile";
 
@@ -33,6 +34,18 @@ describe("stack files", () => {
     expect(stackFilePath("/srv/k8s-flux", "prod")).toBe("/srv/k8s-flux/Pulumi.prod.yaml");
     expect(stackFilePath("/srv/k8s-flux", "acme/k8s-flux/prod-eu")).toBe(
       "/srv/k8s-flux/Pulumi.prod-eu.yaml",
+    );
+  });
+
+  it("are looked for where Pulumi.yaml's stackConfigDir says, or its older string config", () => {
+    expect(stackConfigDirectory("/srv/k8s-flux", { name: "k8s-flux" })).toBe("/srv/k8s-flux");
+    expect(stackConfigDirectory("/srv/k8s-flux", { stackConfigDir: "stacks/config" })).toBe(
+      "/srv/k8s-flux/stacks/config",
+    );
+    expect(stackConfigDirectory("/srv/k8s-flux", { config: "../configs" })).toBe("/srv/configs");
+    // A config map is the project's config, not a directory.
+    expect(stackConfigDirectory("/srv/k8s-flux", { config: { "aws:region": "eu-west-1" } })).toBe(
+      "/srv/k8s-flux",
     );
   });
 

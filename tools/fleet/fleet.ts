@@ -18,6 +18,7 @@ import {
   copyWritten,
   copyWrittenNote,
   missingStackFile,
+  stackConfigDirectory,
   type StackFileCopy,
 } from "./stackFile";
 import { parseSelector, selectStacks } from "./stackSelection";
@@ -122,9 +123,10 @@ export async function runFleet(options: FleetOptions): Promise<FleetSummary> {
     env: options.env,
   });
   const listed = (await workspace.listStacks()).map((summary) => summary.name).sort();
+  const projectSettings = await workspace.projectSettings();
   const locks: LockSource = {
     backendUrl: fleetEnvironment(options.env).PULUMI_BACKEND_URL ?? "",
-    project: (await workspace.projectSettings()).name,
+    project: projectSettings.name,
     listStacks: () => workspace.listStacks(),
   };
   const selected = selectStacks(listed, options.stacksSelector);
@@ -160,6 +162,11 @@ export async function runFleet(options: FleetOptions): Promise<FleetSummary> {
     running,
     select: oneAtATime(),
     scratchDir,
+    // ProjectSettings' type omits stackConfigDir; the parsed Pulumi.yaml holds it.
+    stackConfigDir: stackConfigDirectory(
+      options.workDir,
+      projectSettings as unknown as Record<string, unknown>,
+    ),
   };
   let outcomes: StackOutcome[];
   try {
@@ -198,12 +205,14 @@ interface StackRunContext {
   readonly running: Map<string, Stack>;
   readonly select: <T>(work: () => Promise<T>) => Promise<T>;
   readonly scratchDir: string;
+  /** Where the project's stack files are. */
+  readonly stackConfigDir: string;
 }
 
 async function runOne(name: string, run: StackRunContext): Promise<StackOutcome> {
   const { options, interruption } = run;
   const logFile = join(options.logDir, logFileName(name));
-  const noStackFile = missingStackFile(options.workDir, name);
+  const noStackFile = missingStackFile(run.stackConfigDir, name);
   if (noStackFile !== undefined) {
     options.progress(`fleet: ${name}: no stack file; ${options.operation} not run`);
     return withoutStackFile(name, options.operation, noStackFile, logFile);
@@ -229,7 +238,7 @@ async function runOne(name: string, run: StackRunContext): Promise<StackOutcome>
   }
   let stackFile: StackFileCopy;
   try {
-    stackFile = copyStackFile(options.workDir, name, run.scratchDir);
+    stackFile = copyStackFile(run.stackConfigDir, name, run.scratchDir);
   } catch (error) {
     return neverRan(name, options.operation, error);
   }

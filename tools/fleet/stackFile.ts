@@ -8,21 +8,36 @@
  * Where there is no stack file at all, nothing is run: the stack's config is not here.
  */
 import { copyFileSync, existsSync, readFileSync, statSync } from "node:fs";
-import { basename, join } from "node:path";
+import { basename, join, resolve } from "node:path";
 
 /**
- * Pulumi.<stack>.yaml next to Pulumi.yaml, named after the stack's own name (the last part of
- * `acme/k8s-flux/prod`), where the CLI looks for it: this project sets no stackConfigDir.
+ * Where the project keeps its stack files: Pulumi.yaml's `stackConfigDir`, relative to the
+ * project, or the project directory itself. A string `config` is that setting's older spelling,
+ * which the CLI still reads as it (sdk/go/common/workspace/project.go).
  */
-export function stackFilePath(projectDir: string, stack: string): string {
-  return join(projectDir, `Pulumi.${stack.split("/").at(-1) ?? stack}.yaml`);
+export function stackConfigDirectory(
+  projectDir: string,
+  settings: Readonly<Record<string, unknown>>,
+): string {
+  const configured = settings["stackConfigDir"] ?? settings["config"];
+  return typeof configured === "string" && configured !== ""
+    ? resolve(projectDir, configured)
+    : projectDir;
 }
 
-/** Why the stack cannot be run from `projectDir`; undefined when its stack file is there. */
-export function missingStackFile(projectDir: string, stack: string): string | undefined {
-  const path = stackFilePath(projectDir, stack);
+/**
+ * Pulumi.<stack>.yaml in the stack config directory, named after the stack's own name (the last
+ * part of `acme/k8s-flux/prod`), where the CLI looks for it.
+ */
+export function stackFilePath(configDir: string, stack: string): string {
+  return join(configDir, `Pulumi.${stack.split("/").at(-1) ?? stack}.yaml`);
+}
+
+/** Why the stack cannot be run; undefined when its stack file is in `configDir`. */
+export function missingStackFile(configDir: string, stack: string): string | undefined {
+  const path = stackFilePath(configDir, stack);
   if (existsSync(path) && statSync(path).isFile()) return undefined;
-  return `no stack file ${basename(path)} in ${projectDir}; nothing was run`;
+  return `no stack file ${basename(path)} in ${configDir}; nothing was run`;
 }
 
 export interface StackFileCopy {
@@ -35,12 +50,8 @@ export interface StackFileCopy {
 }
 
 /** Copies the stack's file into `scratchDir`, one copy per stack. */
-export function copyStackFile(
-  projectDir: string,
-  stack: string,
-  scratchDir: string,
-): StackFileCopy {
-  const original = stackFilePath(projectDir, stack);
+export function copyStackFile(configDir: string, stack: string, scratchDir: string): StackFileCopy {
+  const original = stackFilePath(configDir, stack);
   const copy = join(scratchDir, `Pulumi.${stack.replaceAll("/", "__")}.yaml`);
   copyFileSync(original, copy);
   return { original, copy, copied: readFileSync(copy) };
