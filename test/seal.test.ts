@@ -559,6 +559,12 @@ describe("bad input: one line on stderr, an exit code, nothing written", () => {
       /stdin is not a Secret \(kind: ConfigMap\)/,
     ],
     [
+      "a kind that hides a character",
+      'apiVersion: v1\nkind: "Sec\u202Eret"\nmetadata: {name: c}\n',
+      [],
+      /stdin is not a Secret \(kind: Sec\\u202Eret\)/,
+    ],
+    [
       "stdin that is not YAML",
       "kind: [Secret\n",
       [],

@@ -3,7 +3,7 @@
  * (from the file being merged into, if any), check everything, and only then seal and write, so
  * a failure leaves nothing behind. Runs in-process with injected I/O so tests need no subprocess.
  */
-import { quoted } from "../../components/shared/quotedText";
+import { quoted, visibleText } from "../../components/shared/quotedText";
 import { EXIT_USAGE, UsageError } from "../cliArgs";
 import { parseSealArgs, USAGE, type SealOptions } from "./args";
 import { readCertificateFile, readStackCertificate, type SealingCertificate } from "./certificate";
@@ -151,7 +151,7 @@ function checkSecret(secret: PlainSecret, scope: Scope): void {
       );
     }
     if (value.length === 0) {
-      throw new InputError(`key ${key} has an empty value; there is nothing to seal`);
+      throw new InputError(`key ${visibleText(key)} has an empty value; there is nothing to seal`);
     }
   }
 }

@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { UsageError } from "../cliArgs";
+import { visibleText } from "../../components/shared/quotedText";
 import { fileProblem } from "../problems";
 import { InputError } from "./errors";
 import { NAMESPACE_RULE, SECRET_NAME_RULE, nameProblem, type NameRule } from "./names";
@@ -35,11 +36,13 @@ export function parseSecretManifest(text: string, source = "stdin"): PlainSecret
   if (!isRecord(manifest) || manifest.kind !== "Secret") {
     const kind = isRecord(manifest) ? manifest.kind : undefined;
     throw new InputError(
-      `${source} is not a Secret (${kind === undefined ? "no kind" : `kind: ${String(kind)}`}); ${NO_INPUT_HINT}`,
+      `${source} is not a Secret (${kind === undefined ? "no kind" : `kind: ${visibleText(String(kind))}`}); ${NO_INPUT_HINT}`,
     );
   }
   if (manifest.apiVersion !== undefined && manifest.apiVersion !== "v1") {
-    throw new InputError(`${source} has apiVersion ${String(manifest.apiVersion)}; a Secret is v1`);
+    throw new InputError(
+      `${source} has apiVersion ${visibleText(String(manifest.apiVersion))}; a Secret is v1`,
+    );
   }
 
   refuseYamlSyntaxInValues(only.document, ["data", "stringData"], source);
@@ -63,7 +66,7 @@ export function parseSecretManifest(text: string, source = "stdin"): PlainSecret
     const compact = value.replace(/\s+/g, "");
     if (!BASE64.test(compact)) {
       throw new InputError(
-        `${source}: data.${key} is not valid base64; put plain text under stringData`,
+        `${source}: data.${visibleText(key)} is not valid base64; put plain text under stringData`,
       );
     }
     secret.data.set(key, Buffer.from(compact, "base64"));
@@ -95,7 +98,7 @@ export function secretFromFlags(flags: SecretFlags): PlainSecret {
     data: new Map(),
   };
   const add = (key: string, value: Buffer): void => {
-    if (secret.data.has(key)) throw new InputError(`key ${key} is given twice`);
+    if (secret.data.has(key)) throw new InputError(`key ${visibleText(key)} is given twice`);
     secret.data.set(key, value);
   };
   flags.literals.forEach((literal, index) => {
@@ -189,7 +192,7 @@ function stringMap(value: unknown, field: string, source: string): Record<string
   const result: Record<string, string> = {};
   for (const [key, entry] of Object.entries(optionalRecord(value, field, source))) {
     if (typeof entry !== "string") {
-      throw new InputError(`${source}: ${field}.${key} must be a string; quote it`);
+      throw new InputError(`${source}: ${field}.${visibleText(key)} must be a string; quote it`);
     }
     result[key] = entry;
   }
