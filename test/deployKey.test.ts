@@ -306,6 +306,29 @@ describe("DeployKey on a GitHub repository", () => {
   });
 });
 
+describe("DeployKey's messages", () => {
+  it("show its name with an invisible character escaped, as the caller can type it back", async () => {
+    const run = await startMockRun("test");
+    const { DeployKey } = await import("../components/deployKey");
+    const message = await thrownMessage(
+      () =>
+        new DeployKey("payments\u202E-deploy-key", {
+          repository: GITHUB_REPOSITORY,
+          title: "k8s-flux dev-eks payments",
+          knownHosts: KNOWN_HOSTS,
+          secretName: "payments-deploy-key",
+          secretNamespace: "payments-flux",
+          registerOnGitHub: false,
+          generation: 0,
+        }),
+    );
+    await run.settle();
+    expect(message).toBe(
+      "DeployKey payments\\u202E-deploy-key: generation must be a whole number from 1, not 0",
+    );
+  });
+});
+
 describe("DeployKey on a repository outside GitHub", () => {
   const gitlab: Partial<DeployKeyArgs> = {
     repository: GITLAB_REPOSITORY,

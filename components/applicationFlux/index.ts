@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { gitHubProviderOf, settleFluxSource } from "../deployKey/checks";
 import { DeployKey } from "../deployKey";
-import { argumentError } from "../shared/errors";
+import { argumentError, componentLabel } from "../shared/errors";
 import type { GitSourceArgs } from "../shared/gitSource";
 import { ownedByThisStack } from "../shared/ownership";
 import { quoted } from "../shared/quotedText";
@@ -90,7 +90,7 @@ export class ApplicationFlux extends pulumi.ComponentResource {
 
   constructor(name: string, args: ApplicationFluxArgs, opts?: pulumi.ComponentResourceOptions) {
     super("k8s-flux:applicationFlux:ApplicationFlux", name, {}, opts);
-    const label = `ApplicationFlux ${name}`;
+    const label = componentLabel("ApplicationFlux", name);
 
     const settled = settleFluxSource(args, applicationFluxDefaults, gitHubProviderOf(this));
     if ("problem" in settled) throw argumentError(this, label, settled.argument, settled.problem);

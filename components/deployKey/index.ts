@@ -2,7 +2,7 @@ import * as github from "@pulumi/github";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import { argumentError } from "../shared/errors";
+import { argumentError, componentLabel } from "../shared/errors";
 import { type GitRepository, repositoryLocation } from "../shared/gitSource";
 import { standardLabels } from "../shared/workloads";
 import {
@@ -94,7 +94,7 @@ export class DeployKey extends pulumi.ComponentResource {
 
   constructor(name: string, args: DeployKeyArgs, opts?: pulumi.ComponentResourceOptions) {
     super("k8s-flux:deployKey:DeployKey", name, {}, opts);
-    const label = `DeployKey ${name}`;
+    const label = componentLabel("DeployKey", name);
 
     const resolved = repositoryLocation(args.repository);
     if ("problem" in resolved) {

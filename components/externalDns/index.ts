@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { argumentError, checkedWhenKnown } from "../shared/errors";
+import { argumentError, checkedWhenKnown, componentLabel } from "../shared/errors";
 import { NO_ROLE_ANNOTATIONS, onlyRoleAnnotations } from "../shared/kube2iam";
 import { ownedByThisStack } from "../shared/ownership";
 import {
@@ -69,7 +69,7 @@ export interface ExternalDnsArgs {
 }
 
 /** How messages name the component: by kind and name, as a user wrote them. */
-const externalDnsLabel = (name: string): string => `ExternalDns ${name}`;
+const externalDnsLabel = (name: string): string => componentLabel("ExternalDns", name);
 
 /**
  * External DNS for Route53: its IAM role (scoped to the configured zones), the identity wiring

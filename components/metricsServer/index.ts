@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { argumentError } from "../shared/errors";
+import { argumentError, componentLabel } from "../shared/errors";
 import { metricsServerDefaults } from "./defaults";
 import {
   aggregatedMetricsReaderRole,
@@ -36,7 +36,7 @@ export class MetricsServer extends pulumi.ComponentResource {
     if (!Number.isInteger(metricResolutionSeconds) || metricResolutionSeconds < 1) {
       throw argumentError(
         this,
-        `MetricsServer ${name}`,
+        componentLabel("MetricsServer", name),
         "metricResolutionSeconds",
         `must be a whole number of seconds from 1, not ${metricResolutionSeconds}`,
       );

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
-import { argumentError } from "../shared/errors";
+import { argumentError, componentLabel } from "../shared/errors";
 import { sealedSecretCrdSpec } from "./crd";
 import { sealedSecretsDefaults } from "./defaults";
 import {
@@ -61,7 +61,7 @@ export class SealedSecrets extends pulumi.ComponentResource {
     if (!requests.some((key) => !key.retiring)) {
       throw argumentError(
         this,
-        `SealedSecrets ${name}`,
+        componentLabel("SealedSecrets", name),
         "keys",
         `has no key that stays (${requests.length === 0 ? "it is empty" : "all are retiring"}); expected at least one key that is not retiring`,
       );

@@ -1,4 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
+import { visibleText } from "./quotedText";
+
+/**
+ * How a component names itself in its messages: `DeployKey orders`. The name is the caller's,
+ * so it is shown with its invisible characters escaped, as every quoted value is.
+ */
+export const componentLabel = (kind: string, name: string): string =>
+  `${kind} ${visibleText(name)}`;
 
 /**
  * An argument a component cannot use: `<Component> <name>: <argument> <problem>`, naming the

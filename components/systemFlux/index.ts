@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { gitHubProviderOf, settleFluxSource } from "../deployKey/checks";
 import { DeployKey } from "../deployKey";
-import { argumentError } from "../shared/errors";
+import { argumentError, componentLabel } from "../shared/errors";
 import type { GitSourceArgs } from "../shared/gitSource";
 import { ownedByThisStack } from "../shared/ownership";
 import { versions } from "../versions";
@@ -75,7 +75,7 @@ export class SystemFlux extends pulumi.ComponentResource {
 
   constructor(name: string, args: SystemFluxArgs, opts?: pulumi.ComponentResourceOptions) {
     super("k8s-flux:systemFlux:SystemFlux", name, {}, opts);
-    const label = `SystemFlux ${name}`;
+    const label = componentLabel("SystemFlux", name);
 
     const settled = settleFluxSource(args, systemFluxDefaults, gitHubProviderOf(this));
     if ("problem" in settled) throw argumentError(this, label, settled.argument, settled.problem);
