@@ -11,6 +11,7 @@ import {
   knownHostsCover,
   knownHostsLookupName,
 } from "../components/shared/knownHosts";
+import { gitHubHttpsPortHint } from "../components/shared/repositoryUrl";
 import { externalDnsArnProblems, regionProblem } from "./awsAccounts";
 import { isRecord } from "./isRecord";
 import { knownHostsProblem } from "./knownHostsText";
@@ -40,7 +41,7 @@ function hostKeyProblem(
   const override = overrides.get(host);
   const text = override ?? builtInKnownHosts(host);
   if (text === undefined) {
-    return `no SSH host key is known for ${host}; expected an entry for it in ${settingKey(["knownHosts"])}, such as ${host}: "<output of ssh-keyscan ${host}, checked out of band>"`;
+    return `no SSH host key is known for ${host}; expected an entry for it in ${settingKey(["knownHosts"])}, such as ${host}: "<output of ssh-keyscan ${host}, checked out of band>"${gitHubHttpsPortHint(location)}`;
   }
   if (typeof text !== "string" || knownHostsProblem(text) !== undefined) return undefined;
   if (knownHostsCover(text, location)) return undefined;
@@ -49,7 +50,7 @@ function hostKeyProblem(
   const keyscan = `ssh-keyscan ${location.port === undefined ? "" : `-p ${location.port} `}${host}`;
   const source = override === undefined ? `the built-in known_hosts for ${host}` : key;
   const where = override === undefined ? ` in ${key}` : "";
-  return `${source} has no line for ${lookup}, the host field ssh looks up for port ${port}; expected a line whose host field is or lists ${lookup}${where}, as printed by "${keyscan}", checked out of band`;
+  return `${source} has no line for ${lookup}, the host field ssh looks up for port ${port}; expected a line whose host field is or lists ${lookup}${where}, as printed by "${keyscan}", checked out of band${gitHubHttpsPortHint(location)}`;
 }
 
 /**

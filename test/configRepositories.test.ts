@@ -227,7 +227,7 @@ describe("a repository reached through GitHub's SSH over the HTTPS port", () => 
   it("on port 22 is another host, whose host key must be given", () => {
     const url = "git@ssh.github.com:acme/shop-flux.git";
     expect(problemsOf({ ...MINIMAL, applications: [app("shop", { repository: url })] })).toEqual([
-      'k8s-flux:applications[0].repository: the built-in known_hosts for ssh.github.com has no line for ssh.github.com, the host field ssh looks up for port 22; expected a line whose host field is or lists ssh.github.com in k8s-flux:knownHosts["ssh.github.com"], as printed by "ssh-keyscan ssh.github.com", checked out of band',
+      'k8s-flux:applications[0].repository: the built-in known_hosts for ssh.github.com has no line for ssh.github.com, the host field ssh looks up for port 22; expected a line whose host field is or lists ssh.github.com in k8s-flux:knownHosts["ssh.github.com"], as printed by "ssh-keyscan ssh.github.com", checked out of band; GitHub\'s SSH over the HTTPS port is ssh.github.com port 443, such as ssh://git@ssh.github.com:443/owner/repo.git, whose host keys are built in and whose deploy keys are registered on GitHub',
     ]);
   });
 });

@@ -272,6 +272,8 @@ describe("DeployKey on a GitHub repository", () => {
       { repository: GITLAB_REPOSITORY, knownHosts: undefined },
       // A host named like an Object property is still a host with no built-in keys.
       { repository: "ssh://git@constructor/platform/payments-flux.git", knownHosts: undefined },
+      // GitHub's other address, but on port 22: not taken for GitHub, and the message says why.
+      { repository: "git@ssh.github.com:acme/payments-flux.git", knownHosts: undefined },
       { generation: 0 },
       { generation: 2, stagedGeneration: 2 },
       { stagedGeneration: 1.5 },
@@ -299,6 +301,7 @@ describe("DeployKey on a GitHub repository", () => {
       'DeployKey payments-deploy-key: repository "https://github.com/acme/payments-flux" is not an SSH URL; expected an SSH URL such as git@github.com:owner/repo.git or ssh://git@github.com/owner/repo.git',
       "DeployKey payments-deploy-key: knownHosts is required for ssh://git@git.example.org:2222/platform/payments-flux.git: no host keys are built in for git.example.org port 2222; expected its known_hosts lines, as printed by ssh-keyscan and checked out of band",
       "DeployKey payments-deploy-key: knownHosts is required for ssh://git@constructor/platform/payments-flux.git: no host keys are built in for constructor; expected its known_hosts lines, as printed by ssh-keyscan and checked out of band",
+      "DeployKey payments-deploy-key: knownHosts is required for git@ssh.github.com:acme/payments-flux.git: no host keys are built in for ssh.github.com; expected its known_hosts lines, as printed by ssh-keyscan and checked out of band; GitHub's SSH over the HTTPS port is ssh.github.com port 443, such as ssh://git@ssh.github.com:443/owner/repo.git, whose host keys are built in and whose deploy keys are registered on GitHub",
       "DeployKey payments-deploy-key: generation must be a whole number from 1, not 0",
       "DeployKey payments-deploy-key: stagedGeneration is 2, the key already in use (generation); expected another number, or none",
       "DeployKey payments-deploy-key: stagedGeneration must be a whole number from 1, not 1.5",

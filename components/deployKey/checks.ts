@@ -11,6 +11,7 @@ import {
   resolveGitSource,
 } from "../shared/gitSource";
 import { builtInKnownHostsFor } from "../shared/knownHosts";
+import { gitHubHttpsPortHint } from "../shared/repositoryUrl";
 
 /**
  * The GitHub repository a deploy key is registered on by this program, or undefined when a
@@ -50,7 +51,7 @@ export function knownHostsFor(
   const knownHosts = given ?? builtInKnownHostsFor(location);
   if (knownHosts !== undefined) return { knownHosts };
   return {
-    problem: `is required for ${location.original}: no host keys are built in for ${location.host}${location.port === undefined ? "" : ` port ${location.port}`}; expected its known_hosts lines, as printed by ssh-keyscan and checked out of band`,
+    problem: `is required for ${location.original}: no host keys are built in for ${location.host}${location.port === undefined ? "" : ` port ${location.port}`}; expected its known_hosts lines, as printed by ssh-keyscan and checked out of band${gitHubHttpsPortHint(location)}`,
   };
 }
 

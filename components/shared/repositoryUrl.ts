@@ -8,6 +8,15 @@ const GITHUB_HOST = "github.com";
  * keys as github.com, at another name (GitHub docs, "Using SSH over the HTTPS port").
  */
 export const GITHUB_HTTPS_PORT_HOST = { host: "ssh.github.com", port: 443 } as const;
+/**
+ * For a repository on ssh.github.com at a port other than 443, which is not taken for GitHub:
+ * a hint that GitHub's address there is port 443, whose host keys are built in. Empty otherwise.
+ */
+export function gitHubHttpsPortHint(location: { host: string; port?: number }): string {
+  if (location.host !== GITHUB_HTTPS_PORT_HOST.host) return "";
+  if (location.port === GITHUB_HTTPS_PORT_HOST.port) return "";
+  return `; GitHub's SSH over the HTTPS port is ssh.github.com port ${GITHUB_HTTPS_PORT_HOST.port}, such as ssh://git@ssh.github.com:443/owner/repo.git, whose host keys are built in and whose deploy keys are registered on GitHub`;
+}
 const SCP_LIKE = /^(?<user>[A-Za-z0-9._-]+)@(?<host>[A-Za-z0-9.-]+):(?<path>[^/].*)$/;
 const SSH_URL =
   /^ssh:\/\/(?:(?<user>[A-Za-z0-9._-]+)@)?(?<host>[A-Za-z0-9.-]+)(?::(?<port>[0-9]{1,5}))?\/(?<path>.+)$/;
