@@ -246,8 +246,8 @@ const BUG_KINDS = [TypeError, ReferenceError, RangeError, SyntaxError, EvalError
  * command line (exit 2); what `describeFailure` describes, as it says; an error of JavaScript's
  * own kinds with its stack, since the frames say where the bug is, and a thrown value that is no
  * Error as a bug too; any other error by its message alone, exit 1: that is the user's whole
- * answer, with no stack trace for a failure the command expects. A command whose input may be a secret does not run through
- * this (seal has its own): a message can quote the input.
+ * answer, with no stack trace for a failure the command expects. A command whose input may be a
+ * secret does not run through this (seal has its own): a message can quote the input.
  */
 export function failureOutcome(
   command: CommandText,
