@@ -42,6 +42,20 @@ describe("fileProblem", () => {
     expect(problem).toMatch(/^ENAMETOOLONG: name too long, open '.*\\u202Exxx/);
     expect(problem).not.toContain("\u202e");
   });
+
+  it("names an error by its code alone when the path may be a secret", () => {
+    const secret = `Sup3rS3cret${"x".repeat(300)}`;
+    const tooLong = errorOf(() => readFileSync(join(dir, secret)));
+    expect(fileProblem(tooLong, { pathMayBeSecret: true })).toBe("the path is too long");
+    const odd = Object.assign(new Error(`EIO: i/o error, read '${secret}'`), { code: "EIO" });
+    expect(fileProblem(odd, { pathMayBeSecret: true })).toBe("EIO");
+    expect(
+      fileProblem(
+        errorOf(() => readFileSync(dir)),
+        { pathMayBeSecret: true },
+      ),
+    ).toBe("it is a directory");
+  });
 });
 
 describe("yamlProblem", () => {

@@ -5,9 +5,21 @@
 import { YAMLError } from "yaml";
 import { visibleText } from "../components/shared/quotedText";
 
+export interface FileProblemOptions {
+  /**
+   * The path may be a secret (a value given to a path flag by mistake): an error with no words
+   * of its own here is named by its code, never by the system's message, which quotes the path.
+   */
+  readonly pathMayBeSecret?: boolean;
+}
+
 /** Why a file or directory could not be read or written. */
-export function fileProblem(error: unknown): string {
-  switch ((error as NodeJS.ErrnoException).code) {
+export function fileProblem(
+  error: unknown,
+  { pathMayBeSecret = false }: FileProblemOptions = {},
+): string {
+  const { code } = error as NodeJS.ErrnoException;
+  switch (code) {
     case "ENOENT":
       return "no such file";
     case "EACCES":
@@ -24,6 +36,10 @@ export function fileProblem(error: unknown): string {
     case "ENOSPC":
       return "no space left on the device";
     default:
+      if (pathMayBeSecret) {
+        // A value given as a path is often longer than a file name may be.
+        return code === "ENAMETOOLONG" ? "the path is too long" : (code ?? "unknown error");
+      }
       // The system's message quotes the path, which came from the user.
       return visibleText(firstLine(error instanceof Error ? error.message : String(error)));
   }

@@ -121,21 +121,13 @@ export function secretFromFlags(flags: SecretFlags): PlainSecret {
     } catch (error) {
       // Named by position: the flag is sensitive (args.ts), and a path that is not there may
       // well be a value given to the wrong flag.
-      throw new InputError(`cannot read --from-file #${index + 1}: ${readProblem(error)}`);
+      throw new InputError(
+        `cannot read --from-file #${index + 1}: ${fileProblem(error, { pathMayBeSecret: true })}`,
+      );
     }
     add(key, contents);
   });
   return secret;
-}
-
-/**
- * Why a --from-file could not be read, from the error's code alone: the system's message quotes
- * the path. A value given as a path is often longer than a file name may be.
- */
-function readProblem(error: unknown): string {
-  const { code } = error as NodeJS.ErrnoException;
-  if (code === "ENAMETOOLONG") return "the path is too long";
-  return fileProblem(Object.assign(new Error(code ?? "unknown error"), { code }));
 }
 
 /** What is missing from a --from-literal, in words that do not repeat it. */
