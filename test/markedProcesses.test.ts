@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { isRunning } from "../tools/control-plane/processes";
-import { killNow, processesMarked } from "../tools/local/markedProcesses";
+import { killNow, markedProcessesLeft, processesMarked } from "../tools/local/markedProcesses";
 import { pulumiProcessesLeft } from "../tools/local/pulumi";
 import { describeLocalLeftovers, stopLocalRun } from "../tools/local/teardown";
 
@@ -56,6 +56,15 @@ describe("processes marked in their environment", () => {
 
     killNow(found);
     expect(await settleOn(0, () => processesMarked(MARK, mark))).toEqual([]);
+  });
+
+  it("counts a process as left only once it has had a few seconds to exit", async () => {
+    const mark = String(process.pid);
+    spawn("sleep", ["30"], { env: { ...process.env, [MARK]: mark }, stdio: "ignore" });
+    const running = await settleOn(1, () => processesMarked(MARK, mark));
+    expect(await markedProcessesLeft(MARK, mark, 300)).toEqual(running);
+    killNow(running);
+    expect(await markedProcessesLeft(MARK, mark)).toEqual([]);
   });
 });
 

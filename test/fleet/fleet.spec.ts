@@ -42,7 +42,7 @@ import type { ProbeResult } from "../../tools/kube/waitFor";
 import { writeStackConfig } from "../../tools/local/fleetProject";
 import { type FleetRun, runFleetCli, summaryOf } from "../../tools/local/fleetProcess";
 import { type LocalFleet, localFleetLayout, startLocalFleet } from "../../tools/local/localFleet";
-import { killNow, processesMarked } from "../../tools/local/markedProcesses";
+import { killNow, markedProcessesLeft, processesMarked } from "../../tools/local/markedProcesses";
 import { REPO_ROOT } from "../../tools/repoRoot";
 import { pulumiOk, type PulumiContext } from "../../tools/local/pulumi";
 import { exportStackState } from "../../tools/local/recovery";
@@ -237,19 +237,8 @@ async function bothDeleting(
   );
 }
 
-/**
- * The marked processes still running after up to 5 s: one just SIGKILLed may take a moment to
- * exit on a busy machine.
- */
-async function processesLeft(): Promise<number[]> {
-  const deadline = Date.now() + 5_000;
-  let left = processesMarked(STAGE_MARK.name, STAGE_MARK.value);
-  while (left.length > 0 && Date.now() < deadline) {
-    await sleep(100);
-    left = processesMarked(STAGE_MARK.name, STAGE_MARK.value);
-  }
-  return left;
-}
+const processesLeft = (): Promise<number[]> =>
+  markedProcessesLeft(STAGE_MARK.name, STAGE_MARK.value);
 
 /** The most stacks whose runs overlapped in time. */
 function mostAtOnce(outcomes: readonly StackOutcome[]): number {

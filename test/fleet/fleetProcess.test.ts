@@ -6,24 +6,13 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { runFleetCli } from "../../tools/local/fleetProcess";
 import { localFleetLayout } from "../../tools/local/localFleet";
-import { killNow, processesMarked } from "../../tools/local/markedProcesses";
+import { killNow, markedProcessesLeft, processesMarked } from "../../tools/local/markedProcesses";
 
 const MARK = { name: "K8S_FLUX_FLEET_PROCESS_TEST", value: String(process.pid) };
 /** Nothing is there: were the command to run, it would refuse its --work-dir. */
 const LAYOUT = localFleetLayout("/nonexistent/k8s-flux-fleet-process-test");
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** The marked processes left after up to 5 s: a process just SIGKILLed takes a moment to go. */
-async function markedLeft(): Promise<number[]> {
-  const deadline = Date.now() + 5_000;
-  let left = processesMarked(MARK.name, MARK.value);
-  while (left.length > 0 && Date.now() < deadline) {
-    await sleep(50);
-    left = processesMarked(MARK.name, MARK.value);
-  }
-  return left;
-}
+const markedLeft = (): Promise<number[]> => markedProcessesLeft(MARK.name, MARK.value);
 
 afterEach(() => killNow(processesMarked(MARK.name, MARK.value)));
 

@@ -27,6 +27,24 @@ export function processesMarked(name: string, value: string): number[] {
   return found;
 }
 
+/**
+ * The marked processes still running after up to `withinMs`: one just SIGKILLed takes a moment
+ * to exit on a busy machine, so an empty answer right away would be luck.
+ */
+export async function markedProcessesLeft(
+  name: string,
+  value: string,
+  withinMs = 5_000,
+): Promise<number[]> {
+  const deadline = Date.now() + withinMs;
+  let left = processesMarked(name, value);
+  while (left.length > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    left = processesMarked(name, value);
+  }
+  return left;
+}
+
 /** SIGKILL to each pid; one that has exited meanwhile is skipped. */
 export function killNow(pids: readonly number[]): void {
   for (const pid of pids) {
