@@ -25,16 +25,8 @@
  * Each step builds on the one before. Everything lives under .cache/fleet-stage, and no process
  * is left running, whatever fails.
  */
-import {
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  readlinkSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
-import { basename, join } from "node:path";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isRunning } from "../../tools/control-plane/processes";
 import { KubeApi } from "../../tools/kube/api";
@@ -45,7 +37,7 @@ import { type LocalFleet, localFleetLayout, startLocalFleet } from "../../tools/
 import { killNow, markedProcessesLeft, processesMarked } from "../../tools/local/markedProcesses";
 import { REPO_ROOT } from "../../tools/repoRoot";
 import { pulumiOk, type PulumiContext } from "../../tools/local/pulumi";
-import { exportStackState } from "../../tools/local/recovery";
+import { exportStackState, isPulumiProcess } from "../../tools/local/recovery";
 import type { FleetSummary, StackOutcome } from "../../tools/fleet/summary";
 import { chainSteps } from "../steps";
 
@@ -163,13 +155,7 @@ const logShowsDeleting = (name: (typeof names)[number], tenant: string): boolean
 
 /** The pulumi CLIs of the running fleet (not its plugins, which are programs of their own). */
 function runningClis(): number[] {
-  return processesMarked(STAGE_MARK.name, STAGE_MARK.value).filter((pid) => {
-    try {
-      return basename(readlinkSync(`/proc/${pid}/exe`)) === "pulumi";
-    } catch {
-      return false;
-    }
-  });
+  return processesMarked(STAGE_MARK.name, STAGE_MARK.value).filter(isPulumiProcess);
 }
 
 /** pid's /proc status; undefined once it has ended (gone, or a zombie not yet reaped). */

@@ -175,7 +175,7 @@ export function removeBrokenSidecars(backendDir: string, stack: string): string[
 }
 
 /** Whether pid is a live process of a program called pulumi (a reused pid is something else). */
-function isPulumiProcess(pid: number): boolean {
+export function isPulumiProcess(pid: number): boolean {
   if (!isRunning(pid)) return false;
   try {
     return basename(readlinkSync(`/proc/${pid}/exe`).replace(/ \(deleted\)$/, "")) === "pulumi";
