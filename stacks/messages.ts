@@ -59,7 +59,7 @@ function describeIssue(issue: z.core.$ZodIssue, context: MessageContext): string
     case "invalid_type":
       if (issue.message.startsWith("Invalid input")) {
         return [
-          `${settingKey(issue.path)}: expected ${article(issue.expected)}, got ${describeValue(issue.input, typed)}`,
+          `${settingKey(issue.path)}: expected ${article(issue.expected)}, got ${describeValue(issue.input, typed)}${yamlTypingHint(issue.expected, issue.input, typed)}`,
         ];
       }
       return [`${settingKey(issue.path)}: ${asTyped(issue, typed)}`];
@@ -140,8 +140,37 @@ function unknownSetting(path: readonly PropertyKey[], unknownKey: string): strin
 const shellWord = (key: string): string =>
   /^[A-Za-z0-9_.:-]+$/.test(key) ? key : `'${key.replaceAll("'", "'\\''")}'`;
 
+/** zod's names of types, as YAML users know them: a record is a map keyed by the user's names. */
 const article = (expected: string): string =>
-  expected === "object" ? "an object" : expected === "array" ? "a list" : `a ${expected}`;
+  expected === "object"
+    ? "an object"
+    : expected === "array"
+      ? "a list"
+      : expected === "record"
+        ? "a map"
+        : `a ${expected}`;
+
+/** A number as YAML would write it, from JSON's number text. */
+const NUMBER_TEXT = /^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$/;
+
+/**
+ * How to write a value YAML typed differently from what the setting takes: `"true"` in quotes is
+ * text, `2024` without them a number. `pulumi config set --path` does the same to whole numbers
+ * and true/false, unless given --type. Empty when the mismatch is not one of these.
+ */
+function yamlTypingHint(expected: string, value: unknown, typed: string | undefined): string {
+  if (expected === "boolean" && typeof value === "string") {
+    return "; write true or false, without quotes";
+  }
+  if (expected === "number" && typeof value === "string" && NUMBER_TEXT.test(value.trim())) {
+    return `; write ${value.trim()} without quotes`;
+  }
+  if (expected === "string" && (typeof value === "number" || typeof value === "boolean")) {
+    const text = typed ?? quoted(value);
+    return `; YAML reads ${text} without quotes as a ${typeof value}: write the text in quotes (with pulumi config set --path, add --type string)`;
+  }
+  return "";
+}
 
 function describeValue(value: unknown, typed: string | undefined): string {
   if (value === undefined) return "nothing";

@@ -44,7 +44,13 @@ const HOSTED_ZONE_ID = /^[A-Z0-9]{1,32}$/i;
  */
 const GIT_BRANCH =
   /^(?!-|@$|HEAD$|\/|.*(\.\.|\/\/|@\{|\.lock(\/|$)|\/$|\.$|(^|\/)\.))[^\s~^:?*[\\\p{Cc}]+$/u;
-export const CLUSTER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
+/** As EKS limits its cluster names; the name is also External DNS's TXT owner id. */
+const MAX_CLUSTER_NAME_LENGTH = 100;
+const CLUSTER_NAME_CHARACTERS = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+/** A cluster name: its characters, and at most MAX_CLUSTER_NAME_LENGTH of them. */
+export const CLUSTER_NAME = new RegExp(
+  `(?=^.{1,${MAX_CLUSTER_NAME_LENGTH}}$)${CLUSTER_NAME_CHARACTERS.source}`,
+);
 /** EKS cluster names, as the EKS API accepts them: no "." (which other cluster names may have). */
 export const EKS_CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;
 /** A known_hosts table key: a bare host name or address, without port or brackets. */
@@ -69,10 +75,18 @@ function invisibleCharacterProblem(value: string, expected: string): string | un
     : `${quoted(value)} has the invisible character ${escapedCodePoint(character)}, which would make it read as something else; expected ${expected}`;
 }
 
-const interval = z.string().superRefine((value, ctx) => {
-  const problem = intervalProblem(value, quoted(value));
-  if (problem !== undefined) ctx.addIssue(problem);
-});
+const interval = z
+  .string({
+    // YAML reads `interval: 60` as a number; what it lacks is its unit, not quotes.
+    error: (issue) =>
+      typeof issue.input === "number"
+        ? `${quoted(issue.input)} is a number without a unit; expected a duration such as 1m, 90s or 1h30m (units ms, s, m, h)`
+        : undefined,
+  })
+  .superRefine((value, ctx) => {
+    const problem = intervalProblem(value, quoted(value));
+    if (problem !== undefined) ctx.addIssue(problem);
+  });
 
 const branch = z.string().superRefine((value, ctx) => {
   const invisible = invisibleCharacterProblem(value, "a branch name such as main");
@@ -420,25 +434,31 @@ const sealedSecretsSchema = z
       .min(1, {
         error: `is empty; expected at least one key name, such as [${DEFAULT_SEALING_KEY}]`,
       })
-      .superRefine((names, ctx) => {
-        names.forEach((name, index) => {
-          if (names.indexOf(name) !== index) {
-            ctx.addIssue({
-              code: "custom",
-              path: [index],
-              input: name,
-              message: `${quoted(name)} is listed twice; expected each key name once`,
-            });
-          } else if (name.length > 63) {
-            ctx.addIssue({
-              code: "custom",
-              path: [index],
-              input: name,
-              message: `${quoted(name)} is too long for a Secret name; expected at most 63 characters`,
-            });
-          }
-        });
-      })
+      .superRefine(
+        (names, ctx) => {
+          // Also when some entries failed (a number where a name belongs), so that every
+          // problem of the list is reported in one run; those entries have their own problem.
+          names.forEach((name, index) => {
+            if (typeof name !== "string") return;
+            if (names.indexOf(name) !== index) {
+              ctx.addIssue({
+                code: "custom",
+                path: [index],
+                input: name,
+                message: `${quoted(name)} is listed twice; expected each key name once`,
+              });
+            } else if (name.length > 63) {
+              ctx.addIssue({
+                code: "custom",
+                path: [index],
+                input: name,
+                message: `${quoted(name)} is too long for a Secret name; expected at most 63 characters`,
+              });
+            }
+          });
+        },
+        { when: (payload) => Array.isArray(payload.value) },
+      )
       .default([...sealedSecretsDefaults.keys]),
     allowKeyRemoval: z.boolean().default(false),
   })
@@ -499,7 +519,9 @@ export const stackSchema = z.strictObject({
     .string({ error: whenMissing("is required; expected the cluster's name, such as dev-eks") })
     .regex(CLUSTER_NAME, {
       error: (issue) =>
-        `${quoted(issue.input)} is not a cluster name; expected letters, digits, ".", "_" and "-", starting with a letter or digit, such as dev-eks`,
+        typeof issue.input === "string" && CLUSTER_NAME_CHARACTERS.test(issue.input)
+          ? `${quoted(issue.input)} is ${issue.input.length} characters long; expected a cluster name of at most ${MAX_CLUSTER_NAME_LENGTH} characters`
+          : `${quoted(issue.input)} is not a cluster name; expected letters, digits, ".", "_" and "-", starting with a letter or digit, such as dev-eks`,
     }),
   externalDns: externalDnsSchema,
   systemFlux: systemFluxSchema,

@@ -367,7 +367,7 @@ describe("bad stack config, one problem each", () => {
 
   it("an interval that is a number", () => {
     expect(problemsOf({ ...MINIMAL, applications: [app("sample-dev", { interval: 5 })] })).toEqual([
-      "k8s-flux:applications[0].interval: expected a string, got number 5",
+      "k8s-flux:applications[0].interval: 5 is a number without a unit; expected a duration such as 1m, 90s or 1h30m (units ms, s, m, h)",
     ]);
   });
 

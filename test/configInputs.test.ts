@@ -580,7 +580,7 @@ describe("keyGeneration, quoted as typed", () => {
         '[{"name":"shop","repository":"git@github.com:acme/shop.git","keyGeneration":1.10}]',
       ),
     ).toEqual([
-      'k8s-flux:systemFlux.keyGeneration: expected a number, got string "2"',
+      'k8s-flux:systemFlux.keyGeneration: expected a number, got string "2"; write 2 without quotes',
       "k8s-flux:applications[0].keyGeneration: 1.10 is not a whole number; expected 1, 2, 3, ...",
     ]);
   });

@@ -52,6 +52,10 @@ describe("parseRepositoryUrl accepts", () => {
       "ssh://git@github.com:22/acme/x.git",
       "ssh://git@GitHub.com/acme/x.git/",
       "  git@github.com:acme/x.git  ",
+      // GitHub removes a trailing .git from a repository's name in any case.
+      "git@github.com:acme/x.GIT",
+      "ssh://git@github.com/acme/x.Git/",
+      "git@github.com:/acme/x.git",
     ];
     const parsed = spellings.map((url) => {
       const result = parseRepositoryUrl(url);
@@ -103,6 +107,17 @@ describe("parseRepositoryUrl accepts", () => {
       location: {
         original: "gitea@git.example.org:platform/infra/flux.git",
         sshUrl: "ssh://gitea@git.example.org/platform/infra/flux.git",
+        host: "git.example.org",
+      },
+    });
+  });
+
+  it("the scp-like form with an absolute path, as plain Git servers are reached", () => {
+    expect(parseRepositoryUrl("git@git.example.org:/srv/git/flux.git")).toEqual({
+      ok: true,
+      location: {
+        original: "git@git.example.org:/srv/git/flux.git",
+        sshUrl: "ssh://git@git.example.org/srv/git/flux.git",
         host: "git.example.org",
       },
     });
@@ -193,6 +208,9 @@ describe("parseRepositoryUrl refuses", () => {
     );
     expect(reasonFor("git@git.example.org:a/../b.git")).toBe(
       `"git@git.example.org:a/../b.git" has no usable repository path; ${EXPECTED_FORMS}`,
+    );
+    expect(reasonFor("git@git.example.org:/")).toBe(
+      `"git@git.example.org:/" has no usable repository path; ${EXPECTED_FORMS}`,
     );
   });
 

@@ -17,7 +17,12 @@ export function gitHubHttpsPortHint(location: { host: string; port?: number }): 
   if (location.port === GITHUB_HTTPS_PORT_HOST.port) return "";
   return `; GitHub's SSH over the HTTPS port is ssh.github.com port ${GITHUB_HTTPS_PORT_HOST.port}, such as ssh://git@ssh.github.com:443/owner/repo.git, whose host keys are built in and whose deploy keys are registered on GitHub`;
 }
-const SCP_LIKE = /^(?<user>[A-Za-z0-9._-]+)@(?<host>[A-Za-z0-9.-]+):(?<path>[^/].*)$/;
+/**
+ * `user@host:path`. Its path is relative to the user's home directory, or absolute when it starts
+ * with "/" (`git@git.example.org:/srv/git/app.git`, as plain Git servers are often reached);
+ * either way it becomes the path of an ssh:// URL, which has no other form.
+ */
+const SCP_LIKE = /^(?<user>[A-Za-z0-9._-]+)@(?<host>[A-Za-z0-9.-]+):\/?(?<path>.+)$/;
 const SSH_URL =
   /^ssh:\/\/(?:(?<user>[A-Za-z0-9._-]+)@)?(?<host>[A-Za-z0-9.-]+)(?::(?<port>[0-9]{1,5}))?\/(?<path>.+)$/;
 /** GitHub account (user and organization) names: at most 39 characters. */
@@ -87,7 +92,8 @@ function parseSshUrl(url: string): ParsedRepositoryUrl {
   }
   const segments = path.split("/");
   const owner = segments[0] ?? "";
-  const name = (segments[1] ?? "").replace(/\.git$/, "");
+  // GitHub removes a trailing ".git" from every repository name, in any case, so "x.GIT" is x.
+  const name = (segments[1] ?? "").replace(/\.git$/i, "");
   const problem = gitHubPathProblem(segments, owner, name);
   if (problem !== undefined) {
     return { ok: false, reason: `${quoted(url)} ${problem}` };
