@@ -142,6 +142,33 @@ describe("parseCommandLine", () => {
     expect(refusal(["--help=yes"])).toBe("--help takes no value");
   });
 
+  it("names the flag, not the =, for a short flag given a value with = that takes none", () => {
+    expect(refusal(["-h=yes"])).toBe("-h takes no value");
+    expect(refusal(["-h="])).toBe("-h takes no value");
+    expect(refusal(["-x=1"])).toBe("unknown flag -x");
+    const withQuiet = { ...FLAGS, quiet: { type: "boolean", short: "q" } } as const;
+    expect(() => parseCommandLine(["-q=1"], withQuiet)).toThrow(
+      new UsageError("-q takes no value"),
+    );
+    // The flags before the = in a group are read as flags still; the one before it gets the rest.
+    expect(() => parseCommandLine(["-qh=no"], withQuiet)).toThrow(
+      new UsageError("-h takes no value"),
+    );
+    expect(() => parseCommandLine(["-qx=no"], withQuiet)).toThrow(
+      new UsageError("unknown flag -x"),
+    );
+    // A short flag that takes a value took the rest of the word already, = and all.
+    expect(() => parseCommandLine(["-qn=shop"], withQuiet)).toThrow(
+      new UsageError("-n=shop: write -n shop or --namespace=shop"),
+    );
+    expect(parseCommandLine(["-qnx=y"], withQuiet)).toMatchObject({
+      flags: { quiet: true, namespace: "x=y" },
+    });
+    // A word that is only "-=" names itself; after -- a word is never a flag.
+    expect(refusal(["-="])).toBe("unknown flag -=");
+    expect(parse(["--", "-h=yes"], true)).toMatchObject({ positionals: ["-h=yes"] });
+  });
+
   it("refuses a command of ours that declares --help itself", () => {
     expect(() => parseCommandLine([], { help: { type: "boolean" } })).toThrow(/every command/);
   });
@@ -172,6 +199,16 @@ describe("commandLineOutcome", () => {
       code: 0,
       stdout: command.usage,
       stderr: "",
+    });
+  });
+
+  it("keeps a usage error to one line, whatever value its message holds", () => {
+    const parse = (): never => {
+      throw new UsageError('unknown tool "kube\nseal\u202e"');
+    };
+    expect(commandLineOutcome(command, parse, [])).toMatchObject({
+      code: EXIT_USAGE,
+      stderr: 'demo: unknown tool "kube\\u000Aseal\\u202E"; see `npm run demo -- --help`\n',
     });
   });
 
@@ -224,6 +261,22 @@ describe("failureOutcome", () => {
     expect(failureOutcome(command, "a string")).toEqual({
       code: 1,
       stderr: 'demo: a value that is no Error was thrown: "a string"\n',
+    });
+  });
+
+  it("starts every line of a message of several lines with the command's name", () => {
+    const failures = new Error("kubeseal: go build failed\n\ncontrol-plane: no Go on PATH");
+    expect(failureOutcome(command, failures)).toEqual({
+      code: 1,
+      stderr: "demo: kubeseal: go build failed\ndemo:\ndemo: control-plane: no Go on PATH\n",
+    });
+    const described = failureOutcome(command, new Error("raw"), {
+      describeFailure: () => ({ message: "first\nsecond", exitCode: 4 }),
+    });
+    expect(described).toEqual({ code: 4, stderr: "demo: first\ndemo: second\n" });
+    expect(failureOutcome(command, new Error("no such file /tmp/\u001b[2Jx\r"))).toEqual({
+      code: 1,
+      stderr: "demo: no such file /tmp/\\u001B[2Jx\\u000D\n",
     });
   });
 

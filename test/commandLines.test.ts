@@ -18,17 +18,20 @@ import {
 } from "../tools/cliArgs";
 import { CLUSTER_DOWN_COMMAND } from "../tools/control-plane/down";
 import { CLUSTER_UP_COMMAND, parseClusterUpArgs } from "../tools/control-plane/up";
+import { GitOpsError } from "../tools/gitops/errors";
 import { DOWN_LOCAL_COMMAND, whatIsKept } from "../tools/gitops/local/down";
-import { LOCAL_DIR_VARIABLE } from "../tools/gitops/local/layout";
+import { requireEnvironmentRecord } from "../tools/gitops/local/environmentRecord";
+import { LOCAL_DIR_VARIABLE, localEnvironmentLayout } from "../tools/gitops/local/layout";
 import { LOCAL_PUSH_COMMAND, parseLocalPushArgs } from "../tools/gitops/local/push";
 import { LOCAL_STATUS_COMMAND, parseLocalStatusArgs } from "../tools/gitops/local/status";
+import { runningSupervisor } from "../tools/gitops/local/supervisorControl";
 import { UP_LOCAL_COMMAND } from "../tools/gitops/local/up";
 import { parseToolsBuildArgs, TOOLS_BUILD_COMMAND } from "../tools/go/cli";
 import { allTools } from "../tools/go/registry";
 import { BENCH_COMMAND, parseBenchArgs } from "../tools/local/bench";
 import { OLDER_STATE_COMMAND } from "../tools/local/olderState";
+import { outputDirectoryProblem } from "../tools/problems";
 import { parseRenderArgs, RENDER_COMMAND } from "../tools/render/args";
-import { outputDirectoryProblem } from "../tools/render/files";
 import { REPO_ROOT } from "../tools/repoRoot";
 
 const scratch = mkdtempSync(join(tmpdir(), "k8s-flux-command-lines-"));
@@ -117,8 +120,30 @@ describe("the commands that take nothing but --help", () => {
     },
   );
 
+  it.each([LOCAL_STATUS_COMMAND, LOCAL_PUSH_COMMAND])(
+    "$name on an environment up:local never set up says so and where it looked, exit 1",
+    (command) => {
+      const args = command === LOCAL_PUSH_COMMAND ? ["system", scratch] : [];
+      const run = npmRun(command.name, args);
+      expect(run.status).toBe(1);
+      expect(run.stdout).toBe("");
+      expect(run.stderr).toBe(
+        `${command.name}: the local environment is not up: up:local has not run here (no ${join(scratch, "environment", "environment.json")}); run \`npm run up:local\`\n`,
+      );
+    },
+  );
+
+  it("down:local on an environment up:local never set up says nothing runs, exit 0", () => {
+    const run = npmRun(DOWN_LOCAL_COMMAND.name, []);
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain("down:local: no control plane was running\n");
+    expect(run.stdout).toContain("down:local: nothing of the local environment runs; ");
+  });
+
   it.each([
     [DOWN_LOCAL_COMMAND.name, ["--bogus"], "unknown flag --bogus"],
+    [UP_LOCAL_COMMAND.name, ["-h=yes"], "-h takes no value"],
     [UP_LOCAL_COMMAND.name, ["--hlep"], "unknown flag --hlep"],
     [BENCH_COMMAND.name, ["--bogus"], "unknown flag --bogus"],
   ])("%s %j is refused in one line, exit 2, and nothing else is done", (name, args, message) => {
@@ -157,6 +182,9 @@ describe("render", () => {
     );
     expect(refusal(() => parseRenderArgs(["dev", "--out", ""], userDir))).toBe(
       "--out needs a value",
+    );
+    expect(refusal(() => parseRenderArgs([""], userDir))).toBe(
+      "STACK cannot be empty; name the stack to render",
     );
     expect(refusal(() => parseRenderArgs(["dev", "--bogus"], userDir))).toBe(
       "unknown flag --bogus",
@@ -239,6 +267,52 @@ describe("bench", () => {
   });
 });
 
+describe("the local environment's own files", () => {
+  const layout = (name: string) => {
+    const dir = join(scratch, name);
+    mkdirSync(dir, { recursive: true });
+    return localEnvironmentLayout({ [LOCAL_DIR_VARIABLE]: dir });
+  };
+
+  it("up:local's record is required, and one that is not JSON or not a record is named", () => {
+    const { record } = layout("records");
+    expect(() => requireEnvironmentRecord(record)).toThrow(
+      `the local environment is not up: up:local has not run here (no ${record}); run \`npm run up:local\``,
+    );
+    const notRecord = `${record} is not a local environment record; run \`npm run up:local\``;
+    for (const text of [
+      "{",
+      "null",
+      "[]",
+      '{"kubeconfig":"k","gitServerDir":"g","repositories":[null]}',
+    ]) {
+      writeFileSync(record, text);
+      expect(() => requireEnvironmentRecord(record), text).toThrow(new GitOpsError(notRecord));
+    }
+    const good = {
+      kubeconfig: "/k",
+      gitServerDir: "/g",
+      repositories: [{ target: "system", repository: "acme/fleet", url: "ssh://x", path: "c" }],
+    };
+    writeFileSync(record, JSON.stringify(good));
+    expect(requireEnvironmentRecord(record)).toEqual(good);
+  });
+
+  it("a supervisor record that is not one is named, with what to do", () => {
+    const environment = layout("supervisor");
+    const notRecord = new GitOpsError(
+      `${environment.supervisorState} is not a supervisor record; stop the supervisor by hand (its pid is in ${environment.supervisorLog}) and remove the file`,
+    );
+    for (const text of ["", "{", '{"pid":"1"}', "null"]) {
+      writeFileSync(environment.supervisorState, text);
+      expect(() => runningSupervisor(environment), text).toThrow(notRecord);
+    }
+    // pid 1 is init, never a supervisor started at time 0.
+    writeFileSync(environment.supervisorState, '{"pid":1,"startTime":0}');
+    expect(runningSupervisor(environment)).toBeUndefined();
+  });
+});
+
 describe("local:status", () => {
   it("takes --json and nothing else", () => {
     expect(parseLocalStatusArgs([])).toEqual({ help: false, json: false });
@@ -249,35 +323,52 @@ describe("local:status", () => {
 });
 
 describe("local:push", () => {
+  const app = join(scratch, "home", "app");
+  const site = join(scratch, "home", "site");
+  mkdirSync(app, { recursive: true });
+  mkdirSync(site, { recursive: true });
+
   it("takes a sync and a directory, relative to the user's directory", () => {
-    expect(parseLocalPushArgs(["system", "."], "/home/me/app")).toEqual({
+    expect(parseLocalPushArgs(["system", "."], app)).toEqual({
       help: false,
       target: "system",
-      dir: "/home/me/app",
+      dir: app,
     });
-    expect(parseLocalPushArgs(["shop", "../site"], "/home/me/app")).toEqual({
+    expect(parseLocalPushArgs(["shop", "../site"], app)).toEqual({
       help: false,
       target: "shop",
-      dir: "/home/me/site",
+      dir: site,
     });
-    expect(parseLocalPushArgs(["shop", "/srv/site"], "/home/me/app")).toMatchObject({
-      dir: "/srv/site",
-    });
-    expect(parseLocalPushArgs(["--help"], "/home/me/app")).toBe(HELP);
+    expect(parseLocalPushArgs(["shop", site], "/")).toMatchObject({ dir: site });
+    expect(parseLocalPushArgs(["--help"], app)).toBe(HELP);
   });
 
   it("refuses anything but two arguments", () => {
-    expect(refusal(() => parseLocalPushArgs(["system"], "/x"))).toBe(
+    expect(refusal(() => parseLocalPushArgs(["system"], app))).toBe(
       "name the sync and the directory: TARGET DIR",
     );
-    expect(refusal(() => parseLocalPushArgs(["system", "a", "b"], "/x"))).toBe(
+    expect(refusal(() => parseLocalPushArgs(["system", "a", "b"], app))).toBe(
       'unexpected argument "b"; give one TARGET and one DIR',
     );
-    expect(refusal(() => parseLocalPushArgs(["system", ""], "/x"))).toBe(
+    expect(refusal(() => parseLocalPushArgs(["system", ""], app))).toBe(
       "TARGET and DIR cannot be empty",
     );
-    expect(refusal(() => parseLocalPushArgs(["--force", "system", "a"], "/x"))).toBe(
+    expect(refusal(() => parseLocalPushArgs(["--force", "system", "a"], app))).toBe(
       "unknown flag --force",
+    );
+  });
+
+  it("refuses a DIR that is missing or no directory, before the environment is looked at", () => {
+    const file = join(app, "notes.txt");
+    writeFileSync(file, "x");
+    expect(refusal(() => parseLocalPushArgs(["system", "missing"], app))).toBe(
+      `DIR "${join(app, "missing")}": no such file`,
+    );
+    expect(refusal(() => parseLocalPushArgs(["system", "notes.txt"], app))).toBe(
+      `DIR "${file}": not a directory`,
+    );
+    expect(refusal(() => parseLocalPushArgs(["system", "notes.txt/x"], app))).toBe(
+      `DIR "${join(file, "x")}": a part of the path is not a directory`,
     );
   });
 });

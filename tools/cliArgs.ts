@@ -6,7 +6,7 @@
  * point runs through runCommand, which also says how the command failed, in one line.
  */
 import { parseArgs } from "node:util";
-import { quoted } from "../components/shared/quotedText";
+import { quoted, visibleText } from "../components/shared/quotedText";
 
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
@@ -82,13 +82,11 @@ export function parseCommandLine<const F extends FlagSpecs>(
 
   // Non-strict, parseArgs reads every argument into a token and throws for nothing, so each
   // problem can be described here, in the order typed.
-  const { tokens } = parseArgs({
-    args: [...argv],
-    options,
-    strict: false,
-    allowPositionals: true,
-    tokens: true,
-  });
+  const tokens = withShortFlagValues(
+    parseArgs({ args: [...argv], options, strict: false, allowPositionals: true, tokens: true })
+      .tokens,
+    argv,
+  );
   if (tokens.some((token) => token.kind === "option" && isHelpRequest(token))) return HELP;
 
   // A stray word may be a sensitive flag's value that lost its flag; then only its place is said.
@@ -130,6 +128,43 @@ export function parseCommandLine<const F extends FlagSpecs>(
 /** For a command that takes nothing but `--help`. */
 export function parseNoArguments(argv: readonly string[]): Parsed<CommandLine<FlagSpecs>> {
   return parseCommandLine(argv, {});
+}
+
+type Token = ReturnType<typeof parseArgs>["tokens"] extends (infer T)[] | undefined ? T : never;
+
+/**
+ * parseArgs reads `-h=yes`, for a flag that takes no value or no flag at all, as the group of
+ * short flags `-h -= -y -e -s`, so the mistake would be told as "unknown flag -=". Here the flag
+ * before the "=" gets the rest of the word as its value, as it has for a flag that takes one, and
+ * is then refused for it by name. A string flag earlier in the group took the rest as its value
+ * already, and such a group is left as it is.
+ */
+function withShortFlagValues(tokens: readonly Token[], argv: readonly string[]): Token[] {
+  const read: Token[] = [];
+  // The index of the word whose rest became a value: its later tokens are not flags.
+  let valueTaken: number | undefined;
+  for (const [at, token] of tokens.entries()) {
+    if (token.index === valueTaken) continue;
+    const word = argv[token.index] ?? "";
+    const equals = word.indexOf("=");
+    const next = tokens[at + 1];
+    const splitAtEquals =
+      token.kind === "option" &&
+      token.value === undefined &&
+      !word.startsWith("--") &&
+      equals > 1 &&
+      token.rawName === `-${word[equals - 1]}` &&
+      next?.kind === "option" &&
+      next.index === token.index &&
+      next.rawName === "-=";
+    if (!splitAtEquals) {
+      read.push(token);
+      continue;
+    }
+    read.push({ ...token, value: word.slice(equals + 1), inlineValue: true });
+    valueTaken = token.index;
+  }
+  return read;
 }
 
 interface OptionToken {
@@ -198,9 +233,12 @@ export type CommandLineOutcome<T> =
       readonly stderr: string;
     };
 
-/** The one line for a wrong command line, with where to read how to write it. */
+/**
+ * The one line for a wrong command line, with where to read how to write it. One line whatever
+ * the message quotes: a value a check did not put through quoted() keeps its line break, escaped.
+ */
 const refusal = (command: CommandText, error: UsageError): string =>
-  `${command.name}: ${error.message}; see \`npm run ${command.name} -- --help\`\n`;
+  `${command.name}: ${visibleText(error.message)}; see \`npm run ${command.name} -- --help\`\n`;
 
 /** What an entry point does with its command line: run with these options, or print and exit. */
 export function commandLineOutcome<T>(
@@ -246,8 +284,10 @@ const BUG_KINDS = [TypeError, ReferenceError, RangeError, SyntaxError, EvalError
  * command line (exit 2); what `describeFailure` describes, as it says; an error of JavaScript's
  * own kinds with its stack, since the frames say where the bug is, and a thrown value that is no
  * Error as a bug too; any other error by its message alone, exit 1: that is the user's whole
- * answer, with no stack trace for a failure the command expects. A command whose input may be a
- * secret does not run through this (seal has its own): a message can quote the input.
+ * answer, with no stack trace for a failure the command expects. A message of several lines (one
+ * per tool that failed to build) has `NAME: ` before each, and what cannot be seen in a line (a
+ * control character in a path, say) is escaped. A command whose input may be a secret
+ * does not run through this (seal has its own): a message can quote the input.
  */
 export function failureOutcome(
   command: CommandText,
@@ -256,7 +296,10 @@ export function failureOutcome(
 ): { readonly code: number; readonly stderr: string } {
   const told = (message: string, code = EXIT_FAILURE) => ({
     code,
-    stderr: `${command.name}: ${message}\n`,
+    stderr: message
+      .split("\n")
+      .map((line) => `${command.name}: ${visibleText(line, "\t")}`.trimEnd() + "\n")
+      .join(""),
   });
   const described = describeFailure?.(error);
   if (described) return told(described.message, described.exitCode);
@@ -264,7 +307,10 @@ export function failureOutcome(
   if (!(error instanceof Error)) {
     return told(`a value that is no Error was thrown: ${quoted(error)}`);
   }
-  if (BUG_KINDS.some((kind) => error instanceof kind)) return told(error.stack ?? String(error));
+  if (BUG_KINDS.some((kind) => error instanceof kind)) {
+    // The frames below the first line stay as Node prints them.
+    return { code: EXIT_FAILURE, stderr: `${command.name}: ${error.stack ?? String(error)}\n` };
+  }
   return told(error.message);
 }
 

@@ -4,12 +4,12 @@
  * mocks (tools/mocks). Secrets in the output hold fake keys only (see tools/render/render.ts).
  */
 import { join } from "node:path";
-import { YAMLError } from "yaml";
 import { runCommand } from "./cliArgs";
-import { fileProblem, yamlProblem } from "./problems";
+import { stackFileConfig } from "./mocks/stack";
+import { fileProblem, outputDirectoryProblem } from "./problems";
 import { REPO_ROOT } from "./repoRoot";
 import { parseRenderArgs, RENDER_COMMAND, type RenderOptions } from "./render/args";
-import { outputDirectoryProblem, writeManifests } from "./render/files";
+import { writeManifests } from "./render/files";
 import { renderStack } from "./render/render";
 import { shownPath, userDirectory } from "./userDirectory";
 
@@ -19,18 +19,12 @@ async function main({ stack, out }: RenderOptions): Promise<void> {
   const directory = out ?? join(REPO_ROOT, "rendered", stack);
   const shown = shownPath(directory, userDir);
   // Before rendering, which takes seconds, and before anything is written.
+  // The stack first: a name no stack has is told as that, not as the directory named after it.
+  stackFileConfig(stack);
   const problem = outputDirectoryProblem(directory);
   if (problem) throw new Error(`cannot write to ${shown}: ${problem}`);
 
-  let rendering;
-  try {
-    rendering = await renderStack(stack);
-  } catch (error) {
-    if (error instanceof YAMLError) {
-      throw new Error(`Pulumi.${stack}.yaml: ${yamlProblem(error)}`, { cause: error });
-    }
-    throw error;
-  }
+  const rendering = await renderStack(stack);
   try {
     writeManifests(directory, rendering.objects);
   } catch (error) {

@@ -4,7 +4,9 @@
  */
 import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { quoted } from "../../components/shared/quotedText";
 import { parseCommandLine, type CommandText, type Parsed, UsageError } from "../cliArgs";
+import { outputDirectoryProblem } from "../problems";
 import { REPO_ROOT } from "../repoRoot";
 import { OPERATIONS, isOperation, type Operation } from "./operations";
 
@@ -85,11 +87,11 @@ export function parseFleetArgs(argv: readonly string[], userDir: string): Parsed
   }
   if (!isOperation(operation)) {
     throw new UsageError(
-      `unknown operation "${operation}"; expected one of ${OPERATIONS.join(", ")}`,
+      `unknown operation ${quoted(operation)}; expected one of ${OPERATIONS.join(", ")}`,
     );
   }
   if (extra.length > 0) {
-    throw new UsageError(`unexpected argument "${extra[0]}"; give stacks with --stacks`);
+    throw new UsageError(`unexpected argument ${quoted(extra[0])}; give stacks with --stacks`);
   }
   return { help: false, operation, ...checked };
 }
@@ -99,7 +101,7 @@ function parseConcurrency(value: string | undefined): number {
   const concurrency = Number(value);
   if (!/^[1-9][0-9]*$/.test(value) || concurrency > MAX_CONCURRENCY) {
     throw new UsageError(
-      `--concurrency "${value}": expected a whole number from 1 to ${MAX_CONCURRENCY}`,
+      `--concurrency ${quoted(value)}: expected a whole number from 1 to ${MAX_CONCURRENCY}`,
     );
   }
   return concurrency;
@@ -121,16 +123,21 @@ function projectDirectory(dir: string): string {
   const problem = projectDirectoryProblem(dir);
   if (problem !== undefined) {
     throw new UsageError(
-      `--work-dir "${dir}": ${problem}; expected the project's directory, with Pulumi.yaml`,
+      `--work-dir ${quoted(dir)}: ${problem}; expected the project's directory, with Pulumi.yaml`,
     );
   }
   return dir;
 }
 
-/** The log directory is made when the run starts, if need be; a file cannot be it. */
+/**
+ * The log directory is made when the run starts, if need be: a file, a path through one or a
+ * kernel file system cannot be it, and is refused before the backend is asked anything.
+ */
 function logDirectory(dir: string): string {
-  if (existsSync(dir) && !statSync(dir).isDirectory()) {
-    throw new UsageError(`--log-dir "${dir}": not a directory`);
-  }
+  const problem =
+    existsSync(dir) && !statSync(dir).isDirectory()
+      ? "not a directory"
+      : outputDirectoryProblem(dir);
+  if (problem !== undefined) throw new UsageError(`--log-dir ${quoted(dir)}: ${problem}`);
   return dir;
 }

@@ -63,33 +63,56 @@ function neverRan(stack: string, operation: Operation, error?: unknown): StackOu
   };
 }
 
+/**
+ * A stack refused before anything ran on it: its log file says so in two lines, the outcome
+ * (`result` and `problem`) and why nothing was run.
+ */
+function refusedBeforeRunning(
+  stack: string,
+  operation: Operation,
+  refusal: { readonly result: "locked" | "invalid-config"; problem: string; why: string },
+  logFile: string,
+): StackOutcome {
+  const { result, problem, why } = refusal;
+  writeFileSync(logFile, `fleet: ${operation}: ${result}: ${problem}\nfleet: ${why}\n`);
+  return { ...neverRan(stack, operation), result, firstError: problem, logFile };
+}
+
 /** A stack another update holds, seen before running an operation that takes no lock. */
-function lockedBeforeRunning(
+const lockedBeforeRunning = (
   stack: string,
   operation: Operation,
   lock: string,
   logFile: string,
-): StackOutcome {
-  writeFileSync(
+): StackOutcome =>
+  refusedBeforeRunning(
+    stack,
+    operation,
+    {
+      result: "locked",
+      problem: lock,
+      why: `nothing was run: ${operation} takes no lock of its own, so it would have read a state another update is writing`,
+    },
     logFile,
-    `fleet: ${operation}: locked: ${lock}\nfleet: nothing was run: ${operation} takes no lock of its own, so it would have read a state another update is writing\n`,
   );
-  return { ...neverRan(stack, operation), result: "locked", firstError: lock, logFile };
-}
 
 /** A stack the project directory has no config file for, seen before anything is run. */
-export function withoutStackFile(
+export const withoutStackFile = (
   stack: string,
   operation: Operation,
   problem: string,
   logFile: string,
-): StackOutcome {
-  writeFileSync(
+): StackOutcome =>
+  refusedBeforeRunning(
+    stack,
+    operation,
+    {
+      result: "invalid-config",
+      problem,
+      why: "the stack is in the backend, but its config is not in the project directory; the CLI would have created a stack file there",
+    },
     logFile,
-    `fleet: ${operation}: invalid-config: ${problem}\nfleet: the stack is in the backend, but its config is not in the project directory; the CLI would have created a stack file there\n`,
   );
-  return { ...neverRan(stack, operation), result: "invalid-config", firstError: problem, logFile };
-}
 
 /** The resource operations the stack's state records as begun and never finished. */
 async function pendingOperations(stack: Stack): Promise<number> {

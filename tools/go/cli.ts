@@ -233,7 +233,8 @@ async function main(request: ToolsBuildRequest): Promise<void> {
     const outcome = outcomes.get(tool);
     return outcome?.kind === "failed" ? [`${tool.name}: ${outcome.why}`] : [];
   });
-  if (failures.length > 0) throw new BuildError(failures.join(`\n${PREFIX} `));
+  // One line per tool; the command that reports it (tools:build, up:local) starts each with its name.
+  if (failures.length > 0) throw new BuildError(failures.join("\n"));
 }
 
 /** A failure of the Go command, with advice from what Go printed. */

@@ -4,10 +4,10 @@
  * Pulumi.local.yaml and made as small as the program allows. The repository's Pulumi.*.yaml
  * files are never written.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseDocument } from "yaml";
-import { prepareProjectCopy } from "./project";
+import { keepEncryptionSalt, LOCAL_STACK, prepareProjectCopy } from "./project";
+import { readYamlDocument } from "../problems";
 import { REPO_ROOT } from "../repoRoot";
 
 export interface FleetStack {
@@ -38,15 +38,11 @@ export function writeStackConfig(
   overrides: Record<string, unknown> = {},
 ): void {
   const file = join(projectDir, `Pulumi.${stack.name}.yaml`);
-  const config = parseDocument(readFileSync(join(REPO_ROOT, "Pulumi.local.yaml"), "utf8"));
+  const config = readYamlDocument(join(REPO_ROOT, `Pulumi.${LOCAL_STACK}.yaml`));
   for (const [key, value] of Object.entries({ ...stackSettings(stack), ...overrides })) {
     config.setIn(["config", key], value);
   }
-  // `pulumi stack init` wrote the passphrase's salt here; the stack's secrets need it.
-  if (existsSync(file)) {
-    const salt = parseDocument(readFileSync(file, "utf8")).get("encryptionsalt");
-    if (typeof salt === "string") config.set("encryptionsalt", salt);
-  }
+  keepEncryptionSalt(config, file);
   writeFileSync(file, config.toString());
 }
 

@@ -5,8 +5,9 @@
  */
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseDocument } from "yaml";
+import type { Document } from "yaml";
 import { CONFIG_NAMESPACE } from "../../stacks/names";
+import { readYamlDocument } from "../problems";
 import { REPO_ROOT } from "../repoRoot";
 
 export const LOCAL_STACK = "local";
@@ -37,16 +38,23 @@ export function prepareProjectCopy(
   writeFileSync(join(dir, "Pulumi.yaml"), readFileSync(join(REPO_ROOT, "Pulumi.yaml")));
 
   const stackFile = join(dir, `Pulumi.${LOCAL_STACK}.yaml`);
-  const config = parseDocument(readFileSync(join(REPO_ROOT, `Pulumi.${LOCAL_STACK}.yaml`), "utf8"));
+  const config = readYamlDocument(join(REPO_ROOT, `Pulumi.${LOCAL_STACK}.yaml`));
   config.setIn(["config", "kubernetes:kubeconfig"], kubeconfigPath);
   for (const [key, value] of Object.entries(settings)) {
     config.setIn(["config", `${CONFIG_NAMESPACE}:${key}`], value);
   }
-  // The salt belongs to this copy's state; losing it would make the stack's secrets unreadable.
-  if (existsSync(stackFile)) {
-    const salt = parseDocument(readFileSync(stackFile, "utf8")).get("encryptionsalt");
-    if (typeof salt === "string") config.set("encryptionsalt", salt);
-  }
+  keepEncryptionSalt(config, stackFile);
   writeFileSync(stackFile, config.toString());
   return dir;
+}
+
+/**
+ * Copies the passphrase's salt that `pulumi stack init` wrote into `stackFile` to `config`, its
+ * replacement: the salt belongs to the stack's state, and without it the stack's secrets cannot be
+ * read. A `stackFile` that is not YAML is refused, not overwritten, since it holds the only copy.
+ */
+export function keepEncryptionSalt(config: Document, stackFile: string): void {
+  if (!existsSync(stackFile)) return;
+  const salt = readYamlDocument(stackFile).get("encryptionsalt");
+  if (typeof salt === "string") config.set("encryptionsalt", salt);
 }

@@ -28,6 +28,7 @@ import { type Dirent, readdirSync, readFileSync, readlinkSync, rmSync } from "no
 import { hostname } from "node:os";
 import { basename, join } from "node:path";
 import { isRunning } from "../control-plane/processes";
+import { parseJsonOr } from "../problems";
 import { pulumiOk, type PulumiContext } from "./pulumi";
 
 /** What the file backend writes into a lock file. */
@@ -119,13 +120,9 @@ function parseLock(path: string): StackLock {
   const unreadable = new Error(
     `${path} is not a Pulumi lock file; if no pulumi command runs, remove it with \`pulumi cancel\``,
   );
-  let value: unknown;
-  try {
-    value = JSON.parse(readFileSync(path, "utf8"));
-  } catch {
-    throw unreadable;
-  }
-  const lock = value as Partial<Record<"pid" | "hostname" | "timestamp", unknown>> | null;
+  const lock = parseJsonOr(readFileSync(path, "utf8"), () => unreadable) as Partial<
+    Record<"pid" | "hostname" | "timestamp", unknown>
+  > | null;
   if (
     !Number.isInteger(lock?.pid) ||
     typeof lock?.hostname !== "string" ||

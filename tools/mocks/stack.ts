@@ -3,13 +3,13 @@
  * stack file's config, secrets given here instead of its `secure:` values, settings replaced as
  * asked, and the outputs the last update left. For the unit tests and the offline rendering.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { parse } from "yaml";
 import { visibleText } from "../../components/shared/quotedText";
 import { CONFIG_NAMESPACE } from "../../stacks/names";
 import { FAKE_SECRETS } from "./fakes";
 import { type MockRun, type MockRunOptions, startMockRun } from "./runtime";
+import { readYamlFile } from "../problems";
 import { REPO_ROOT } from "../repoRoot";
 
 /** Thrown for a stack this checkout has no Pulumi.<stack>.yaml for. */
@@ -30,9 +30,11 @@ export function stackFileConfig(stack: string): Record<string, string> {
       `no stack file Pulumi.${visibleText(stack)}.yaml in ${REPO_ROOT}; name a stack that has one (${stacks.sort().join(", ")})`,
     );
   }
-  const file = parse(readFileSync(path, "utf8")) as { config?: Record<string, unknown> };
+  const file = readYamlFile(path, `Pulumi.${stack}.yaml`) as {
+    config?: Record<string, unknown>;
+  } | null;
   const config: Record<string, string> = {};
-  for (const [key, value] of Object.entries(file.config ?? {})) {
+  for (const [key, value] of Object.entries(file?.config ?? {})) {
     if (value !== null && typeof value === "object" && "secure" in value) continue;
     config[key] = typeof value === "string" ? value : JSON.stringify(value);
   }

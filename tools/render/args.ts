@@ -33,6 +33,7 @@ export function parseRenderArgs(argv: readonly string[], userDir: string): Parse
   if (line.help) return line;
   const [stack, ...extra] = line.positionals;
   if (stack === undefined) throw new UsageError("name the stack to render");
+  if (stack === "") throw new UsageError("STACK cannot be empty; name the stack to render");
   if (extra.length > 0) {
     throw new UsageError(`name exactly one stack; got ${[stack, ...extra].map(quoted).join(", ")}`);
   }

@@ -2,10 +2,9 @@
  * Writes a rendering as one YAML file per object, named so that a sorted directory listing is
  * the apply order (`kubectl apply -f DIR` reads files in that order).
  */
-import { mkdirSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { stringify } from "yaml";
-import { fileProblem } from "../problems";
 import type { RenderedObject } from "./render";
 
 /** Files this writer makes: an order prefix, then kind, namespace and name. */
@@ -18,32 +17,6 @@ export function manifestFileName(index: number, total: number, object: RenderedO
   const parts = [kind, ...(metadata.namespace ? [metadata.namespace] : []), metadata.name];
   // Names like `system:metrics-server` hold characters some file systems refuse.
   return `${prefix}-${parts.map((part) => part.toLowerCase().replace(/[^a-z0-9.-]/g, "_")).join("-")}.yaml`;
-}
-
-/** Kernel file systems: nothing can be written there, and mkdir can loop on them forever. */
-const KERNEL_FILE_SYSTEMS = ["/proc", "/sys"];
-
-/**
- * Why `directory` (absolute) cannot take a rendering, checked before anything is rendered or
- * written; undefined when it can, or can be made.
- */
-export function outputDirectoryProblem(directory: string): string | undefined {
-  let existing = directory;
-  for (;;) {
-    try {
-      const stat = statSync(existing);
-      if (existing === directory && !stat.isDirectory()) return "it exists and is not a directory";
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") return fileProblem(error);
-      // Node's recursive mkdir never returns for a missing directory under /proc, so where the
-      // path leads is judged by its nearest existing ancestor, links resolved.
-      existing = dirname(existing);
-    }
-  }
-  const real = realpathSync(existing);
-  const kernel = KERNEL_FILE_SYSTEMS.find((root) => real === root || real.startsWith(`${root}/`));
-  return kernel === undefined ? undefined : `it is under ${kernel}, a kernel file system`;
 }
 
 /**

@@ -3,6 +3,7 @@
  * known_hosts line name it) and, while it runs, sshd's pid and start time.
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { parseJsonOr } from "../../problems";
 import { GitOpsError } from "../errors";
 import type { GitServerLayout } from "./layout";
 
@@ -13,16 +14,19 @@ export interface GitServerState {
 
 export function readServerState(layout: GitServerLayout): GitServerState | undefined {
   if (!existsSync(layout.stateFile)) return undefined;
-  const value = JSON.parse(readFileSync(layout.stateFile, "utf8")) as Partial<GitServerState>;
-  const sshd = value.sshd;
-  const valid =
-    Number.isInteger(value.port) &&
-    (sshd === undefined || (Number.isInteger(sshd.pid) && Number.isInteger(sshd.startTime)));
-  if (!valid) {
-    throw new GitOpsError(
+  const invalid = () =>
+    new GitOpsError(
       `${layout.stateFile} is not a git server state file; stop any sshd started from ${layout.dir} by hand and remove the file`,
     );
-  }
+  const value = parseJsonOr(
+    readFileSync(layout.stateFile, "utf8"),
+    invalid,
+  ) as Partial<GitServerState> | null;
+  const sshd = value?.sshd;
+  const valid =
+    Number.isInteger(value?.port) &&
+    (sshd === undefined || (Number.isInteger(sshd.pid) && Number.isInteger(sshd.startTime)));
+  if (!valid) throw invalid();
   return value as GitServerState;
 }
 

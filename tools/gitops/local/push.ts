@@ -6,6 +6,7 @@
  * `flux reconcile source git` does; without that, Flux looks at the repository every interval
  * (1 minute by default).
  */
+import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import { quoted } from "../../../components/shared/quotedText";
 import {
@@ -16,12 +17,13 @@ import {
   type Parsed,
 } from "../../cliArgs";
 import { runningControlPlane } from "../../control-plane/controlPlane";
+import { fileProblem } from "../../problems";
 import { KubeApi } from "../../kube/api";
 import { GitOpsError } from "../errors";
 import { requestReconcile } from "../flux/reconcile";
 import { connectGitServer } from "../gitServer/server";
 import { readAdminKubeconfig } from "../runner/kubeconfig";
-import { readEnvironmentRecord } from "./environmentRecord";
+import { requireEnvironmentRecord } from "./environmentRecord";
 import { LOCAL_DIR_VARIABLE, localEnvironmentLayout } from "./layout";
 import { syncRefs } from "./syncRefs";
 import { userDirectory } from "../../userDirectory";
@@ -67,13 +69,24 @@ export function parseLocalPushArgs(
     throw new UsageError(`unexpected argument ${quoted(extra[0])}; give one TARGET and one DIR`);
   }
   if (target === "" || dir === "") throw new UsageError("TARGET and DIR cannot be empty");
-  return { help: false, target, dir: resolve(userDir, dir) };
+  const absolute = resolve(userDir, dir);
+  const problem = directoryProblem(absolute);
+  if (problem !== undefined) throw new UsageError(`DIR ${quoted(absolute)}: ${problem}`);
+  return { help: false, target, dir: absolute };
+}
+
+/** Why `dir` cannot be pushed as a repository's content; undefined when it can. */
+function directoryProblem(dir: string): string | undefined {
+  try {
+    return statSync(dir).isDirectory() ? undefined : "not a directory";
+  } catch (error) {
+    return fileProblem(error);
+  }
 }
 
 async function main({ target, dir }: LocalPushOptions): Promise<void> {
   const layout = localEnvironmentLayout();
-  const record = readEnvironmentRecord(layout.record);
-  if (!record) throw new GitOpsError("the local environment is not set up; run `npm run up:local`");
+  const record = requireEnvironmentRecord(layout.record);
   const synced = record.repositories.find((repository) => repository.target === target);
   if (!synced) {
     throw new GitOpsError(

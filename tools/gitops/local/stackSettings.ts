@@ -3,12 +3,11 @@
  * (`ssh://git@127.0.0.1:<port>/<owner>/<repo>.git`) and its host key in `knownHosts`, the
  * program's path for every repository outside GitHub. Everything else in a setting is kept.
  */
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parse } from "yaml";
 import { parseRepositoryUrl } from "../../../components/shared/repositoryUrl";
 import { LOCAL_STACK } from "../../local/project";
 import { settingKey } from "../../../stacks/quoting";
+import { readYamlFile } from "../../problems";
 import { REPO_ROOT } from "../../repoRoot";
 import { GitOpsError } from "../errors";
 import type { GitServer } from "../gitServer/server";
@@ -79,7 +78,7 @@ export function localStackSyncs(): {
   applications: LocalApplication[];
 } {
   const file = join(REPO_ROOT, `Pulumi.${LOCAL_STACK}.yaml`);
-  const config = (parse(readFileSync(file, "utf8")) as { config?: Record<string, unknown> }).config;
+  const config = (readYamlFile(file) as { config?: Record<string, unknown> } | null)?.config;
   const systemFluxKey = settingKey(["systemFlux"]);
   const applicationsKey = settingKey(["applications"]);
   const systemFlux = config?.[systemFluxKey] as Record<string, unknown> | undefined;

@@ -9,6 +9,7 @@
 import { parseCommandLine, runCommand, type CommandText, type Parsed } from "../../cliArgs";
 import type { FluxObjectStatus } from "../flux/objects";
 import { aligned } from "./columns";
+import { requireEnvironmentRecord } from "./environmentRecord";
 import { LOCAL_DIR_VARIABLE, localEnvironmentLayout } from "./layout";
 import type { SealedSecretStatus } from "./sealedSecretsStatus";
 import { localStatus, type LocalStatus } from "./statusReport";
@@ -26,7 +27,7 @@ Usage:
   -h, --help    show this help
 
 ${LOCAL_DIR_VARIABLE}, an existing directory, names a second environment to show instead.
-Exit codes: 0 shown (problems included), 1 it could not be read, 2 bad arguments.
+Exit codes: 0 shown (problems included), 1 up:local never ran here or unreadable, 2 bad arguments.
 `,
 };
 
@@ -111,7 +112,10 @@ function formatStatus(status: LocalStatus): string {
 }
 
 async function main({ json }: LocalStatusOptions): Promise<void> {
-  const status = await localStatus(localEnvironmentLayout());
+  const layout = localEnvironmentLayout();
+  // Never set up is a failure to tell, not a report full of problems that exits 0.
+  requireEnvironmentRecord(layout.record);
+  const status = await localStatus(layout);
   console.log(json ? JSON.stringify(status, null, 2) : formatStatus(status));
 }
 

@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { parseJsonOr } from "../../problems";
 import { REPO_ROOT } from "../../repoRoot";
 import { ExitedError, waitFor, within } from "../../kube/waitFor";
 import { GitOpsError } from "../errors";
@@ -23,8 +24,17 @@ const STOP_GRACE_MS = 30_000;
 /** The supervisor recorded in the layout, if it still runs. */
 export function runningSupervisor(layout: LocalEnvironmentLayout): SupervisorRecord | undefined {
   if (!existsSync(layout.supervisorState)) return undefined;
-  const record = JSON.parse(readFileSync(layout.supervisorState, "utf8")) as SupervisorRecord;
-  return isSameProcess(record.pid, record.startTime) ? record : undefined;
+  const invalid = () =>
+    new GitOpsError(
+      `${layout.supervisorState} is not a supervisor record; stop the supervisor by hand (its pid is in ${layout.supervisorLog}) and remove the file`,
+    );
+  const record = parseJsonOr(
+    readFileSync(layout.supervisorState, "utf8"),
+    invalid,
+  ) as Partial<SupervisorRecord> | null;
+  if (!Number.isInteger(record?.pid) || !Number.isInteger(record?.startTime)) throw invalid();
+  const { pid, startTime } = record as SupervisorRecord;
+  return isSameProcess(pid, startTime) ? { pid, startTime } : undefined;
 }
 
 function logTail(layout: LocalEnvironmentLayout): string {

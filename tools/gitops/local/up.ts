@@ -48,7 +48,7 @@ import { aligned } from "./columns";
 import { authorizeDeployKeys, deployKeysToAdd } from "./deployKeys";
 import { writeEnvironmentRecord } from "./environmentRecord";
 import { prepareLocalGitServerDir } from "./gitServerHome";
-import { LOCAL_DIR_VARIABLE, localEnvironmentLayout } from "./layout";
+import { LOCAL_DIR_VARIABLE, localEnvironmentLayout, type LocalEnvironmentLayout } from "./layout";
 import { obsoleteGitServer, obsoleteNotice } from "./obsoleteGitServer";
 import { writePulumiEnvFile } from "./pulumiEnvFile";
 import {
@@ -161,9 +161,13 @@ function checkObsoleteGitServer(root: string): void {
 }
 
 async function main(): Promise<void> {
+  // Read first: a wrong K8S_FLUX_LOCAL_DIR or a Pulumi.local.yaml that is not YAML is refused
+  // before anything is built, installed or started.
+  const layout = localEnvironmentLayout();
+  const syncs = localStackSyncs();
   await prepare({ tools: ["pulumi-engine", "control-plane", "gitops"], gitServer: true });
   try {
-    await startEverything();
+    await startEverything(layout, syncs);
   } catch (error) {
     // What ran before this run stays; the failure itself is runCommand's to tell.
     for (const step of undo.reverse()) {
@@ -178,15 +182,16 @@ async function main(): Promise<void> {
   }
 }
 
-async function startEverything(): Promise<void> {
+async function startEverything(
+  layout: LocalEnvironmentLayout,
+  syncs: ReturnType<typeof localStackSyncs>,
+): Promise<void> {
   await requireBuilt();
-  const layout = localEnvironmentLayout();
   checkObsoleteGitServer(layout.root);
   mkdirSync(layout.root, { recursive: true });
   prepareLocalGitServerDir(layout.gitServer, layout.owner);
 
   const server = await gitServer(layout.gitServer);
-  const syncs = localStackSyncs();
   const repositories = syncedRepositories(syncs);
   for (const synced of repositories) await seed(server, synced);
 
