@@ -388,8 +388,9 @@ describe("one tenant's namespaces and RBAC", () => {
       [TYPES.namespace]: 2,
       [TYPES.serviceAccount]: 1,
       [TYPES.roleBinding]: 1,
-      [TYPES.admissionPolicy]: 1,
-      [TYPES.admissionPolicyBinding]: 1,
+      // Against externalIPs and against dependencies in other namespaces.
+      [TYPES.admissionPolicy]: 2,
+      [TYPES.admissionPolicyBinding]: 2,
       [TYPES.deployKeyComponent]: 1,
       [TYPES.privateKey]: 1,
       [TYPES.githubDeployKey]: 1,
@@ -404,7 +405,7 @@ describe("one tenant's namespaces and RBAC", () => {
     const objects = tenantObjects(run, "storefront").filter(
       (r) => r.custom && r.type.startsWith("kubernetes:"),
     );
-    expect(objects).toHaveLength(9);
+    expect(objects).toHaveLength(11);
     const clusterScoped = [
       "Namespace",
       "ValidatingAdmissionPolicy",

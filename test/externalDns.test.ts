@@ -6,6 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it, type MockInstance, vi } from "vitest";
+import { hostnameAnnotationKeys } from "../components/externalDns/annotations";
 import type { ExternalDns as ExternalDnsClass, ExternalDnsArgs } from "../components/externalDns";
 import {
   normalizedRecordName,
@@ -1140,5 +1141,25 @@ describe("the stack settings for External DNS", () => {
   it("hand aws:region to External DNS in the other modes too, and nothing when it is unset", () => {
     expect(validate(MINIMAL, { awsRegion: "us-east-2" }).externalDns?.region).toBe("us-east-2");
     expect(validate(MINIMAL).externalDns).not.toHaveProperty("region");
+  });
+});
+
+describe("the annotations that name records", () => {
+  it("are hostname and internal-hostname under the default and legacy prefixes, and any given", () => {
+    expect(hostnameAnnotationKeys()).toEqual([
+      "external-dns.kubernetes.io/hostname",
+      "external-dns.kubernetes.io/internal-hostname",
+      "external-dns.alpha.kubernetes.io/hostname",
+      "external-dns.alpha.kubernetes.io/internal-hostname",
+    ]);
+    // A prefix given that is one of the two is not checked twice.
+    expect(hostnameAnnotationKeys(["dns.acme.io/", "external-dns.kubernetes.io/"])).toEqual([
+      "external-dns.kubernetes.io/hostname",
+      "external-dns.kubernetes.io/internal-hostname",
+      "external-dns.alpha.kubernetes.io/hostname",
+      "external-dns.alpha.kubernetes.io/internal-hostname",
+      "dns.acme.io/hostname",
+      "dns.acme.io/internal-hostname",
+    ]);
   });
 });

@@ -1,7 +1,7 @@
 /**
- * What holds a tenant in besides RBAC: the admission policy against Service externalIPs on its
- * namespaces, and the optional quota, container defaults and network policy of its workload
- * namespace. The builders, the amounts as the API server reads them, the component's wiring, and
+ * What holds a tenant in besides RBAC: the admission policies against Service externalIPs and
+ * dependencies in other namespaces on its namespaces, and the optional policy on its DNS names,
+ * quota, container defaults and network policy of its workload namespace. The builders, the amounts as the API server reads them, the component's wiring, and
  * the stack settings that turn them on. The API server's own verdict on these objects is in
  * test/cluster/tenantGuardrails.test.ts.
  */
@@ -11,7 +11,13 @@ import {
   externalIpsRefusal,
   tenantExternalIpsPolicy,
   tenantExternalIpsPolicyBinding,
+  tenantPolicyBinding,
 } from "../components/applicationFlux/admission";
+import { dnsNamesRefusal, tenantDnsNamesPolicy } from "../components/applicationFlux/dnsNames";
+import {
+  foreignDependenciesRefusal,
+  tenantForeignDependenciesPolicy,
+} from "../components/applicationFlux/foreignDependencies";
 import { tenantNetworkPolicy } from "../components/applicationFlux/networkIsolation";
 import {
   compareQuantities,
@@ -261,6 +267,100 @@ describe("the guardrail builders", () => {
     );
   });
 
+  it("refuse dependsOn entries in another namespace, on every kind that takes them", () => {
+    const policy = tenantForeignDependenciesPolicy("storefront");
+    expect(policy.metadata).toEqual({
+      name: "k8s-flux-storefront-no-foreign-dependencies",
+      labels: LABELS("storefront"),
+    });
+    expect(policy.spec.matchConstraints.resourceRules).toEqual(
+      [
+        ["kustomize.toolkit.fluxcd.io", "kustomizations"],
+        ["helm.toolkit.fluxcd.io", "helmreleases"],
+        ["fluxcd.controlplane.io", "resourcesets"],
+      ].map(([group, resource]) => ({
+        apiGroups: [group],
+        apiVersions: ["*"],
+        operations: ["CREATE", "UPDATE"],
+        resources: [resource],
+      })),
+    );
+    // Indexed, not selected: `namespace` is a reserved word in CEL.
+    expect(policy.spec.validations).toEqual([
+      {
+        expression:
+          "!has(object.spec.dependsOn) || object.spec.dependsOn.all(dependency, !('namespace' in dependency) || dependency['namespace'] == '' || dependency['namespace'] == request.namespace)",
+        message: foreignDependenciesRefusal("storefront"),
+        reason: "Forbidden",
+      },
+    ]);
+    expect(foreignDependenciesRefusal("storefront")).toMatch(
+      /^spec.dependsOn may name only objects in the object's own namespace in the namespaces of tenant storefront: .*readyExpr/,
+    );
+    expect(
+      tenantPolicyBinding("storefront", "k8s-flux-storefront-no-foreign-dependencies"),
+    ).toEqual({
+      metadata: {
+        name: "k8s-flux-storefront-no-foreign-dependencies",
+        labels: LABELS("storefront"),
+      },
+      spec: {
+        policyName: "k8s-flux-storefront-no-foreign-dependencies",
+        validationActions: ["Deny"],
+        matchResources: {
+          namespaceSelector: { matchLabels: { "toolkit.fluxcd.io/tenant": "storefront" } },
+        },
+      },
+    });
+  });
+
+  it("hold a tenant's DNS names to its domains, compared in lower case without the trailing dot", () => {
+    const policy = tenantDnsNamesPolicy({
+      tenant: "storefront",
+      domains: ["Shop.Example.com.", "storefront.example.org"],
+      annotationPrefix: "dns.acme.io/",
+    });
+    expect(policy.metadata.name).toBe("k8s-flux-storefront-dns-names");
+    expect(policy.spec.matchConstraints.resourceRules.map((rule) => rule.resources)).toEqual([
+      ["services"],
+      ["ingresses"],
+    ]);
+    expect(policy.spec.variables).toEqual([
+      { name: "domains", expression: "['shop.example.com', 'storefront.example.org']" },
+      {
+        name: "hostnameKeys",
+        expression:
+          "['external-dns.kubernetes.io/hostname', 'external-dns.kubernetes.io/internal-hostname', 'external-dns.alpha.kubernetes.io/hostname', 'external-dns.alpha.kubernetes.io/internal-hostname', 'dns.acme.io/hostname', 'dns.acme.io/internal-hostname']",
+      },
+    ]);
+    const [annotations, rules, tls] = policy.spec.validations.map((v) => v.expression);
+    expect(annotations).toMatch(
+      /^!has\(object.metadata.annotations\) \|\| variables.hostnameKeys.all\(key, .*\.replace\(' ', ''\)\.split\(','\)\.all\(name, /,
+    );
+    expect(rules).toMatch(
+      /^request.resource.resource != 'ingresses' \|\| .*object.spec.rules.all\(rule, !has\(rule.host\) \|\| /,
+    );
+    expect(tls).toMatch(/^request.resource.resource != 'ingresses' \|\| .*tls.hosts.all\(host, /);
+    for (const expression of [annotations, rules, tls]) {
+      expect(expression).toContain(".lowerAscii().endsWith('.' + domain)");
+    }
+    expect(new Set(policy.spec.validations.map((v) => v.message))).toEqual(
+      new Set([
+        "a Service or Ingress in the namespaces of tenant storefront may name only the tenant's own DNS domains, in External DNS's hostname annotations and in Ingress hosts: expected shop.example.com, storefront.example.org or a subdomain of one",
+      ]),
+    );
+    expect(dnsNamesRefusal("storefront", [])).toMatch(/: it may name none$/);
+    const plain = tenantDnsNamesPolicy({ tenant: "storefront", domains: [] });
+    expect(plain.spec.variables).toEqual([
+      { name: "domains", expression: "[]" },
+      {
+        name: "hostnameKeys",
+        expression:
+          "['external-dns.kubernetes.io/hostname', 'external-dns.kubernetes.io/internal-hostname', 'external-dns.alpha.kubernetes.io/hostname', 'external-dns.alpha.kubernetes.io/internal-hostname']",
+      },
+    ]);
+  });
+
   it("cap the workload namespace with the quota as given", () => {
     expect(
       tenantResourceQuota({ tenant: "storefront", namespace: "storefront", hard: { pods: "20" } }),
@@ -334,7 +434,7 @@ async function tenant(extra: Partial<ApplicationFluxArgs> = {}) {
 }
 
 describe("ApplicationFlux's guardrails", () => {
-  it("are the admission policy and its binding only, unless asked for more", async () => {
+  it("are the admission policies against externalIPs and foreign dependencies and their bindings only, unless asked for more", async () => {
     const run = await tenant();
     const { apiVersion, kind, ...policy } = run.one(
       TYPES.admissionPolicy,
@@ -347,9 +447,47 @@ describe("ApplicationFlux's guardrails", () => {
     expect(policy).toEqual(tenantExternalIpsPolicy("storefront"));
     const binding = run.one(TYPES.admissionPolicyBinding, "app-storefront-no-external-ips-binding");
     expect(binding.inputs["spec"]).toEqual(tenantExternalIpsPolicyBinding("storefront").spec);
+    const dependencies = run.one(TYPES.admissionPolicy, "app-storefront-no-foreign-dependencies");
+    expect(dependencies.inputs["spec"]).toEqual(tenantForeignDependenciesPolicy("storefront").spec);
+    const dependenciesBinding = run.one(
+      TYPES.admissionPolicyBinding,
+      "app-storefront-no-foreign-dependencies-binding",
+    );
+    expect(dependenciesBinding.inputs["spec"]["policyName"]).toBe(
+      "k8s-flux-storefront-no-foreign-dependencies",
+    );
+    expect(dependenciesBinding.dependencies).toContain(dependencies.urn);
+    expect(run.ofType(TYPES.admissionPolicy)).toHaveLength(2);
+    expect(run.ofType(TYPES.admissionPolicyBinding)).toHaveLength(2);
     for (const type of [TYPES.resourceQuota, TYPES.limitRange, TYPES.networkPolicy]) {
       expect(run.ofType(type)).toEqual([]);
     }
+  });
+
+  it("hold the tenant's DNS names to its domains when given, before the first sync", async () => {
+    const run = await tenant({
+      dnsDomains: ["shop.example.com"],
+      externalDnsAnnotationPrefix: "dns.acme.io/",
+    });
+    const policy = run.one(TYPES.admissionPolicy, "app-storefront-dns-names");
+    expect(policy.inputs["spec"]).toEqual(
+      tenantDnsNamesPolicy({
+        tenant: "storefront",
+        domains: ["shop.example.com"],
+        annotationPrefix: "dns.acme.io/",
+      }).spec,
+    );
+    const binding = run.one(TYPES.admissionPolicyBinding, "app-storefront-dns-names-binding");
+    expect(binding.inputs["spec"]["matchResources"]).toEqual({
+      namespaceSelector: { matchLabels: { "toolkit.fluxcd.io/tenant": "storefront" } },
+    });
+    const kustomization = run.k8s("Kustomization", "storefront", "storefront-flux");
+    expect(kustomization.dependencies).toContain(binding.urn);
+    // An empty list is a choice too: no name at all.
+    const none = await tenant({ dnsDomains: [] });
+    expect(
+      none.one(TYPES.admissionPolicy, "app-storefront-dns-names").inputs["spec"]["variables"][0],
+    ).toEqual({ name: "domains", expression: "[]" });
   });
 
   it("add the quota, container defaults and network policy to the workload namespace when asked, before the first sync", async () => {
@@ -386,6 +524,9 @@ describe("ApplicationFlux's guardrails", () => {
       { limitRange: { default: { cpu: "1" }, defaultRequest: { cpu: "2" } } },
       { resourceQuota: { "pods\u202E": "1" } },
       { limitRange: { default: { "cpu\u200B": "1" } } },
+      { dnsDomains: ["shop.example.com", "*.example.com"] },
+      { dnsDomains: ["shop.example.com'] || true || ['"] },
+      { dnsDomains: ["shop.example.com"], externalDnsAnnotationPrefix: "dns.acme.io" },
     ];
     for (const extra of cases) {
       const run = await startMockRun("test");
@@ -414,6 +555,9 @@ describe("ApplicationFlux's guardrails", () => {
         /^ApplicationFlux app-storefront: resourceQuota\["pods\\u202E"\] "pods\\u202E" is not a resource a ResourceQuota can cap;/,
       ),
       'ApplicationFlux app-storefront: limitRange.default["cpu\\u200B"] "cpu\\u200B" is not a container resource a LimitRange gives defaults for; expected cpu, memory, ephemeral-storage',
+      'ApplicationFlux app-storefront: dnsDomains[1] "*.example.com" is a wildcard, which External DNS compares literally, so it would match no record; expected the domain itself, such as "example.com", which also covers its subdomains',
+      `ApplicationFlux app-storefront: dnsDomains[0] "shop.example.com'] || true || ['" is not a DNS domain name; expected a domain such as dev.example.com`,
+      'ApplicationFlux app-storefront: externalDnsAnnotationPrefix "dns.acme.io" is not an annotation prefix; expected a DNS subdomain in lower case followed by a slash, such as "dns.acme.io/"',
     ]);
   });
 });
@@ -468,7 +612,7 @@ describe("the stack settings", () => {
       "k8s-flux:applications[0].limitRange.max: unknown setting; expected one of default, defaultRequest",
       'k8s-flux:applications[0].limitRange.defaultRequest.memory: "lots" is not a quantity; expected a non-negative amount such as "500m", "2", "4Gi" or "1e3"',
       'k8s-flux:applications[0].limitRange.defaultRequest.cpu: "2" is more than the default limit "1" for cpu; expected a default request at most the default limit',
-      'k8s-flux:applications[0].networkPolicy: expected a boolean, got string "yes"',
+      'k8s-flux:applications[0].networkPolicy: expected a boolean, got string "yes"; write true or false, without quotes',
     ]);
   });
 

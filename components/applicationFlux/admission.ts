@@ -1,7 +1,8 @@
 /**
  * What a tenant may not create even inside its own namespaces, where it is `admin`: admission
  * rules the API server enforces for every user, as pure builders of a ValidatingAdmissionPolicy
- * and its binding to the tenant's namespaces.
+ * against Services with externalIPs, and of the binding that applies any of the tenant's
+ * policies (this one, foreignDependencies.ts, dnsNames.ts) to its namespaces.
  */
 import type * as k8s from "@pulumi/kubernetes";
 import { tenantLabels } from "./manifests";
@@ -48,15 +49,20 @@ export function tenantExternalIpsPolicy(tenant: string) {
   } satisfies k8s.admissionregistration.v1.ValidatingAdmissionPolicyArgs;
 }
 
+/** Applies the externalIPs policy in the tenant's namespaces. */
+export const tenantExternalIpsPolicyBinding = (tenant: string) =>
+  tenantPolicyBinding(tenant, externalIpsPolicyName(tenant));
+
 /**
- * Applies the policy in the namespaces labelled as this tenant's, and only there: the label is
- * on both of its namespaces, and the tenant cannot put it on, or take it off, any namespace.
+ * Applies one of the tenant's policies, named as its binding, in the namespaces labelled as this
+ * tenant's, and only there: the label is on both of its namespaces, and the tenant cannot put it
+ * on, or take it off, any namespace.
  */
-export function tenantExternalIpsPolicyBinding(tenant: string) {
+export function tenantPolicyBinding(tenant: string, policyName: string) {
   return {
-    metadata: { name: externalIpsPolicyName(tenant), labels: tenantLabels(tenant) },
+    metadata: { name: policyName, labels: tenantLabels(tenant) },
     spec: {
-      policyName: externalIpsPolicyName(tenant),
+      policyName,
       validationActions: ["Deny"],
       matchResources: { namespaceSelector: { matchLabels: { [TENANT_LABEL]: tenant } } },
     },

@@ -6,8 +6,18 @@ import { argumentError, componentLabel } from "../shared/errors";
 import type { GitSourceArgs } from "../shared/gitSource";
 import { ownedByThisStack } from "../shared/ownership";
 import { quoted } from "../shared/quotedText";
-import { tenantExternalIpsPolicy, tenantExternalIpsPolicyBinding } from "./admission";
+import { domainFilterProblem } from "../externalDns/domainFilters";
+import {
+  tenantExternalIpsPolicy,
+  tenantExternalIpsPolicyBinding,
+  tenantPolicyBinding,
+} from "./admission";
 import { applicationFluxDefaults } from "./defaults";
+import { dnsNamesPolicyName, tenantDnsNamesPolicy } from "./dnsNames";
+import {
+  foreignDependenciesPolicyName,
+  tenantForeignDependenciesPolicy,
+} from "./foreignDependencies";
 import {
   tenantAdminBinding,
   tenantGitRepository,
@@ -72,7 +82,24 @@ export interface ApplicationFluxArgs {
    * see networkIsolation.ts for what else it refuses). Defaults to false.
    */
   readonly networkPolicy?: boolean;
+  /**
+   * The DNS domains whose names, subdomains included, the tenant may claim: in External DNS's
+   * hostname annotations on its Services and Ingresses, and in its Ingress hosts (an admission
+   * policy; see dnsNames.ts). An empty list lets it claim none. Left out, the tenant may claim
+   * any name, another tenant's or the platform's included, wherever External DNS or a shared
+   * ingress controller reads it.
+   */
+  readonly dnsDomains?: readonly string[];
+  /**
+   * External DNS's `--annotation-prefix`, when it is not the default, such as `dns.acme.io/`.
+   * The default and the legacy prefix are always checked. Used only with `dnsDomains`.
+   */
+  readonly externalDnsAnnotationPrefix?: string;
 }
+
+/** An annotation key's prefix: a DNS subdomain and a slash. */
+const ANNOTATION_PREFIX =
+  /^(?=.{2,254}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/$/;
 
 /**
  * One locked-down Flux tenant: its two namespaces, a ServiceAccount with `admin` in the workload
@@ -95,8 +122,10 @@ export class ApplicationFlux extends pulumi.ComponentResource {
     const settled = settleFluxSource(args, applicationFluxDefaults, gitHubProviderOf(this));
     if ("problem" in settled) throw argumentError(this, label, settled.argument, settled.problem);
     const { source, knownHosts, keyGeneration, stagedKeyGeneration, registerDeployKey } = settled;
-    const limits = resourceLimitsProblem(args);
-    if (limits !== undefined) throw argumentError(this, label, limits.argument, limits.problem);
+    const unusable = resourceLimitsProblem(args) ?? dnsNamesProblem(args);
+    if (unusable !== undefined) {
+      throw argumentError(this, label, unusable.argument, unusable.problem);
+    }
 
     const tenant = args.name ?? name;
     const namespaces = tenantNamespaces(tenant);
@@ -188,8 +217,9 @@ export class ApplicationFlux extends pulumi.ComponentResource {
   }
 
   /**
-   * What holds the tenant in besides RBAC: the admission policy on its namespaces, always, and
-   * the quota, container defaults and network policy of its workload namespace when asked.
+   * What holds the tenant in besides RBAC: the admission policies on its namespaces against
+   * externalIPs and dependencies in other namespaces, always; the one on its DNS names, and the
+   * quota, container defaults and network policy of its workload namespace, when asked.
    */
   private guardrails(
     name: string,
@@ -197,19 +227,33 @@ export class ApplicationFlux extends pulumi.ComponentResource {
     namespace: pulumi.Output<string>,
     args: ApplicationFluxArgs,
   ): pulumi.Resource[] {
-    const policy = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
-      `${name}-no-external-ips`,
-      tenantExternalIpsPolicy(tenant),
-      { parent: this },
-    );
     const guardrails: pulumi.Resource[] = [
-      policy,
-      new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
-        `${name}-no-external-ips-binding`,
+      ...this.boundPolicy(
+        `${name}-no-external-ips`,
+        tenantExternalIpsPolicy(tenant),
         tenantExternalIpsPolicyBinding(tenant),
-        { parent: this, dependsOn: [policy] },
+      ),
+      ...this.boundPolicy(
+        `${name}-no-foreign-dependencies`,
+        tenantForeignDependenciesPolicy(tenant),
+        tenantPolicyBinding(tenant, foreignDependenciesPolicyName(tenant)),
       ),
     ];
+    if (args.dnsDomains !== undefined) {
+      guardrails.push(
+        ...this.boundPolicy(
+          `${name}-dns-names`,
+          tenantDnsNamesPolicy({
+            tenant,
+            domains: args.dnsDomains,
+            ...(args.externalDnsAnnotationPrefix
+              ? { annotationPrefix: args.externalDnsAnnotationPrefix }
+              : {}),
+          }),
+          tenantPolicyBinding(tenant, dnsNamesPolicyName(tenant)),
+        ),
+      );
+    }
     if (args.resourceQuota !== undefined) {
       guardrails.push(
         new k8s.core.v1.ResourceQuota(
@@ -239,6 +283,46 @@ export class ApplicationFlux extends pulumi.ComponentResource {
     }
     return guardrails;
   }
+
+  /** A policy and its binding, named `<name>` and `<name>-binding`. */
+  private boundPolicy(
+    name: string,
+    policy: k8s.admissionregistration.v1.ValidatingAdmissionPolicyArgs,
+    binding: k8s.admissionregistration.v1.ValidatingAdmissionPolicyBindingArgs,
+  ): pulumi.Resource[] {
+    const created = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(name, policy, {
+      parent: this,
+    });
+    return [
+      created,
+      new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
+        `${name}-binding`,
+        binding,
+        {
+          parent: this,
+          dependsOn: [created],
+        },
+      ),
+    ];
+  }
+}
+
+/** The first unusable DNS domain or annotation prefix, named as the argument, or undefined. */
+function dnsNamesProblem(
+  args: ApplicationFluxArgs,
+): { argument: string; problem: string } | undefined {
+  for (const [index, domain] of (args.dnsDomains ?? []).entries()) {
+    const problem = domainFilterProblem(domain);
+    if (problem !== undefined) return { argument: `dnsDomains[${index}]`, problem };
+  }
+  const prefix = args.externalDnsAnnotationPrefix;
+  if (prefix !== undefined && !ANNOTATION_PREFIX.test(prefix)) {
+    return {
+      argument: "externalDnsAnnotationPrefix",
+      problem: `${quoted(prefix)} is not an annotation prefix; expected a DNS subdomain in lower case followed by a slash, such as "dns.acme.io/"`,
+    };
+  }
+  return undefined;
 }
 
 /** The first unusable quota or container default, named as the argument, or undefined. */

@@ -176,6 +176,51 @@ describe("each application's Flux ServiceAccount", () => {
     }
   });
 
+  it("cannot write Endpoints or EndpointSlices in its own namespace, nor touch admission", async () => {
+    for (const tenant of tenants) {
+      // `edit`, and so `admin`, has not written Endpoints since Kubernetes 1.22 (CVE-2021-25740):
+      // a Service whose endpoints the tenant wrote by hand would send traffic anywhere.
+      const endpoints = questions(
+        WRITE_VERBS,
+        [
+          { group: "", resource: "endpoints" },
+          { group: "discovery.k8s.io", resource: "endpointslices" },
+        ],
+        [tenant.workloads],
+      );
+      const admission = questions(
+        WRITE_VERBS,
+        [
+          { group: "admissionregistration.k8s.io", resource: "validatingwebhookconfigurations" },
+          { group: "admissionregistration.k8s.io", resource: "mutatingwebhookconfigurations" },
+          { group: "admissionregistration.k8s.io", resource: "validatingadmissionpolicies" },
+          {
+            group: "admissionregistration.k8s.io",
+            resource: "validatingadmissionpolicybindings",
+          },
+        ],
+        [undefined],
+      );
+      // The policies that hold this tenant, by name.
+      const ownPolicies = ["no-external-ips", "no-foreign-dependencies"].flatMap((policy) =>
+        ["update", "patch", "delete"].map((verb) => ({
+          verb,
+          group: "admissionregistration.k8s.io",
+          resource: "validatingadmissionpolicybindings",
+          name: `k8s-flux-${tenant.name}-${policy}`,
+        })),
+      );
+      expectCells(
+        await reviewCells(
+          admin,
+          tenant.account,
+          [...endpoints, ...admission, ...ownPolicies],
+          false,
+        ),
+      );
+    }
+  });
+
   it("cannot read Secrets outside its own namespaces", async () => {
     for (const tenant of tenants) {
       const elsewhere = [

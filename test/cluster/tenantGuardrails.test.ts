@@ -1,13 +1,24 @@
 /**
- * A tenant's guardrails beside RBAC, judged by the real API server: the admission policy that
- * refuses Services with externalIPs in the tenant's namespaces (and nowhere else), the quota and
- * container defaults of its workload namespace as the API server's own admission applies them,
- * and that the tenant can lift none of it. The tenant is rendered by the program from a stack
- * with all of them set; only its objects are applied, and removed again at the end. The network
- * policy is accepted here; no network plugin runs to enforce it.
+ * A tenant's guardrails beside RBAC, judged by the real API server: the admission policies that
+ * refuse Services with externalIPs, dependencies in other namespaces and, given its DNS domains,
+ * names outside them, in the tenant's namespaces (and nowhere else), the quota and container
+ * defaults of its workload namespace as the API server's own admission applies them, and that
+ * the tenant can lift none of it. The tenant is rendered by the program from a stack with all of
+ * them set, but for the DNS policy, which the component builds from `dnsDomains` and is applied
+ * from its builder; only the tenant's objects are applied, and removed again at the end. The
+ * network policy is accepted here; no network plugin runs to enforce it.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { externalIpsRefusal } from "../../components/applicationFlux/admission";
+import {
+  externalIpsRefusal,
+  tenantPolicyBinding,
+} from "../../components/applicationFlux/admission";
+import {
+  dnsNamesPolicyName,
+  dnsNamesRefusal,
+  tenantDnsNamesPolicy,
+} from "../../components/applicationFlux/dnsNames";
+import { foreignDependenciesRefusal } from "../../components/applicationFlux/foreignDependencies";
 import { TENANT_LABEL } from "../../components/applicationFlux/tenancy";
 import { KubeApi, type KubeResponse, statusMessage } from "../../tools/kube/api";
 import { applyInOrder, deleteAndWait, formatRejection } from "../../tools/kube/apply";
@@ -26,6 +37,9 @@ const TENANT = "guarded";
 /** A namespace of no tenant, as the platform's own would be. */
 const PLATFORM_NAMESPACE = "guardrails-platform";
 const EXTERNAL_IP = "203.0.113.10";
+/** The tenant's own DNS domain, as `applications[i].dnsDomains` would give it. */
+const TENANT_DOMAIN = "guarded.example.com";
+const HOSTNAME = "external-dns.kubernetes.io/hostname";
 const SETTINGS = {
   applications: [
     {
@@ -54,6 +68,57 @@ const service = (name: string, namespace: string, externalIPs?: string[]): Manif
   spec: { ports: [{ port: 80 }], ...(externalIPs ? { externalIPs } : {}) },
 });
 
+/** A Service or Ingress that asks External DNS for `names` through the hostname annotation. */
+const named = (manifest: Manifest, names: string, key = HOSTNAME): Manifest => ({
+  ...manifest,
+  metadata: { ...manifest.metadata, annotations: { [key]: names } },
+});
+
+const ingress = (
+  name: string,
+  namespace: string,
+  hosts: { readonly rules?: string[]; readonly tls?: string[] },
+): Manifest => ({
+  apiVersion: "networking.k8s.io/v1",
+  kind: "Ingress",
+  metadata: { name, namespace },
+  spec: {
+    rules: (hosts.rules ?? []).map((host) => ({
+      host,
+      http: {
+        paths: [
+          {
+            path: "/",
+            pathType: "Prefix",
+            backend: { service: { name: "plain", port: { number: 80 } } },
+          },
+        ],
+      },
+    })),
+    ...(hosts.tls ? { tls: [{ hosts: hosts.tls, secretName: "tls" }] } : {}),
+  },
+});
+
+interface Dependency {
+  readonly name: string;
+  readonly namespace?: string;
+}
+
+const kustomization = (name: string, namespace: string, dependsOn: Dependency[]): Manifest => ({
+  apiVersion: "kustomize.toolkit.fluxcd.io/v1",
+  kind: "Kustomization",
+  metadata: { name, namespace },
+  spec: {
+    interval: "10m",
+    prune: false,
+    sourceRef: { kind: "GitRepository", name: "absent" },
+    dependsOn: dependsOn.map((dependency) => ({
+      ...dependency,
+      readyExpr: "dep.spec.path.startsWith('./')",
+    })),
+  },
+});
+
 /** Posts an object as `api`; keeps it for removal when it was created. */
 async function create(api: KubeApi, path: string, manifest: Manifest): Promise<KubeResponse> {
   const response = await api.post(path, manifest);
@@ -76,7 +141,17 @@ beforeAll(async () => {
     kind: "Namespace",
     metadata: { name: PLATFORM_NAMESPACE },
   };
-  const result = await applyInOrder(admin, [platform, ...ofTenant]);
+  const dnsPolicy: Manifest = {
+    apiVersion: "admissionregistration.k8s.io/v1",
+    kind: "ValidatingAdmissionPolicy",
+    ...tenantDnsNamesPolicy({ tenant: TENANT, domains: [TENANT_DOMAIN] }),
+  };
+  const dnsBinding: Manifest = {
+    apiVersion: "admissionregistration.k8s.io/v1",
+    kind: "ValidatingAdmissionPolicyBinding",
+    ...tenantPolicyBinding(TENANT, dnsNamesPolicyName(TENANT)),
+  };
+  const result = await applyInOrder(admin, [platform, ...ofTenant, dnsPolicy, dnsBinding]);
   applied = result.applied;
   if (result.rejections.length > 0) {
     throw new Error(`refused: ${result.rejections.map(formatRejection).join("; ")}`);
@@ -90,6 +165,30 @@ beforeAll(async () => {
         service("probe", tenant.workloads, [EXTERNAL_IP]),
       );
       return dryRun.status === 403 || `the admission policy is not enforced yet (${dryRun.status})`;
+    },
+    { deadline: within(60_000) },
+  );
+  await waitFor(
+    async () => {
+      const dryRun = await admin.post(
+        `/api/v1/namespaces/${tenant.workloads}/services?dryRun=All`,
+        named(service("probe", tenant.workloads), "probe.example.net"),
+      );
+      return dryRun.status === 403 || `the DNS names policy is not enforced yet (${dryRun.status})`;
+    },
+    { deadline: within(60_000) },
+  );
+  await waitFor(
+    async () => {
+      const dryRun = await admin.post(
+        `/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/${tenant.workloads}/kustomizations?dryRun=All`,
+        kustomization("probe", tenant.workloads, [
+          { name: "flux-system", namespace: "flux-system" },
+        ]),
+      );
+      return (
+        dryRun.status === 403 || `the dependencies policy is not enforced yet (${dryRun.status})`
+      );
     },
     { deadline: within(60_000) },
   );
@@ -143,7 +242,12 @@ describe("the tenant's objects", () => {
         "RoleBinding",
         "Secret",
         "ServiceAccount",
+        // Against externalIPs and foreign dependencies from the stack; on DNS names from its builder.
         "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding",
+        "ValidatingAdmissionPolicyBinding",
         "ValidatingAdmissionPolicyBinding",
       ].sort(),
     );
@@ -217,6 +321,226 @@ describe("Services with externalIPs", () => {
       admin,
       servicesIn(PLATFORM_NAMESPACE),
       service("platform-external", PLATFORM_NAMESPACE, [EXTERNAL_IP]),
+    );
+    expect(response.status, statusMessage(response)).toBe(201);
+  });
+});
+
+describe("dependencies in other namespaces", () => {
+  const path = (group: string, resource: string, namespace: string) =>
+    `/apis/${group}/namespaces/${namespace}/${resource}`;
+  const kustomizations = (namespace: string) =>
+    path("kustomize.toolkit.fluxcd.io/v1", "kustomizations", namespace);
+
+  it("are refused in a Kustomization, a HelmRelease and a ResourceSet, to anyone, in both of the tenant's namespaces", async () => {
+    for (const namespace of [tenant.workloads, tenant.flux]) {
+      const reachOut = await create(
+        admin,
+        kustomizations(namespace),
+        kustomization("platform-oracle", namespace, [
+          { name: "flux-system", namespace: "flux-system" },
+        ]),
+      );
+      expect(reachOut.status, namespace).toBe(403);
+      expect(statusMessage(reachOut)).toContain(foreignDependenciesRefusal(TENANT));
+    }
+    const helmRelease = await create(
+      admin,
+      path("helm.toolkit.fluxcd.io/v2", "helmreleases", tenant.workloads),
+      {
+        apiVersion: "helm.toolkit.fluxcd.io/v2",
+        kind: "HelmRelease",
+        metadata: { name: "other-tenant-oracle", namespace: tenant.workloads },
+        spec: {
+          interval: "10m",
+          chartRef: { kind: "OCIRepository", name: "absent" },
+          dependsOn: [{ name: "payments", namespace: "payments" }],
+        },
+      },
+    );
+    const resourceSet = await create(
+      admin,
+      path("fluxcd.controlplane.io/v1", "resourcesets", tenant.workloads),
+      {
+        apiVersion: "fluxcd.controlplane.io/v1",
+        kind: "ResourceSet",
+        metadata: { name: "config-oracle", namespace: tenant.workloads },
+        spec: {
+          dependsOn: [
+            {
+              apiVersion: "v1",
+              kind: "ConfigMap",
+              name: "settings",
+              namespace: "payments",
+              ready: true,
+              readyExpr: "data.password.startsWith('a')",
+            },
+          ],
+          resources: [
+            { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "after-the-dependency" } },
+          ],
+        },
+      },
+    );
+    for (const refused of [helmRelease, resourceSet]) {
+      expect(refused.status, statusMessage(refused)).toBe(403);
+      expect(statusMessage(refused)).toContain(foreignDependenciesRefusal(TENANT));
+    }
+  });
+
+  it("are allowed in the object's own namespace, named or not", async () => {
+    const own = await create(
+      admin,
+      kustomizations(tenant.workloads),
+      kustomization("after-own", tenant.workloads, [
+        { name: "database" },
+        { name: "queue", namespace: tenant.workloads },
+      ]),
+    );
+    expect(own.status, statusMessage(own)).toBe(201);
+    const added = await admin.request(
+      "PATCH",
+      `${kustomizations(tenant.workloads)}/after-own`,
+      { spec: { dependsOn: [{ name: "flux-system", namespace: "flux-system" }] } },
+      "application/merge-patch+json",
+    );
+    expect(added.status, "a foreign dependency added later").toBe(403);
+    expect(statusMessage(added)).toContain(foreignDependenciesRefusal(TENANT));
+  });
+
+  it("are still allowed in a namespace of no tenant", async () => {
+    const response = await create(
+      admin,
+      kustomizations(PLATFORM_NAMESPACE),
+      kustomization("platform-order", PLATFORM_NAMESPACE, [
+        { name: "flux-system", namespace: "flux-system" },
+      ]),
+    );
+    expect(response.status, statusMessage(response)).toBe(201);
+  });
+});
+
+describe("DNS names outside the tenant's domains", () => {
+  const servicesIn = (namespace: string) => `/api/v1/namespaces/${namespace}/services`;
+  const ingressesIn = (namespace: string) =>
+    `/apis/networking.k8s.io/v1/namespaces/${namespace}/ingresses`;
+  const refusal = dnsNamesRefusal(TENANT, [TENANT_DOMAIN]);
+
+  it("are refused to the tenant in External DNS's annotations on a Service, under either prefix", async () => {
+    const as = actingAs(admin, tenant.account);
+    const hijacks: [string, string, string][] = [
+      ["platform-name", "www.example.com", HOSTNAME],
+      ["second-name", `shop.${TENANT_DOMAIN}, login.example.com`, HOSTNAME],
+      ["suffix-only", `evil${TENANT_DOMAIN}`, HOSTNAME],
+      ["legacy-prefix", "www.example.com", "external-dns.alpha.kubernetes.io/hostname"],
+      ["internal-name", "api.example.com", "external-dns.kubernetes.io/internal-hostname"],
+    ];
+    for (const [name, names, key] of hijacks) {
+      const response = await create(
+        as,
+        servicesIn(tenant.workloads),
+        named(service(name, tenant.workloads), names, key),
+      );
+      expectCells([
+        requestCell(
+          tenant.account,
+          "create",
+          `services named ${names}`,
+          tenant.workloads,
+          false,
+          response,
+        ),
+      ]);
+      expect(statusMessage(response)).toContain(refusal);
+    }
+  });
+
+  it("are refused to the tenant in an Ingress's rules and TLS hosts", async () => {
+    const as = actingAs(admin, tenant.account);
+    const hijacks: [string, { rules?: string[]; tls?: string[] }][] = [
+      ["rule-host", { rules: ["login.example.com"] }],
+      ["tls-host", { rules: [`shop.${TENANT_DOMAIN}`], tls: ["*.example.com"] }],
+    ];
+    for (const [name, hosts] of hijacks) {
+      const response = await create(
+        as,
+        ingressesIn(tenant.workloads),
+        ingress(name, tenant.workloads, hosts),
+      );
+      expectCells([
+        requestCell(
+          tenant.account,
+          "create",
+          `ingresses (${name})`,
+          tenant.workloads,
+          false,
+          response,
+        ),
+      ]);
+      expect(statusMessage(response)).toContain(refusal);
+    }
+  });
+
+  it("admit the tenant's own domain and its subdomains, in any case and with the trailing dot", async () => {
+    const as = actingAs(admin, tenant.account);
+    const ownService = await create(
+      as,
+      servicesIn(tenant.workloads),
+      named(service("own-names", tenant.workloads), `Shop.Guarded.Example.com., ${TENANT_DOMAIN}`),
+    );
+    const ownIngress = await create(
+      as,
+      ingressesIn(tenant.workloads),
+      ingress("own-hosts", tenant.workloads, {
+        rules: [`www.${TENANT_DOMAIN}`],
+        tls: [`*.${TENANT_DOMAIN}`],
+      }),
+    );
+    expectCells([
+      requestCell(
+        tenant.account,
+        "create",
+        "services named its own",
+        tenant.workloads,
+        true,
+        ownService,
+      ),
+      requestCell(
+        tenant.account,
+        "create",
+        "ingresses of its own hosts",
+        tenant.workloads,
+        true,
+        ownIngress,
+      ),
+    ]);
+  });
+
+  it("cannot be added to an admitted Service later", async () => {
+    const patched = await actingAs(admin, tenant.account).request(
+      "PATCH",
+      `${servicesIn(tenant.workloads)}/own-names`,
+      { metadata: { annotations: { [HOSTNAME]: "www.example.com" } } },
+      "application/merge-patch+json",
+    );
+    expectCells([
+      requestCell(
+        tenant.account,
+        "patch",
+        "services: name www.example.com",
+        tenant.workloads,
+        false,
+        patched,
+      ),
+    ]);
+    expect(statusMessage(patched)).toContain(refusal);
+  });
+
+  it("are still allowed in a namespace of no tenant", async () => {
+    const response = await create(
+      admin,
+      servicesIn(PLATFORM_NAMESPACE),
+      named(service("platform-name", PLATFORM_NAMESPACE), "www.example.com"),
     );
     expect(response.status, statusMessage(response)).toBe(201);
   });

@@ -9,6 +9,12 @@
 /** Who the tenant's Kustomization acts as: its ServiceAccount in `mallory-flux`. */
 const TENANT_ACCOUNT = /system:serviceaccount:mallory-flux:flux-reconciler/;
 
+/** The admission policy on the tenant's namespaces that refuses dependencies elsewhere. */
+const FOREIGN_DEPENDENCIES_POLICY =
+  /ValidatingAdmissionPolicy 'k8s-flux-mallory-no-foreign-dependencies'/;
+const FOREIGN_DEPENDENCIES_REFUSAL =
+  /spec\.dependsOn may name only objects in the object's own namespace/;
+
 export type AttemptOutcome =
   /** The tenant's Kustomization fails at the commit; its Ready message names the refusal. */
   | { readonly kind: "refused"; readonly message: readonly RegExp[] }
@@ -123,6 +129,50 @@ export const ATTEMPTS: readonly HostileAttempt[] = [
       kind: "refused further in",
       object: { kind: "ResourceSet", name: "mallory-escalation" },
       message: [/forbidden/i, /system:serviceaccount:mallory:flux-operator-tenant/],
+    },
+  },
+  {
+    folder: "nested-foreign-dependency",
+    title: "a nested Kustomization that depends on flux-system's, with a readyExpr to read it by",
+    // kustomize-controller reads a dependency in any namespace with its own client; the tenant's
+    // admission policy refuses the object before it exists.
+    outcome: {
+      kind: "refused",
+      message: [/platform-oracle/, FOREIGN_DEPENDENCIES_POLICY, FOREIGN_DEPENDENCIES_REFUSAL],
+    },
+  },
+  {
+    folder: "resourceset-foreign-dependency",
+    title:
+      "a ResourceSet that depends on another tenant's ConfigMap, with a readyExpr to read it by",
+    // The operator reads it with its own cluster-admin client, whatever the ResourceSet runs as.
+    outcome: {
+      kind: "refused",
+      message: [/storefront-oracle/, FOREIGN_DEPENDENCIES_POLICY, FOREIGN_DEPENDENCIES_REFUSAL],
+    },
+  },
+  {
+    folder: "nested-kubeconfig-token-file",
+    title: "a nested Kustomization whose kubeconfig reads the controller's own token file",
+    outcome: {
+      kind: "refused further in",
+      object: { kind: "Kustomization", name: "escalation-through-token-file" },
+      message: [
+        /controller-token-file/,
+        /references a tokenFile, only an inline token is supported/,
+      ],
+    },
+  },
+  {
+    folder: "generator-token-file",
+    title: "a configMapGenerator reading the controller's own token file",
+    outcome: {
+      kind: "refused",
+      message: [
+        /kustomize build failed/,
+        /\/var\/run\/secrets\/kubernetes\.io\/serviceaccount\/token/,
+        /is not in or below/,
+      ],
     },
   },
 ];

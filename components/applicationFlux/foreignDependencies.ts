@@ -1,0 +1,65 @@
+/**
+ * Dependencies in other namespaces, refused in a tenant's namespaces: a pure builder of the
+ * ValidatingAdmissionPolicy; admission.ts binds it.
+ *
+ * kustomize-controller v1.9.5 reads a Kustomization's `spec.dependsOn` with its own client, in
+ * whatever namespace an entry names, and evaluates the entry's `readyExpr` on what it read
+ * (`checkDependencies`, internal/controller/kustomization_controller.go); `--no-cross-namespace-refs`
+ * guards only the source reference there. The Flux Operator v0.59.0 does the same for a
+ * ResourceSet's `spec.dependsOn`, of any kind, with its own cluster-admin client, dropping only a
+ * Secret's `data` from another namespace (`checkDependencies`,
+ * internal/controller/resourceset_controller.go). Either way a tenant could read any object of
+ * another namespace, one true-or-false answer at a time, in its own object's Ready message: another
+ * tenant's ConfigMaps, the platform's Kustomizations and their substitutions. helm-controller's
+ * HelmRelease `spec.dependsOn` takes a namespace in the same way.
+ */
+import type * as k8s from "@pulumi/kubernetes";
+import { tenantLabels } from "./manifests";
+
+/** The policy's and its binding's name; cluster-scoped, so it names the tenant. */
+export const foreignDependenciesPolicyName = (tenant: string): string =>
+  `k8s-flux-${tenant}-no-foreign-dependencies`;
+
+/** The kinds whose `spec.dependsOn` entries may name a namespace. */
+const WITH_DEPENDENCIES = [
+  { apiGroup: "kustomize.toolkit.fluxcd.io", resource: "kustomizations" },
+  { apiGroup: "helm.toolkit.fluxcd.io", resource: "helmreleases" },
+  { apiGroup: "fluxcd.controlplane.io", resource: "resourcesets" },
+] as const;
+
+/** What a refused tenant reads, after the API server's own prefix. */
+export function foreignDependenciesRefusal(tenant: string): string {
+  return `spec.dependsOn may name only objects in the object's own namespace in the namespaces of tenant ${tenant}: kustomize-controller and the Flux Operator read a dependency with their own cluster-wide access and evaluate its readyExpr on it; expected no namespace, or the object's own`;
+}
+
+/**
+ * Refuses a Kustomization, HelmRelease or ResourceSet with a `spec.dependsOn` entry in another
+ * namespace, on create and update. An entry without a namespace stays in the object's own.
+ */
+export function tenantForeignDependenciesPolicy(tenant: string) {
+  return {
+    metadata: { name: foreignDependenciesPolicyName(tenant), labels: tenantLabels(tenant) },
+    spec: {
+      failurePolicy: "Fail",
+      matchConstraints: {
+        resourceRules: WITH_DEPENDENCIES.map(({ apiGroup, resource }) => ({
+          apiGroups: [apiGroup],
+          // Every served version: an older one is converted to the same stored object.
+          apiVersions: ["*"],
+          operations: ["CREATE", "UPDATE"],
+          resources: [resource],
+        })),
+      },
+      validations: [
+        {
+          // Indexed, not selected: `namespace` is a reserved word in CEL, and its escaped form
+          // `__namespace__` found nothing in these objects on Kubernetes 1.36, so let them through.
+          expression:
+            "!has(object.spec.dependsOn) || object.spec.dependsOn.all(dependency, !('namespace' in dependency) || dependency['namespace'] == '' || dependency['namespace'] == request.namespace)",
+          message: foreignDependenciesRefusal(tenant),
+          reason: "Forbidden",
+        },
+      ],
+    },
+  } satisfies k8s.admissionregistration.v1.ValidatingAdmissionPolicyArgs;
+}
