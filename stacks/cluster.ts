@@ -166,6 +166,8 @@ export function buildCluster(
     });
   }
 
+  // The tenants' DNS names policy also checks the prefix External DNS reads here, if not default.
+  const annotationPrefix = config.externalDns?.annotationPrefix;
   const applications = config.applications.map((application) => ({
     application,
     tenant: new ApplicationFlux(
@@ -180,6 +182,8 @@ export function buildCluster(
         ...(application.resourceQuota ? { resourceQuota: application.resourceQuota } : {}),
         ...(application.limitRange ? { limitRange: application.limitRange } : {}),
         networkPolicy: application.networkPolicy,
+        ...(application.dnsDomains ? { dnsDomains: application.dnsDomains } : {}),
+        ...(annotationPrefix ? { externalDnsAnnotationPrefix: annotationPrefix } : {}),
         ...flux(plannedKeys(deployKeys, application.name)),
         registerDeployKey: config.registerDeployKeys,
         waitForReadiness: config.waitForReadiness,

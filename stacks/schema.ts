@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { applicationFluxDefaults } from "../components/applicationFlux/defaults";
+import { comparableDomain } from "../components/applicationFlux/dnsNames";
 import {
   podSecurityLevels,
   TENANT_FLUX_NAMESPACE_SUFFIX,
@@ -12,6 +13,7 @@ import {
   externalDnsIdentities,
   externalDnsPolicies,
 } from "../components/externalDns/defaults";
+import { ANNOTATION_PREFIX } from "../components/externalDns/annotations";
 import { domainFilterProblem } from "../components/externalDns/domainFilters";
 import { DEFAULT_SEALING_KEY, sealedSecretsDefaults } from "../components/sealedSecrets/defaults";
 import { systemFluxDefaults } from "../components/systemFlux/defaults";
@@ -149,6 +151,46 @@ const domainFilter = z
   })
   .transform((name) => name.toLowerCase());
 
+/**
+ * The DNS domains an application may name, in External DNS's hostname annotations and in Ingress
+ * hosts (components/applicationFlux/dnsNames.ts): domain names by the same rule as domain filters,
+ * each once, lower-cased once they pass. An empty list lets the tenant name none.
+ */
+const dnsDomains = z
+  .array(
+    z.string().superRefine((name, ctx) => {
+      const problem =
+        invisibleCharacterProblem(name, "a domain such as shop.example.com") ??
+        domainFilterProblem(name);
+      if (problem !== undefined) ctx.addIssue(problem);
+    }),
+  )
+  .superRefine(
+    (domains, ctx) => {
+      // Also when some entries failed, so that every problem of the list is reported in one run.
+      const firstByDomain = new Map<string, string>();
+      domains.forEach((domain, index) => {
+        if (typeof domain !== "string") return;
+        const earlier = firstByDomain.get(comparableDomain(domain));
+        if (earlier === undefined) {
+          firstByDomain.set(comparableDomain(domain), domain);
+          return;
+        }
+        ctx.addIssue({
+          code: "custom",
+          path: [index],
+          input: domain,
+          message:
+            earlier === domain
+              ? `${quoted(domain)} is listed twice; expected each domain once`
+              : `${quoted(domain)} is the same domain as ${quoted(earlier)}, listed before it, since DNS names ignore case and the root's trailing dot; expected each domain once`,
+        });
+      });
+    },
+    { when: (payload) => Array.isArray(payload.value) },
+  )
+  .transform((domains) => domains.map((domain) => domain.toLowerCase()));
+
 const roleArnField = z
   .string()
   .regex(IAM_ROLE_ARN, {
@@ -211,7 +253,7 @@ const externalDnsSchema = z
     allowCrossAccountRole: z.boolean().optional(),
     annotationPrefix: z
       .string()
-      .regex(/^[a-z0-9.-]+\/$/, {
+      .regex(ANNOTATION_PREFIX, {
         error: (issue) =>
           `${quoted(issue.input)} is not an annotation prefix; expected a DNS prefix ending in "/", such as external-dns.alpha.kubernetes.io/`,
       })
@@ -380,6 +422,9 @@ const applicationSchema = z.strictObject({
   resourceQuota: resourceQuotaSetting.optional(),
   limitRange: limitRangeSetting.optional(),
   networkPolicy: z.boolean().default(applicationFluxDefaults.networkPolicy),
+  // No default: left out, no policy is made. Taken with External DNS off too: one the platform
+  // runs elsewhere, or a shared ingress controller, reads the tenant's names just the same.
+  dnsDomains: dnsDomains.optional(),
 });
 
 const applications = z.array(applicationSchema).superRefine(

@@ -36,6 +36,11 @@ export interface ApplicationSettings extends GitSource {
   readonly limitRange?: ContainerDefaults;
   /** Whether the workload namespace refuses ingress from other tenants' namespaces. */
   readonly networkPolicy: boolean;
+  /**
+   * The DNS domains the tenant may name in External DNS's annotations and Ingress hosts, when set
+   * (none, when empty); left out, no policy on its DNS names is made.
+   */
+  readonly dnsDomains?: readonly string[];
   /** The deploy key's generation, from 1; raised to rotate the key. */
   readonly keyGeneration: number;
   /** A deploy key made beside it and not yet used, so a person can add it first. */

@@ -446,7 +446,7 @@ describe("bad stack config, one problem each", () => {
     expect(
       problemsOf({ ...MINIMAL, applications: [app("sample-dev", { intervall: "1m" })] }),
     ).toEqual([
-      'k8s-flux:applications[0].intervall: unknown setting (did you mean "interval"?); expected one of name, repository, branch, path, interval, podSecurity, keyGeneration, nextKeyGeneration, resourceQuota, limitRange, networkPolicy',
+      'k8s-flux:applications[0].intervall: unknown setting (did you mean "interval"?); expected one of name, repository, branch, path, interval, podSecurity, keyGeneration, nextKeyGeneration, resourceQuota, limitRange, networkPolicy, dnsDomains',
     ]);
     expect(
       problemsOf({ ...MINIMAL, externalDns: { hostedZoneIds: [ZONE], zoneIds: ["Z1"] } }),

@@ -216,6 +216,7 @@ describe("every Kubernetes object validates against the upstream schemas", () =>
             resourceQuota: { "requests.cpu": "4", "count/deployments.apps": 20 },
             limitRange: { default: { memory: "512Mi" }, defaultRequest: { cpu: "100m" } },
             networkPolicy: true,
+            dnsDomains: ["sample.example.com"],
           },
         ],
         newrelic: { enabled: true },

@@ -10,6 +10,7 @@ import {
   type MockRun,
   plainInputs,
   runStack,
+  stackFileConfig,
   TEST_GITHUB_TOKEN,
   TEST_GITHUB_TOKEN_FROM_ENV,
   TEST_LICENSE_KEY,
@@ -231,6 +232,136 @@ describe("switching parts off", () => {
     ).toEqual([]);
     expect(outputs["externalDnsRoleArn"]).toBeUndefined();
     expect(outputs["sealedSecretsCert"]).toBeUndefined();
+  });
+});
+
+describe("applications' dnsDomains", () => {
+  const POLICY = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy";
+  const BINDING = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding";
+  const prodSetting = (key: string): unknown => {
+    const text = stackFileConfig("prod")[`k8s-flux:${key}`];
+    if (text === undefined) throw new Error(`Pulumi.prod.yaml sets no k8s-flux:${key}`);
+    return JSON.parse(text);
+  };
+  /** The prod stack's applications, with `dnsDomains` added to those named. */
+  const prodApplications = (dnsDomains: Record<string, string[]>) =>
+    (prodSetting("applications") as Record<string, unknown>[]).map((entry) => {
+      const domains = dnsDomains[entry["name"] as string];
+      return domains === undefined ? entry : { ...entry, dnsDomains: domains };
+    });
+  const dnsNamesObjects = (run: MockRun, type: string) =>
+    run
+      .ofType(type)
+      .map((r) => r.inputs["metadata"].name as string)
+      .filter((name) => name.endsWith("-dns-names"));
+  const hostnameKeys = (prefixes: string[]) =>
+    `[${prefixes.flatMap((prefix) => [`'${prefix}hostname'`, `'${prefix}internal-hostname'`]).join(", ")}]`;
+
+  it("give the application that sets them its policy and binding, with the stack's prefix", async () => {
+    const { run } = await runStack("prod", {
+      settings: {
+        externalDns: {
+          ...(prodSetting("externalDns") as object),
+          annotationPrefix: "dns.acme.io/",
+        },
+        applications: prodApplications({ storefront: ["Shop.Example.com", "shop.example.net."] }),
+      },
+    });
+    expect(dnsNamesObjects(run, POLICY)).toEqual(["k8s-flux-storefront-dns-names"]);
+    expect(dnsNamesObjects(run, BINDING)).toEqual(["k8s-flux-storefront-dns-names"]);
+    const policy = run.one(POLICY, "app-storefront-dns-names");
+    expect(policy.inputs["spec"].variables).toEqual([
+      { name: "domains", expression: "['shop.example.com', 'shop.example.net']" },
+      {
+        name: "hostnameKeys",
+        expression: hostnameKeys([
+          "external-dns.kubernetes.io/",
+          "external-dns.alpha.kubernetes.io/",
+          "dns.acme.io/",
+        ]),
+      },
+    ]);
+    expect(policy.inputs["spec"].validations[0].message).toContain(
+      "tenant storefront may name only the tenant's own DNS domains, in External DNS's hostname annotations and in Ingress hosts: expected shop.example.com, shop.example.net or a subdomain of one",
+    );
+    const binding = run.one(BINDING, "app-storefront-dns-names-binding");
+    expect(binding.inputs["spec"]).toEqual({
+      policyName: "k8s-flux-storefront-dns-names",
+      validationActions: ["Deny"],
+      matchResources: {
+        namespaceSelector: { matchLabels: { "toolkit.fluxcd.io/tenant": "storefront" } },
+      },
+    });
+    expect(binding.dependencies).toContain(policy.urn);
+  });
+
+  it("make a policy with External DNS off too, on the default and legacy prefixes only", async () => {
+    const { run } = await runStack("prod", {
+      settings: {
+        externalDns: { enabled: false, annotationPrefix: "dns.acme.io/" },
+        applications: prodApplications({ payments: ["pay.example.com"], reporting: [] }),
+      },
+    });
+    expect(dnsNamesObjects(run, POLICY)).toEqual([
+      "k8s-flux-payments-dns-names",
+      "k8s-flux-reporting-dns-names",
+    ]);
+    for (const [tenant, domains] of [
+      ["payments", "['pay.example.com']"],
+      ["reporting", "[]"],
+    ] as const) {
+      expect(run.one(POLICY, `app-${tenant}-dns-names`).inputs["spec"].variables).toEqual([
+        { name: "domains", expression: domains },
+        {
+          name: "hostnameKeys",
+          expression: hostnameKeys([
+            "external-dns.kubernetes.io/",
+            "external-dns.alpha.kubernetes.io/",
+          ]),
+        },
+      ]);
+    }
+    expect(
+      run.one(POLICY, "app-reporting-dns-names").inputs["spec"].validations[0].message,
+    ).toMatch(/: it may name none$/);
+  });
+
+  it("add only those two objects; without them a stack registers what it did before", async () => {
+    const before = (await runStack("prod")).run;
+    const after = (
+      await runStack("prod", {
+        settings: { applications: prodApplications({ storefront: ["shop.example.com"] }) },
+      })
+    ).run;
+    expect(before.resources.filter((r) => /-dns-names(-binding)?$/.test(r.name))).toEqual([]);
+    const urnsBefore = new Set(before.resources.map((r) => r.urn));
+    const added = after.resources.filter((r) => !urnsBefore.has(r.urn));
+    expect(added.map((r) => `${r.type} ${r.name}`)).toEqual([
+      `${POLICY} app-storefront-dns-names`,
+      `${BINDING} app-storefront-dns-names-binding`,
+    ]);
+    // The tenant's Kustomization waits for its guardrails, the new policy among them.
+    const waitsForGuardrails = after.one(
+      "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization",
+      "app-storefront-kustomization",
+    ).urn;
+    const afterByUrn = new Map(after.resources.map((r) => [r.urn, r]));
+    const sorted = (urns: readonly string[] | undefined) => [...(urns ?? [])].sort();
+    for (const resource of before.resources) {
+      const same = afterByUrn.get(resource.urn);
+      expect(same, resource.urn).toBeDefined();
+      expect(
+        { inputs: same?.inputs, dependencies: sorted(same?.dependencies) },
+        resource.urn,
+      ).toEqual({
+        inputs: resource.inputs,
+        dependencies: sorted(
+          resource.urn === waitsForGuardrails
+            ? [...resource.dependencies, ...added.map((r) => r.urn)]
+            : resource.dependencies,
+        ),
+      });
+    }
   });
 });
 

@@ -6,6 +6,7 @@ import { argumentError, componentLabel } from "../shared/errors";
 import type { GitSourceArgs } from "../shared/gitSource";
 import { ownedByThisStack } from "../shared/ownership";
 import { quoted } from "../shared/quotedText";
+import { ANNOTATION_PREFIX } from "../externalDns/annotations";
 import { domainFilterProblem } from "../externalDns/domainFilters";
 import {
   tenantExternalIpsPolicy,
@@ -96,10 +97,6 @@ export interface ApplicationFluxArgs {
    */
   readonly externalDnsAnnotationPrefix?: string;
 }
-
-/** An annotation key's prefix: a DNS subdomain and a slash. */
-const ANNOTATION_PREFIX =
-  /^(?=.{2,254}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/$/;
 
 /**
  * One locked-down Flux tenant: its two namespaces, a ServiceAccount with `admin` in the workload

@@ -6,6 +6,13 @@
  * (source/ingress.go, `endpointsFromIngress`).
  */
 
+/**
+ * An annotation key's prefix, as the API server takes one: a DNS subdomain in lower case and a
+ * slash, such as `dns.acme.io/`.
+ */
+export const ANNOTATION_PREFIX =
+  /^(?=.{2,254}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/$/;
+
 /** `--annotation-prefix`'s default. */
 export const EXTERNAL_DNS_ANNOTATION_PREFIX = "external-dns.kubernetes.io/";
 
