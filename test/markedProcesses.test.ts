@@ -38,6 +38,15 @@ async function settleOn(count: number, find: () => number[]): Promise<number[]> 
   return find();
 }
 
+/** The process group of `pid` once it has left that of `parent`, or its group after 2 s. */
+async function groupAfterSetsid(pid: number, parent: number): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    if (processGroup(pid) !== processGroup(parent)) break;
+    await sleep(20);
+  }
+  return processGroup(pid);
+}
+
 describe("processes marked in their environment", () => {
   it("finds a child and the grandchild it started in a process group of its own", async () => {
     const mark = String(process.pid);
@@ -50,7 +59,10 @@ describe("processes marked in their environment", () => {
     expect(found).toHaveLength(2);
     expect(found).toContain(child.pid);
     const grandchild = found.find((pid) => pid !== child.pid) ?? 0;
-    expect(processGroup(grandchild)).not.toBe(processGroup(child.pid ?? 0));
+    // The mark is inherited at fork, before setsid(2) has run in the new process: wait for it.
+    expect(await groupAfterSetsid(grandchild, child.pid ?? 0)).not.toBe(
+      processGroup(child.pid ?? 0),
+    );
     // Another value of the same variable is another run's.
     expect(processesMarked(MARK, `${mark}-other`)).toEqual([]);
 
