@@ -166,8 +166,9 @@ export function buildCluster(
     });
   }
 
-  // The tenants' DNS names policy also checks the prefix External DNS reads here, if not default.
-  const annotationPrefix = config.externalDns?.annotationPrefix;
+  // The tenants' DNS names policy also checks the prefix External DNS reads, if not default:
+  // the one run here, or, with it off, one run elsewhere.
+  const annotationPrefix = config.externalDnsAnnotationPrefix;
   const applications = config.applications.map((application) => ({
     application,
     tenant: new ApplicationFlux(
@@ -183,7 +184,9 @@ export function buildCluster(
         ...(application.limitRange ? { limitRange: application.limitRange } : {}),
         networkPolicy: application.networkPolicy,
         ...(application.dnsDomains ? { dnsDomains: application.dnsDomains } : {}),
-        ...(annotationPrefix ? { externalDnsAnnotationPrefix: annotationPrefix } : {}),
+        ...(annotationPrefix === undefined
+          ? {}
+          : { externalDnsAnnotationPrefix: annotationPrefix }),
         ...flux(plannedKeys(deployKeys, application.name)),
         registerDeployKey: config.registerDeployKeys,
         waitForReadiness: config.waitForReadiness,

@@ -13,7 +13,7 @@ import {
   externalDnsIdentities,
   externalDnsPolicies,
 } from "../components/externalDns/defaults";
-import { ANNOTATION_PREFIX } from "../components/externalDns/annotations";
+import { annotationPrefixProblem } from "../components/externalDns/annotations";
 import { domainFilterProblem } from "../components/externalDns/domainFilters";
 import { DEFAULT_SEALING_KEY, sealedSecretsDefaults } from "../components/sealedSecrets/defaults";
 import { systemFluxDefaults } from "../components/systemFlux/defaults";
@@ -22,6 +22,7 @@ import { intervalProblem } from "./durations";
 import { evenWithFieldErrors } from "./evenWithFieldErrors";
 import { isRecord } from "./isRecord";
 import { knownHostsProblem } from "./knownHostsText";
+import { listedOnce } from "./listedOnce";
 import { LICENSE_KEY } from "./names";
 import { escapedCodePoint, firstInvisibleCharacter, quoted, settingKey } from "./quoting";
 import { limitRangeSetting, resourceQuotaSetting } from "./tenantResources";
@@ -165,29 +166,14 @@ const dnsDomains = z
       if (problem !== undefined) ctx.addIssue(problem);
     }),
   )
-  .superRefine(
-    (domains, ctx) => {
-      // Also when some entries failed, so that every problem of the list is reported in one run.
-      const firstByDomain = new Map<string, string>();
-      domains.forEach((domain, index) => {
-        if (typeof domain !== "string") return;
-        const earlier = firstByDomain.get(comparableDomain(domain));
-        if (earlier === undefined) {
-          firstByDomain.set(comparableDomain(domain), domain);
-          return;
-        }
-        ctx.addIssue({
-          code: "custom",
-          path: [index],
-          input: domain,
-          message:
-            earlier === domain
-              ? `${quoted(domain)} is listed twice; expected each domain once`
-              : `${quoted(domain)} is the same domain as ${quoted(earlier)}, listed before it, since DNS names ignore case and the root's trailing dot; expected each domain once`,
-        });
-      });
-    },
-    { when: (payload) => Array.isArray(payload.value) },
+  .check(
+    listedOnce(
+      (domain, earlier) =>
+        earlier === domain
+          ? `${quoted(domain)} is listed twice; expected each domain once`
+          : `${quoted(domain)} is the same domain as ${quoted(earlier)}, listed before it, since DNS names ignore case and the root's trailing dot; expected each domain once`,
+      comparableDomain,
+    ),
   )
   .transform((domains) => domains.map((domain) => domain.toLowerCase()));
 
@@ -253,9 +239,9 @@ const externalDnsSchema = z
     allowCrossAccountRole: z.boolean().optional(),
     annotationPrefix: z
       .string()
-      .regex(ANNOTATION_PREFIX, {
-        error: (issue) =>
-          `${quoted(issue.input)} is not an annotation prefix; expected a DNS prefix ending in "/", such as external-dns.alpha.kubernetes.io/`,
+      .superRefine((prefix, ctx) => {
+        const problem = annotationPrefixProblem(prefix);
+        if (problem !== undefined) ctx.addIssue(problem);
       })
       .optional(),
     // ExternalDNS v0.22 stopped reading external-dns.alpha.kubernetes.io/ annotations by default.
@@ -471,39 +457,21 @@ const sealedSecretsSchema = z
     enabled: z.boolean().default(true),
     keys: z
       .array(
-        z.string().regex(DNS1123_LABEL, {
-          error: (issue) =>
-            `${quoted(issue.input)} is not a key name; expected lower-case letters, digits and "-", such as key-2027-05`,
-        }),
+        z
+          .string()
+          .regex(DNS1123_LABEL, {
+            error: (issue) =>
+              `${quoted(issue.input)} is not a key name; expected lower-case letters, digits and "-", such as key-2027-05`,
+          })
+          .max(63, {
+            error: (issue) =>
+              `${quoted(issue.input)} is too long for a Secret name; expected at most 63 characters`,
+          }),
       )
       .min(1, {
         error: `is empty; expected at least one key name, such as [${DEFAULT_SEALING_KEY}]`,
       })
-      .superRefine(
-        (names, ctx) => {
-          // Also when some entries failed (a number where a name belongs), so that every
-          // problem of the list is reported in one run; those entries have their own problem.
-          names.forEach((name, index) => {
-            if (typeof name !== "string") return;
-            if (names.indexOf(name) !== index) {
-              ctx.addIssue({
-                code: "custom",
-                path: [index],
-                input: name,
-                message: `${quoted(name)} is listed twice; expected each key name once`,
-              });
-            } else if (name.length > 63) {
-              ctx.addIssue({
-                code: "custom",
-                path: [index],
-                input: name,
-                message: `${quoted(name)} is too long for a Secret name; expected at most 63 characters`,
-              });
-            }
-          });
-        },
-        { when: (payload) => Array.isArray(payload.value) },
-      )
+      .check(listedOnce((name) => `${quoted(name)} is listed twice; expected each key name once`))
       .default([...sealedSecretsDefaults.keys]),
     allowKeyRemoval: z.boolean().default(false),
   })

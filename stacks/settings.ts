@@ -60,6 +60,11 @@ export interface ClusterSettings {
   readonly clusterName: string;
   /** Undefined when External DNS is disabled. */
   readonly externalDns?: ExternalDnsSettings;
+  /**
+   * `externalDns.annotationPrefix`, when set, External DNS on or off: with it off, the prefix of
+   * an External DNS run elsewhere, which the tenants' DNS names policies check too.
+   */
+  readonly externalDnsAnnotationPrefix?: string;
   readonly systemFlux: SystemFluxSettings;
   readonly applications: readonly ApplicationSettings[];
   readonly sealedSecrets: SealedSecretsSettings;

@@ -46,6 +46,9 @@ function toClusterSettings(stack: ParsedStack, awsRegion: string | undefined): C
   return {
     clusterName: stack.clusterName,
     ...(stack.externalDns.enabled ? { externalDns: externalDnsSettings(stack, awsRegion) } : {}),
+    ...(stack.externalDns.annotationPrefix === undefined
+      ? {}
+      : { externalDnsAnnotationPrefix: stack.externalDns.annotationPrefix }),
     systemFlux: stack.systemFlux,
     applications: stack.applications,
     sealedSecrets: stack.sealedSecrets,

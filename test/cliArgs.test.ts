@@ -265,10 +265,10 @@ describe("failureOutcome", () => {
   });
 
   it("starts every line of a message of several lines with the command's name", () => {
-    const failures = new Error("kubeseal: go build failed\n\ncontrol-plane: no Go on PATH");
+    const failures = new Error("kubeseal: go build failed\ncontrol-plane: no Go on PATH");
     expect(failureOutcome(command, failures)).toEqual({
       code: 1,
-      stderr: "demo: kubeseal: go build failed\ndemo:\ndemo: control-plane: no Go on PATH\n",
+      stderr: "demo: kubeseal: go build failed\ndemo: control-plane: no Go on PATH\n",
     });
     const described = failureOutcome(command, new Error("raw"), {
       describeFailure: () => ({ message: "first\nsecond", exitCode: 4 }),
@@ -277,6 +277,22 @@ describe("failureOutcome", () => {
     expect(failureOutcome(command, new Error("no such file /tmp/\u001b[2Jx\r"))).toEqual({
       code: 1,
       stderr: "demo: no such file /tmp/\\u001B[2Jx\\u000D\n",
+    });
+  });
+
+  it("leaves out blank lines, which would print the command's name with nothing after it", () => {
+    const failures = new Error("kubeseal: go build failed\n\n \ncontrol-plane: no Go on PATH\n");
+    expect(failureOutcome(command, failures)).toEqual({
+      code: 1,
+      stderr: "demo: kubeseal: go build failed\ndemo: control-plane: no Go on PATH\n",
+    });
+    const described = failureOutcome(command, new Error("raw"), {
+      describeFailure: () => ({ message: "go: build failed\n", exitCode: 4 }),
+    });
+    expect(described).toEqual({ code: 4, stderr: "demo: go: build failed\n" });
+    expect(failureOutcome(command, new Error("\n"))).toEqual({
+      code: 1,
+      stderr: "demo: failed, with an empty error message\n",
     });
   });
 

@@ -336,6 +336,18 @@ describe("bad stack config, one problem each", () => {
     },
   );
 
+  it("a repository path that starts with ~, naming the key and asking for the absolute path", () => {
+    const repository = "git@git.example.org:~/sample-dev-flux.git";
+    expect(
+      problemsOf({
+        ...MINIMAL,
+        applications: [app("payments"), app("sample-dev", { repository })],
+      }),
+    ).toEqual([
+      `k8s-flux:applications[1].repository: "${repository}" has a path that starts with "~", which is not expanded by Flux; expected the absolute path on the server, such as git@git.example.org:/srv/git/app.git`,
+    ]);
+  });
+
   it.each(["https://github.com/acme/sample-dev-flux", "not a repository"])(
     "an applications[i].repository that is not SSH: %s",
     (repository) => {

@@ -109,16 +109,28 @@ describe("an application's dnsDomains", () => {
 
 describe("External DNS's annotationPrefix, which the tenants' policies also check", () => {
   it("is taken as a lower-case DNS subdomain and a slash", () => {
-    expect(validate(withApp({}, { annotationPrefix: "dns.acme.io/" })).externalDns).toMatchObject({
-      annotationPrefix: "dns.acme.io/",
-    });
+    const settings = validate(withApp({}, { annotationPrefix: "dns.acme.io/" }));
+    expect(settings.externalDns).toMatchObject({ annotationPrefix: "dns.acme.io/" });
+    expect(settings.externalDnsAnnotationPrefix).toBe("dns.acme.io/");
+  });
+
+  it("is kept with External DNS off here, as the prefix of one run elsewhere", () => {
+    const settings = validate(
+      withApp({}, { enabled: false, hostedZoneIds: [], annotationPrefix: "dns.acme.io/" }),
+    );
+    expect(settings.externalDns).toBeUndefined();
+    expect(settings.externalDnsAnnotationPrefix).toBe("dns.acme.io/");
+  });
+
+  it("is not asked for: left out, only the default and legacy prefixes are checked", () => {
+    expect(validate(withApp({}))).not.toHaveProperty("externalDnsAnnotationPrefix");
   });
 
   it.each(["-dns.acme.io/", "dns..acme.io/", "dns.acme.io-/", ".acme.io/", "dns.acme.io"])(
     "refuses %s, which no annotation key can start with, before anything is made",
     (prefix) => {
       expect(problemsOf(withApp({}, { annotationPrefix: prefix }))).toEqual([
-        `k8s-flux:externalDns.annotationPrefix: ${JSON.stringify(prefix)} is not an annotation prefix; expected a DNS prefix ending in "/", such as external-dns.alpha.kubernetes.io/`,
+        `k8s-flux:externalDns.annotationPrefix: ${JSON.stringify(prefix)} is not an annotation prefix; expected a DNS subdomain in lower case followed by a slash, such as "dns.acme.io/"`,
       ]);
     },
   );

@@ -54,7 +54,7 @@ describe("repository paths", () => {
 
   it.each([
     `ssh://git@${HOST}/platform/flux.git`,
-    `git@${HOST}:~team/flux+infra_1.2.git`,
+    `git@${HOST}:srv/~team/flux+infra_1.2.git`,
     `ssh://git@${HOST}:2222/v3/acme/Platform%20Team/flux`,
     `git@${HOST}:group/sub-group/flux@v2=a,b.git`,
   ])("accepts %s", (url) => {

@@ -1144,6 +1144,24 @@ describe("the stack settings for External DNS", () => {
   });
 });
 
+describe("the annotation prefix", () => {
+  it.each(["dns.acme.io", "-dns.acme.io/", "Dns.Acme.io/", ""])(
+    "refuses %j, which no annotation key can start with, before creating any child",
+    async (prefix) => {
+      const { message, run } = await refusal({
+        txtOwnerId: "dev-eks",
+        hostedZoneIds: ZONES,
+        identity: IRSA_GIVEN,
+        annotationPrefix: prefix,
+      });
+      expect(message).toBe(
+        `ExternalDns ${NAME}: annotationPrefix ${JSON.stringify(prefix)} is not an annotation prefix; expected a DNS subdomain in lower case followed by a slash, such as "dns.acme.io/"`,
+      );
+      expect(run.resources.map((r) => r.type)).toEqual([TYPES.component]);
+    },
+  );
+});
+
 describe("the annotations that name records", () => {
   it("are hostname and internal-hostname under the default and legacy prefixes, and any given", () => {
     expect(hostnameAnnotationKeys()).toEqual([

@@ -1,33 +1,28 @@
 /**
- * The components as a library, from outside this repository: `npm pack` packs it as npm packs a
- * git dependency (the `prepare` script compiles components/ to dist/components first), the
- * package is laid out in a fresh project's node_modules, and that project imports
+ * The components as a library, from outside this repository: the package is packed and laid out
+ * in a fresh project's node_modules as libraryPackage.ts does it, and that project imports
  * `k8s-flux/components`. Node loads it; tsc type-checks the library example against the
  * installed declarations; the example, compiled, runs under Pulumi's mocks and registers the
- * cluster's resources. The example's dependencies are linked from this checkout's node_modules
- * instead of being installed again: `npm install` of the packed tarball took 17 to 23 s, and of a
- * git dependency 53 s, too long for this stage (docs/library.md).
+ * cluster's resources. test/e2e/libraryConsumer.test.ts deploys a consumer program installed the
+ * same way with the real engine.
  */
-import { execFileSync, spawnSync } from "node:child_process";
-import {
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../tools/repoRoot";
+import {
+  asPackageUser,
+  CONSUMER_COMPILER_OPTIONS,
+  IMPORT_FROM_PACKAGE,
+  installPackedPackage,
+} from "./libraryPackage";
 
 const EXAMPLE_DIR = join(REPO_ROOT, "docs", "examples", "library");
 const TSC = join(REPO_ROOT, "node_modules", "typescript", "bin", "tsc");
-/** How the example imports the components inside this repository, and how a user imports them. */
+/** How the example imports the components inside this repository. */
 const IMPORT_IN_REPOSITORY = 'from "../../../components";';
-const IMPORT_FROM_PACKAGE = 'from "k8s-flux/components";';
 
 /** Files npm packs whatever "files" says: the manifest, the readme, "main" and "bin" targets. */
 const ALWAYS_PACKED = ["package.json", "README.md", "index.ts", "tools/seal/bin.mjs"];
@@ -55,15 +50,6 @@ new ApplicationFlux("payments", {
   podSecurity: "lenient",
 });
 `;
-
-// skipLibCheck: checking @pulumi/aws's declarations too doubles the time; they pass (docs/library.md).
-const COMPILER_OPTIONS = {
-  strict: true,
-  target: "ES2020",
-  types: [],
-  lib: ["ES2020"],
-  skipLibCheck: true,
-};
 
 interface Registration {
   readonly type: string;
@@ -103,45 +89,14 @@ function typeScriptSources(dir: string): string[] {
     .sort();
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   workDir = mkdtempSync(join(tmpdir(), "k8s-flux-library-"));
-  const packed = JSON.parse(
-    execFileSync("npm", ["pack", "--json", "--pack-destination", workDir], {
-      cwd: REPO_ROOT,
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "pipe"],
-    }),
-  ) as { filename: string; files: { path: string }[] }[];
-  const tarball = packed[0];
-  if (tarball === undefined) throw new Error("npm pack reported no tarball");
-
-  // What `npm install` of the tarball lays out: the package under node_modules/k8s-flux, and its
-  // dependencies beside it (here links to this checkout's, which are the versions it pins).
-  const dir = join(workDir, "consumer");
-  const installed = join(dir, "node_modules", "k8s-flux");
-  mkdirSync(installed, { recursive: true });
-  execFileSync("tar", [
-    "-xzf",
-    join(workDir, tarball.filename),
-    "-C",
-    installed,
-    "--strip-components=1",
-  ]);
-  const manifest = JSON.parse(readFileSync(join(installed, "package.json"), "utf8")) as {
-    dependencies: Record<string, string>;
-  };
-  for (const dependency of Object.keys(manifest.dependencies)) {
-    const link = join(dir, "node_modules", dependency);
-    mkdirSync(dirname(link), { recursive: true });
-    symlinkSync(join(REPO_ROOT, "node_modules", dependency), link, "dir");
-  }
-
+  const { dir, packedFiles } = await installPackedPackage(workDir);
   const example = readFileSync(join(EXAMPLE_DIR, "index.ts"), "utf8");
-  if (example.split(IMPORT_IN_REPOSITORY).length !== 2) {
-    throw new Error(`docs/examples/library/index.ts should import ${IMPORT_IN_REPOSITORY} once`);
-  }
-  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "platform", private: true }));
-  writeFileSync(join(dir, "index.ts"), example.replace(IMPORT_IN_REPOSITORY, IMPORT_FROM_PACKAGE));
+  writeFileSync(
+    join(dir, "index.ts"),
+    asPackageUser(example, IMPORT_IN_REPOSITORY, "docs/examples/library/index.ts"),
+  );
   writeFileSync(
     join(dir, "underMocks.ts"),
     readFileSync(join(EXAMPLE_DIR, "underMocks.ts"), "utf8"),
@@ -151,7 +106,7 @@ beforeAll(() => {
     join(dir, "tsconfig.json"),
     JSON.stringify({
       compilerOptions: {
-        ...COMPILER_OPTIONS,
+        ...CONSUMER_COMPILER_OPTIONS,
         module: "commonjs",
         moduleResolution: "node",
         outDir: "bin",
@@ -163,7 +118,7 @@ beforeAll(() => {
     join(dir, "tsconfig.node16.json"),
     JSON.stringify({
       compilerOptions: {
-        ...COMPILER_OPTIONS,
+        ...CONSUMER_COMPILER_OPTIONS,
         module: "node16",
         moduleResolution: "node16",
         noEmit: true,
@@ -173,7 +128,7 @@ beforeAll(() => {
   );
   consumer = {
     dir,
-    packedFiles: tarball.files.map((file) => file.path),
+    packedFiles,
     classicCheck: typeCheck(dir, "tsconfig.json"),
     node16Check: typeCheck(dir, "tsconfig.node16.json"),
   };

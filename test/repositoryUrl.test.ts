@@ -101,6 +101,13 @@ describe("parseRepositoryUrl accepts", () => {
     });
   });
 
+  it("a relative scp-like path, read from the root as GitHub and GitLab read it", () => {
+    expect(parseRepositoryUrl("git@git.example.org:srv/git/flux.git")).toMatchObject({
+      ok: true,
+      location: { sshUrl: "ssh://git@git.example.org/srv/git/flux.git" },
+    });
+  });
+
   it("a host other than GitHub, with any user and path, and no github field", () => {
     expect(parseRepositoryUrl("gitea@git.example.org:platform/infra/flux.git")).toEqual({
       ok: true,
@@ -211,6 +218,23 @@ describe("parseRepositoryUrl refuses", () => {
     );
     expect(reasonFor("git@git.example.org:/")).toBe(
       `"git@git.example.org:/" has no usable repository path; ${EXPECTED_FORMS}`,
+    );
+  });
+
+  it.each([
+    "git@git.example.org:~/flux.git",
+    "git@git.example.org:/~/flux.git",
+    "ssh://git@git.example.org/~/flux.git",
+    "ssh://git@git.example.org:2222/~git/flux.git",
+  ])("%j, whose path starts with ~, which Flux would ask the server for as it is", (url) => {
+    expect(reasonFor(url)).toBe(
+      `${JSON.stringify(url)} has a path that starts with "~", which is not expanded by Flux; expected the absolute path on the server, such as git@git.example.org:/srv/git/app.git`,
+    );
+  });
+
+  it("nothing about a ~ further along the path", () => {
+    expect(reasonFor("git@git.example.org:srv/~git/flux.git")).toBe(
+      "accepted as ssh://git@git.example.org/srv/~git/flux.git",
     );
   });
 

@@ -295,13 +295,14 @@ describe("applications' dnsDomains", () => {
     expect(binding.dependencies).toContain(policy.urn);
   });
 
-  it("make a policy with External DNS off too, on the default and legacy prefixes only", async () => {
+  it("make a policy with External DNS off too, on the prefix of one run elsewhere as well", async () => {
     const { run } = await runStack("prod", {
       settings: {
         externalDns: { enabled: false, annotationPrefix: "dns.acme.io/" },
         applications: prodApplications({ payments: ["pay.example.com"], reporting: [] }),
       },
     });
+    expect(run.ofType("k8s-flux:externalDns:ExternalDns")).toEqual([]);
     expect(dnsNamesObjects(run, POLICY)).toEqual([
       "k8s-flux-payments-dns-names",
       "k8s-flux-reporting-dns-names",
@@ -317,6 +318,7 @@ describe("applications' dnsDomains", () => {
           expression: hostnameKeys([
             "external-dns.kubernetes.io/",
             "external-dns.alpha.kubernetes.io/",
+            "dns.acme.io/",
           ]),
         },
       ]);

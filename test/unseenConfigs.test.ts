@@ -115,9 +115,19 @@ describe("lists and names at their limits", () => {
     expect(
       problemsOf({ ...MINIMAL, sealedSecrets: { keys: ["key-1", 2027, "key-1", tooLong] } }),
     ).toEqual([
+      // Each entry's own problems first, then the list's.
       "k8s-flux:sealedSecrets.keys[1]: expected a string, got number 2027; YAML reads 2027 without quotes as a number: write the text in quotes (with pulumi config set --path, add --type string)",
-      'k8s-flux:sealedSecrets.keys[2]: "key-1" is listed twice; expected each key name once',
       `k8s-flux:sealedSecrets.keys[3]: "${tooLong}" is too long for a Secret name; expected at most 63 characters`,
+      'k8s-flux:sealedSecrets.keys[2]: "key-1" is listed twice; expected each key name once',
+    ]);
+  });
+
+  it("says of a sealing key both that it is too long and that it is listed twice", () => {
+    const tooLong = "k".repeat(64);
+    expect(problemsOf({ ...MINIMAL, sealedSecrets: { keys: [tooLong, tooLong] } })).toEqual([
+      `k8s-flux:sealedSecrets.keys[0]: "${tooLong}" is too long for a Secret name; expected at most 63 characters`,
+      `k8s-flux:sealedSecrets.keys[1]: "${tooLong}" is too long for a Secret name; expected at most 63 characters`,
+      `k8s-flux:sealedSecrets.keys[1]: "${tooLong}" is listed twice; expected each key name once`,
     ]);
   });
 

@@ -285,8 +285,8 @@ const BUG_KINDS = [TypeError, ReferenceError, RangeError, SyntaxError, EvalError
  * own kinds with its stack, since the frames say where the bug is, and a thrown value that is no
  * Error as a bug too; any other error by its message alone, exit 1: that is the user's whole
  * answer, with no stack trace for a failure the command expects. A message of several lines (one
- * per tool that failed to build) has `NAME: ` before each, and what cannot be seen in a line (a
- * control character in a path, say) is escaped. A command whose input may be a secret
+ * per tool that failed to build) has `NAME: ` before each, blank lines left out, and what cannot
+ * be seen in a line (a control character in a path, say) is escaped. A command whose input may be a secret
  * does not run through this (seal has its own): a message can quote the input.
  */
 export function failureOutcome(
@@ -294,13 +294,17 @@ export function failureOutcome(
   error: unknown,
   { describeFailure }: RunCommandOptions = {},
 ): { readonly code: number; readonly stderr: string } {
-  const told = (message: string, code = EXIT_FAILURE) => ({
-    code,
-    stderr: message
-      .split("\n")
-      .map((line) => `${command.name}: ${visibleText(line, "\t")}`.trimEnd() + "\n")
-      .join(""),
-  });
+  const told = (message: string, code = EXIT_FAILURE) => {
+    // A blank line (a message's trailing newline, a gap between tools) would print as a bare
+    // `NAME:`, which reads as a failure with nothing to say.
+    const lines = message.split("\n").filter((line) => line.trim() !== "");
+    return {
+      code,
+      stderr: (lines.length > 0 ? lines : ["failed, with an empty error message"])
+        .map((line) => `${command.name}: ${visibleText(line, "\t")}`.trimEnd() + "\n")
+        .join(""),
+    };
+  };
   const described = describeFailure?.(error);
   if (described) return told(described.message, described.exitCode);
   if (error instanceof UsageError) return { code: EXIT_USAGE, stderr: refusal(command, error) };

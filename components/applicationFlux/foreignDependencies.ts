@@ -33,8 +33,13 @@ export function foreignDependenciesRefusal(tenant: string): string {
 }
 
 /**
- * Refuses a Kustomization, HelmRelease or ResourceSet with a `spec.dependsOn` entry in another
- * namespace, on create and update. An entry without a namespace stays in the object's own.
+ * Refuses a Kustomization, HelmRelease or ResourceSet that gains a `spec.dependsOn` entry in
+ * another namespace, on create and update. An entry without a namespace stays in the object's own.
+ *
+ * On update, an entry the object already had, word for word, is no new question: the controllers
+ * read an existing object's dependencies whatever admission says of its next change, so refusing
+ * the entry again holds nothing back, and would only keep an object made before the policy from
+ * being annotated, patched or finalized (a pruned Kustomization would stay Terminating).
  */
 export function tenantForeignDependenciesPolicy(tenant: string) {
   return {
@@ -53,9 +58,11 @@ export function tenantForeignDependenciesPolicy(tenant: string) {
       validations: [
         {
           // Indexed, not selected: `namespace` is a reserved word in CEL, and its escaped form
-          // `__namespace__` found nothing in these objects on Kubernetes 1.36, so let them through.
+          // `__namespace__` found nothing in these objects on Kubernetes 1.36, so a check written
+          // with `has(dependency.__namespace__)` would let every entry through. `oldObject` is
+          // null on create, hence the operation first.
           expression:
-            "!has(object.spec.dependsOn) || object.spec.dependsOn.all(dependency, !('namespace' in dependency) || dependency['namespace'] == '' || dependency['namespace'] == request.namespace)",
+            "!has(object.spec.dependsOn) || object.spec.dependsOn.all(dependency, !('namespace' in dependency) || dependency['namespace'] == '' || dependency['namespace'] == request.namespace || (request.operation == 'UPDATE' && has(oldObject.spec) && has(oldObject.spec.dependsOn) && oldObject.spec.dependsOn.exists(held, held == dependency)))",
           message: foreignDependenciesRefusal(tenant),
           reason: "Forbidden",
         },

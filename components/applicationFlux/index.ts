@@ -6,7 +6,7 @@ import { argumentError, componentLabel } from "../shared/errors";
 import type { GitSourceArgs } from "../shared/gitSource";
 import { ownedByThisStack } from "../shared/ownership";
 import { quoted } from "../shared/quotedText";
-import { ANNOTATION_PREFIX } from "../externalDns/annotations";
+import { annotationPrefixProblem } from "../externalDns/annotations";
 import { domainFilterProblem } from "../externalDns/domainFilters";
 import {
   tenantExternalIpsPolicy,
@@ -284,17 +284,19 @@ export class ApplicationFlux extends pulumi.ComponentResource {
   /** A policy and its binding, named `<name>` and `<name>-binding`. */
   private boundPolicy(
     name: string,
-    policy: k8s.admissionregistration.v1.ValidatingAdmissionPolicyArgs,
-    binding: k8s.admissionregistration.v1.ValidatingAdmissionPolicyBindingArgs,
+    policy: Built<k8s.admissionregistration.v1.ValidatingAdmissionPolicyArgs>,
+    binding: Built<k8s.admissionregistration.v1.ValidatingAdmissionPolicyBindingArgs>,
   ): pulumi.Resource[] {
-    const created = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(name, policy, {
-      parent: this,
-    });
+    const created = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
+      name,
+      appliedWithForce(policy),
+      { parent: this },
+    );
     return [
       created,
       new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
         `${name}-binding`,
-        binding,
+        appliedWithForce(binding),
         {
           parent: this,
           dependsOn: [created],
@@ -302,6 +304,25 @@ export class ApplicationFlux extends pulumi.ComponentResource {
       ),
     ];
   }
+}
+
+/** What a pure builder here returns: plain metadata, which this file may add to. */
+type Built<Args> = Args & {
+  readonly metadata: { readonly name: string; readonly labels: Readonly<Record<string, string>> };
+};
+
+/**
+ * Tells the Kubernetes provider to apply the object with Server-Side Apply's force. An admission
+ * policy's match rules are atomic fields that the API server fills with defaults, so when an
+ * interrupted update (Ctrl-C, a kill) created the object but never recorded it, creating it again
+ * under a new field manager stops at a conflict with the old one. These objects are the
+ * program's alone, named after the tenant, and a change made to them by hand is one to undo.
+ */
+function appliedWithForce<Args extends Built<object>>(args: Args): Args {
+  return {
+    ...args,
+    metadata: { ...args.metadata, annotations: { "pulumi.com/patchForce": "true" } },
+  };
 }
 
 /** The first unusable DNS domain or annotation prefix, named as the argument, or undefined. */
@@ -313,13 +334,8 @@ function dnsNamesProblem(
     if (problem !== undefined) return { argument: `dnsDomains[${index}]`, problem };
   }
   const prefix = args.externalDnsAnnotationPrefix;
-  if (prefix !== undefined && !ANNOTATION_PREFIX.test(prefix)) {
-    return {
-      argument: "externalDnsAnnotationPrefix",
-      problem: `${quoted(prefix)} is not an annotation prefix; expected a DNS subdomain in lower case followed by a slash, such as "dns.acme.io/"`,
-    };
-  }
-  return undefined;
+  const problem = prefix === undefined ? undefined : annotationPrefixProblem(prefix);
+  return problem === undefined ? undefined : { argument: "externalDnsAnnotationPrefix", problem };
 }
 
 /** The first unusable quota or container default, named as the argument, or undefined. */

@@ -5,6 +5,7 @@
  * older one as well. Ingresses also name records in `spec.rules[].host` and `spec.tls[].hosts`
  * (source/ingress.go, `endpointsFromIngress`).
  */
+import { quoted } from "../shared/quotedText";
 
 /**
  * An annotation key's prefix, as the API server takes one: a DNS subdomain in lower case and a
@@ -12,6 +13,13 @@
  */
 export const ANNOTATION_PREFIX =
   /^(?=.{2,254}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/$/;
+
+/** Why a text cannot be an annotation prefix, or undefined when it can. */
+export function annotationPrefixProblem(prefix: string): string | undefined {
+  return ANNOTATION_PREFIX.test(prefix)
+    ? undefined
+    : `${quoted(prefix)} is not an annotation prefix; expected a DNS subdomain in lower case followed by a slash, such as "dns.acme.io/"`;
+}
 
 /** `--annotation-prefix`'s default. */
 export const EXTERNAL_DNS_ANNOTATION_PREFIX = "external-dns.kubernetes.io/";

@@ -14,6 +14,7 @@ import {
   podIdentityTrustPolicy,
   roleArnProblem,
 } from "../shared/iamTrust";
+import { annotationPrefixProblem } from "./annotations";
 import { externalDnsDefaults, type ExternalDnsPolicy } from "./defaults";
 import { domainFilterProblem } from "./domainFilters";
 import { oidcIssuerOf, route53Policy, type Route53Zones } from "./iam";
@@ -53,7 +54,10 @@ export interface ExternalDnsArgs {
   readonly policy?: ExternalDnsPolicy;
   /** Defaults to `{ mode: "irsa" }`. */
   readonly identity?: ExternalDnsIdentity;
-  /** Annotation prefix to read hostnames from. Defaults to the upstream default. */
+  /**
+   * Annotation prefix to read hostnames from: a lower-case DNS subdomain and a slash, such as
+   * `dns.acme.io/`. Defaults to the upstream default.
+   */
   readonly annotationPrefix?: string;
   /** Also read the `external-dns.alpha.kubernetes.io/` annotations older releases used. */
   readonly legacyAnnotations?: boolean;
@@ -119,6 +123,13 @@ export class ExternalDns extends pulumi.ComponentResource {
         checkedWhenKnown(this, label, `domainFilters[${index}]`, filter, domainFilterProblem),
       ),
     );
+
+    if (args.annotationPrefix !== undefined) {
+      const problem = annotationPrefixProblem(args.annotationPrefix);
+      if (problem !== undefined) {
+        throw argumentError(this, label, "annotationPrefix", problem);
+      }
+    }
 
     const namespaceName = args.namespace ?? externalDnsDefaults.namespace;
     const trust = settled.trust;

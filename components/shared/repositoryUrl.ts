@@ -18,9 +18,11 @@ export function gitHubHttpsPortHint(location: { host: string; port?: number }): 
   return `; GitHub's SSH over the HTTPS port is ssh.github.com port ${GITHUB_HTTPS_PORT_HOST.port}, such as ssh://git@ssh.github.com:443/owner/repo.git, whose host keys are built in and whose deploy keys are registered on GitHub`;
 }
 /**
- * `user@host:path`. Its path is relative to the user's home directory, or absolute when it starts
- * with "/" (`git@git.example.org:/srv/git/app.git`, as plain Git servers are often reached);
- * either way it becomes the path of an ssh:// URL, which has no other form.
+ * `user@host:path`. Flux takes ssh:// URLs only, whose path is read from the root, so
+ * `git@host:path` and `git@host:/path` both become `ssh://git@host/path`. A relative path is
+ * thus read from `/`, as forges such as GitHub and GitLab read it; git would read it from the
+ * user's home directory, which on a plain Git server differs, so there the absolute path must be
+ * given (`git@git.example.org:/srv/git/app.git`).
  */
 const SCP_LIKE = /^(?<user>[A-Za-z0-9._-]+)@(?<host>[A-Za-z0-9.-]+):\/?(?<path>.+)$/;
 const SSH_URL =
@@ -78,6 +80,14 @@ function parseSshUrl(url: string): ParsedRepositoryUrl {
     return {
       ok: false,
       reason: `${quoted(url)} has no usable repository path; ${EXPECTED_FORMS}`,
+    };
+  }
+  // C git has the server expand a leading ~ (`git-upload-pack '~/x'`); Flux's go-git asks for
+  // `/~/x`, which no server expands (go-git issue #430), so the repository would not be found.
+  if (path.startsWith("~")) {
+    return {
+      ok: false,
+      reason: `${quoted(url)} has a path that starts with "~", which is not expanded by Flux; expected the absolute path on the server, such as git@git.example.org:/srv/git/app.git`,
     };
   }
   const hostAndPort = port === undefined || port === 22 ? host : `${host}:${port}`;

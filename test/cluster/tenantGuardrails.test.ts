@@ -5,8 +5,10 @@
  * defaults of its workload namespace as the API server's own admission applies them, and that
  * the tenant can lift none of it. The tenant is rendered by the program from a stack with all of
  * them set, but for the DNS policy, which the component builds from `dnsDomains` and is applied
- * from its builder; only the tenant's objects are applied, and removed again at the end. The
- * network policy is accepted here; no network plugin runs to enforce it.
+ * from its builder; only the tenant's objects are applied, and removed again at the end. Objects
+ * made before a namespace was the tenant's show that the policies refuse only new claims, so such
+ * objects can still be changed and finalized. The network policy is accepted here; no network
+ * plugin runs to enforce it.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import {
@@ -16,6 +18,7 @@ import {
 import {
   dnsNamesPolicyName,
   dnsNamesRefusal,
+  ingressCatchAllRefusal,
   tenantDnsNamesPolicy,
 } from "../../components/applicationFlux/dnsNames";
 import { foreignDependenciesRefusal } from "../../components/applicationFlux/foreignDependencies";
@@ -36,6 +39,10 @@ const matrix = new Matrix();
 const TENANT = "guarded";
 /** A namespace of no tenant, as the platform's own would be. */
 const PLATFORM_NAMESPACE = "guardrails-platform";
+/** A namespace whose objects were made before it was given to the tenant. */
+const ADOPTED_NAMESPACE = "guardrails-adopted";
+/** Keeps a deleted object until the test lets it go, as a controller's cleanup would. */
+const FINALIZER = "guardrails.k8s-flux.test/held";
 const EXTERNAL_IP = "203.0.113.10";
 /** The tenant's own DNS domain, as `applications[i].dnsDomains` would give it. */
 const TENANT_DOMAIN = "guarded.example.com";
@@ -74,28 +81,31 @@ const named = (manifest: Manifest, names: string, key = HOSTNAME): Manifest => (
   metadata: { ...manifest.metadata, annotations: { [key]: names } },
 });
 
+const BACKEND = { service: { name: "plain", port: { number: 80 } } };
+
+/** An Ingress rule for `host`; without one, the rule takes every host. */
+const ingressRule = (host: string | undefined) => ({
+  ...(host === undefined ? {} : { host }),
+  http: { paths: [{ path: "/", pathType: "Prefix", backend: BACKEND }] },
+});
+
 const ingress = (
   name: string,
   namespace: string,
-  hosts: { readonly rules?: string[]; readonly tls?: string[] },
+  hosts: {
+    /** A rule per entry; `undefined` makes a rule without a host. */
+    readonly rules?: (string | undefined)[];
+    readonly tls?: string[];
+    readonly defaultBackend?: true;
+  },
 ): Manifest => ({
   apiVersion: "networking.k8s.io/v1",
   kind: "Ingress",
   metadata: { name, namespace },
   spec: {
-    rules: (hosts.rules ?? []).map((host) => ({
-      host,
-      http: {
-        paths: [
-          {
-            path: "/",
-            pathType: "Prefix",
-            backend: { service: { name: "plain", port: { number: 80 } } },
-          },
-        ],
-      },
-    })),
+    rules: (hosts.rules ?? []).map(ingressRule),
     ...(hosts.tls ? { tls: [{ hosts: hosts.tls, secretName: "tls" }] } : {}),
+    ...(hosts.defaultBackend ? { defaultBackend: BACKEND } : {}),
   },
 });
 
@@ -118,6 +128,20 @@ const kustomization = (name: string, namespace: string, dependsOn: Dependency[])
     })),
   },
 });
+
+const MERGE_PATCH = "application/merge-patch+json";
+const JSON_PATCH = "application/json-patch+json";
+
+const objectPath = (manifest: Manifest): Promise<string> =>
+  admin.path(
+    manifest.apiVersion,
+    manifest.kind,
+    manifest.metadata.namespace,
+    manifest.metadata.name,
+  );
+
+/** Objects made in ADOPTED_NAMESPACE, each held by FINALIZER. */
+const adopted: Manifest[] = [];
 
 /** Posts an object as `api`; keeps it for removal when it was created. */
 async function create(api: KubeApi, path: string, manifest: Manifest): Promise<KubeResponse> {
@@ -213,6 +237,13 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // Let go of what a failed test left held, so that its namespace can go.
+  for (const manifest of adopted) {
+    const path = await objectPath(manifest);
+    await admin.request("PATCH", path, { metadata: { finalizers: null } }, MERGE_PATCH);
+    await admin.delete(path);
+  }
+  await admin.delete(`/api/v1/namespaces/${ADOPTED_NAMESPACE}`);
   await deleteAndWait(admin, made);
   // Namespaces are only asked to go, not waited for: the namespace controller finishes a
   // deletion only once discovery answers for every API group, and the prod stack's
@@ -434,6 +465,7 @@ describe("DNS names outside the tenant's domains", () => {
       ["suffix-only", `evil${TENANT_DOMAIN}`, HOSTNAME],
       ["legacy-prefix", "www.example.com", "external-dns.alpha.kubernetes.io/hostname"],
       ["internal-name", "api.example.com", "external-dns.kubernetes.io/internal-hostname"],
+      ["folded-name", "www.example.com\n", HOSTNAME],
     ];
     for (const [name, names, key] of hijacks) {
       const response = await create(
@@ -488,6 +520,12 @@ describe("DNS names outside the tenant's domains", () => {
       servicesIn(tenant.workloads),
       named(service("own-names", tenant.workloads), `Shop.Guarded.Example.com., ${TENANT_DOMAIN}`),
     );
+    // As YAML's `>` block scalar writes it, with a newline at the end that External DNS trims.
+    const foldedService = await create(
+      as,
+      servicesIn(tenant.workloads),
+      named(service("folded-names", tenant.workloads), `shop.${TENANT_DOMAIN}, ${TENANT_DOMAIN}\n`),
+    );
     const ownIngress = await create(
       as,
       ingressesIn(tenant.workloads),
@@ -508,12 +546,64 @@ describe("DNS names outside the tenant's domains", () => {
       requestCell(
         tenant.account,
         "create",
+        "services named its own, newline-ended",
+        tenant.workloads,
+        true,
+        foldedService,
+      ),
+      requestCell(
+        tenant.account,
+        "create",
         "ingresses of its own hosts",
         tenant.workloads,
         true,
         ownIngress,
       ),
     ]);
+  });
+
+  it("are not to be caught by an Ingress without a host or with a default backend", async () => {
+    const as = actingAs(admin, tenant.account);
+    const catchAlls: [string, Parameters<typeof ingress>[2]][] = [
+      ["no-host", { rules: [`www.${TENANT_DOMAIN}`, undefined] }],
+      ["empty-host", { rules: [""] }],
+      ["default-backend", { defaultBackend: true }],
+    ];
+    for (const [name, hosts] of catchAlls) {
+      const response = await create(
+        as,
+        ingressesIn(tenant.workloads),
+        ingress(name, tenant.workloads, hosts),
+      );
+      expectCells([
+        requestCell(
+          tenant.account,
+          "create",
+          `ingresses (${name})`,
+          tenant.workloads,
+          false,
+          response,
+        ),
+      ]);
+      expect(statusMessage(response)).toContain(ingressCatchAllRefusal(TENANT, [TENANT_DOMAIN]));
+    }
+    const added = await as.request(
+      "PATCH",
+      `${ingressesIn(tenant.workloads)}/own-hosts`,
+      { spec: { defaultBackend: BACKEND } },
+      "application/merge-patch+json",
+    );
+    expectCells([
+      requestCell(
+        tenant.account,
+        "patch",
+        "ingresses: add a default backend",
+        tenant.workloads,
+        false,
+        added,
+      ),
+    ]);
+    expect(statusMessage(added)).toContain(ingressCatchAllRefusal(TENANT, [TENANT_DOMAIN]));
   });
 
   it("cannot be added to an admitted Service later", async () => {
@@ -543,6 +633,130 @@ describe("DNS names outside the tenant's domains", () => {
       named(service("platform-name", PLATFORM_NAMESPACE), "www.example.com"),
     );
     expect(response.status, statusMessage(response)).toBe(201);
+  });
+});
+
+describe("objects made before their namespace was the tenant's", () => {
+  const held = (manifest: Manifest): Manifest => ({
+    ...manifest,
+    metadata: { ...manifest.metadata, finalizers: [FINALIZER] },
+  });
+  const dependency = { name: "flux-system", namespace: "flux-system" };
+  const order = held(kustomization("adopted-order", ADOPTED_NAMESPACE, [dependency]));
+  const name = held(named(service("adopted-name", ADOPTED_NAMESPACE), "www.example.com"));
+  const hosts = held(
+    ingress("adopted-hosts", ADOPTED_NAMESPACE, {
+      rules: ["login.example.com", undefined],
+      tls: ["*.example.com"],
+      defaultBackend: true,
+    }),
+  );
+
+  beforeAll(async () => {
+    const namespace = await admin.post("/api/v1/namespaces", {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name: ADOPTED_NAMESPACE },
+    });
+    expect(namespace.status, statusMessage(namespace)).toBe(201);
+    for (const manifest of [order, name, hosts]) {
+      const path = await objectPath(manifest);
+      const response = await admin.post(path.slice(0, path.lastIndexOf("/")), manifest);
+      expect(response.status, statusMessage(response)).toBe(201);
+      adopted.push(manifest);
+    }
+    // The namespace becomes the tenant's, as an application's namespace does when a stack adds
+    // it or an upgrade adds a policy: from then on every binding of the tenant applies there.
+    const labelled = await admin.request(
+      "PATCH",
+      `/api/v1/namespaces/${ADOPTED_NAMESPACE}`,
+      { metadata: { labels: { [TENANT_LABEL]: TENANT } } },
+      MERGE_PATCH,
+    );
+    expect(labelled.status, statusMessage(labelled)).toBe(200);
+    await waitFor(
+      async () => {
+        const dryRun = await admin.post(
+          `/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/${ADOPTED_NAMESPACE}/kustomizations?dryRun=All`,
+          kustomization("probe", ADOPTED_NAMESPACE, [dependency]),
+        );
+        return dryRun.status === 403 || `the policies are not enforced yet (${dryRun.status})`;
+      },
+      { deadline: within(60_000) },
+    );
+  });
+
+  it("take a change that claims nothing new: Flux's reconcile request", async () => {
+    for (const manifest of [order, name, hosts]) {
+      const response = await admin.request(
+        "PATCH",
+        await objectPath(manifest),
+        {
+          metadata: { annotations: { "reconcile.fluxcd.io/requestedAt": "2026-01-01T00:00:00Z" } },
+        },
+        MERGE_PATCH,
+      );
+      expect(response.status, `${manifest.kind}: ${statusMessage(response)}`).toBe(200);
+    }
+  });
+
+  it("cannot gain a new foreign dependency, name or host", async () => {
+    const newDependency = await admin.request(
+      "PATCH",
+      await objectPath(order),
+      { spec: { dependsOn: [dependency, { name: "payments", namespace: "payments" }] } },
+      MERGE_PATCH,
+    );
+    expect(newDependency.status).toBe(403);
+    expect(statusMessage(newDependency)).toContain(foreignDependenciesRefusal(TENANT));
+    // The same entry asking another question is a new one.
+    const newQuestion = await admin.request(
+      "PATCH",
+      await objectPath(order),
+      { spec: { dependsOn: [{ ...dependency, readyExpr: "dep.spec.suspend == true" }] } },
+      MERGE_PATCH,
+    );
+    expect(newQuestion.status).toBe(403);
+    const newName = await admin.request(
+      "PATCH",
+      await objectPath(name),
+      { metadata: { annotations: { [HOSTNAME]: "www.example.com, login.example.com" } } },
+      MERGE_PATCH,
+    );
+    expect(newName.status).toBe(403);
+    expect(statusMessage(newName)).toContain(dnsNamesRefusal(TENANT, [TENANT_DOMAIN]));
+    for (const [what, operation] of [
+      ["a rule host", { op: "add", path: "/spec/rules/-", value: ingressRule("shop.example.net") }],
+      ["a TLS host", { op: "add", path: "/spec/tls/0/hosts/-", value: "api.example.net" }],
+    ] as const) {
+      const newHost = await admin.request(
+        "PATCH",
+        await objectPath(hosts),
+        [operation],
+        JSON_PATCH,
+      );
+      expect(newHost.status, what).toBe(403);
+      expect(statusMessage(newHost)).toContain(dnsNamesRefusal(TENANT, [TENANT_DOMAIN]));
+    }
+  });
+
+  it("are deleted once their finalizers are removed", async () => {
+    for (const manifest of [order, name, hosts]) {
+      const path = await objectPath(manifest);
+      const deleted = await admin.delete(path);
+      expect(deleted.status, statusMessage(deleted)).toBe(200);
+      const released = await admin.request(
+        "PATCH",
+        path,
+        { metadata: { finalizers: null } },
+        MERGE_PATCH,
+      );
+      expect(released.status, `${manifest.kind}: ${statusMessage(released)}`).toBe(200);
+      await waitFor(
+        async () => (await admin.get(path)).status === 404 || `${path} is still there`,
+        { deadline: within(30_000) },
+      );
+    }
   });
 });
 

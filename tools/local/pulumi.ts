@@ -177,8 +177,13 @@ export async function pulumiOk(
 ): Promise<PulumiResult> {
   const result = await runPulumi(args, context);
   if (result.code !== 0) {
-    const tail = `${result.stdout}\n${result.stderr}`.trim().split("\n").slice(-25).join("\n");
-    throw new Error(`pulumi ${args.join(" ")} failed (exit ${result.code}):\n${tail}`);
+    const lines = `${result.stdout}\n${result.stderr}`.trim().split("\n");
+    // The errors come before the outputs, which can fill the tail: name them first.
+    const errors = lines.filter((line) => /^\s*error:/.test(line)).slice(0, 10);
+    const tail = lines.slice(-25);
+    throw new Error(
+      `pulumi ${args.join(" ")} failed (exit ${result.code}):\n${[...errors, "…", ...tail].join("\n")}`,
+    );
   }
   return result;
 }
