@@ -8,7 +8,12 @@
  * their interval, after each attempt's own check.
  */
 import { expect } from "vitest";
-import { listFluxObjects, type FluxObjectRef } from "../../tools/gitops/flux/objects";
+import {
+  fluxObjectPath,
+  listFluxObjects,
+  type FluxObjectRef,
+} from "../../tools/gitops/flux/objects";
+import { waitFor, within } from "../../tools/kube/waitFor";
 import { requestReconcile } from "../../tools/gitops/flux/reconcile";
 import { type ClusterObject, listEverything, outsideChanges } from "./clusterInventory";
 import type { HostileAttempt } from "./hostileAttempts";
@@ -170,11 +175,18 @@ export class HostileRound {
   async end(): Promise<string> {
     const before = this.before;
     if (!before) throw new Error("nothing was listed before the round's first attempt");
-    const left: FluxObjectRef[] = (await tenantMadeFluxObjects(this.stage)).flatMap((made) =>
-      made.kind === "Kustomization" || made.kind === "ResourceSet"
-        ? [{ kind: made.kind, namespace: made.namespace, name: made.name }]
+    const made: FluxObjectRef[] = (await tenantMadeFluxObjects(this.stage)).flatMap((object) =>
+      object.kind === "Kustomization" || object.kind === "ResourceSet"
+        ? [{ kind: object.kind, namespace: object.namespace, name: object.name }]
         : [],
     );
+    // An attempt whose commit applied prunes what earlier attempts made; what is still on its way
+    // out has nothing more to reconcile, and its finalizer's work is counted by the comparison.
+    const left: FluxObjectRef[] = [];
+    for (const ref of made) {
+      if ((await this.deletion(ref)) === "present") left.push(ref);
+      else await this.goneBy(ref);
+    }
     for (const ref of [syncOf(HOSTILE), ...left]) {
       const requestedAt = await requestReconcile(this.stage.admin(), ref);
       await this.stage.waitForStatus(
@@ -187,5 +199,21 @@ export class HostileRound {
     await expectNothingTheTenantMadeReady(this.stage);
     const seconds = (Date.now() - before.since.getTime()) / 1000;
     return `${listed} objects compared with the listing ${seconds.toFixed(0)} s before, after ${[syncOf(HOSTILE), ...left].map(refKey).join(", ")} reconciled once more: nothing outside ${tenantNamespaces(HOSTILE).join(", ")} was created, deleted, applied or written for the tenant`;
+  }
+
+  /** Whether a Flux object is there, on its way out (its deletion begun), or gone. */
+  private async deletion(ref: FluxObjectRef): Promise<"present" | "deleting" | "gone"> {
+    const response = await this.stage.admin().get(fluxObjectPath(ref));
+    if (response.status === 404) return "gone";
+    const { metadata } = response.body as { metadata?: { deletionTimestamp?: string } };
+    return metadata?.deletionTimestamp === undefined ? "present" : "deleting";
+  }
+
+  /** Waits until a Flux object whose deletion has begun is gone. */
+  private async goneBy(ref: FluxObjectRef): Promise<void> {
+    await waitFor(
+      async () => (await this.deletion(ref)) === "gone" || `${refKey(ref)} is still being deleted`,
+      { deadline: within(90_000), intervalMs: 500 },
+    );
   }
 }
