@@ -19,9 +19,8 @@
  * domains) from being annotated, patched or finalized: a LoadBalancer Service could not drop its
  * cleanup finalizer.
  */
-import type * as k8s from "@pulumi/kubernetes";
 import { hostnameAnnotationKeys } from "../externalDns/annotations";
-import { tenantLabels } from "./manifests";
+import { SERVICES, tenantPolicy } from "./admission";
 
 /** The policy's and its binding's name; cluster-scoped, so it names the tenant. */
 export const dnsNamesPolicyName = (tenant: string): string => `k8s-flux-${tenant}-dns-names`;
@@ -89,64 +88,42 @@ export function tenantDnsNamesPolicy(args: {
   const tlsHostHeld = onUpdate(
     "has(oldObject.spec.tls) && oldObject.spec.tls.exists(held, has(held.hosts) && host in held.hosts)",
   );
-  return {
-    metadata: { name: dnsNamesPolicyName(args.tenant), labels: tenantLabels(args.tenant) },
-    spec: {
-      failurePolicy: "Fail",
-      matchConstraints: {
-        resourceRules: [
-          {
-            apiGroups: [""],
-            apiVersions: ["v1"],
-            operations: ["CREATE", "UPDATE"],
-            resources: ["services"],
-          },
-          {
-            apiGroups: ["networking.k8s.io"],
-            apiVersions: ["v1"],
-            operations: ["CREATE", "UPDATE"],
-            resources: ["ingresses"],
-          },
-        ],
+  return tenantPolicy(
+    args.tenant,
+    dnsNamesPolicyName(args.tenant),
+    [SERVICES, { apiGroup: "networking.k8s.io", resource: "ingresses" }],
+    [
+      {
+        expression: `!has(object.metadata.annotations) || variables.hostnameKeys.all(key, !(key in object.metadata.annotations) || ${annotationHeld} || object.metadata.annotations[key].replace(' ', '').trim().split(',').all(name, ${allowedName("name")}))`,
+        message,
       },
-      variables: [
-        { name: "domains", expression: celList(args.domains.map(comparableDomain)) },
-        {
-          name: "hostnameKeys",
-          expression: celList(
-            hostnameAnnotationKeys(args.annotationPrefix ? [args.annotationPrefix] : []),
-          ),
-        },
-      ],
-      validations: [
-        {
-          expression: `!has(object.metadata.annotations) || variables.hostnameKeys.all(key, !(key in object.metadata.annotations) || ${annotationHeld} || object.metadata.annotations[key].replace(' ', '').trim().split(',').all(name, ${allowedName("name")}))`,
-          message,
-          reason: "Forbidden",
-        },
-        {
-          // Only an Ingress has rules; the guard keeps a Service's check from reaching for them.
-          expression: `${onIngress} || !has(object.spec.rules) || object.spec.rules.all(rule, !has(rule.host) || ${allowedName("rule.host")} || ${ruleHostHeld})`,
-          message,
-          reason: "Forbidden",
-        },
-        {
-          expression: `${onIngress} || !has(object.spec.tls) || object.spec.tls.all(tls, !has(tls.hosts) || tls.hosts.all(host, ${allowedName("host")} || ${tlsHostHeld}))`,
-          message,
-          reason: "Forbidden",
-        },
-        {
-          // A host of "" is no host: the ingress controller matches it to every host alike.
-          expression: `${onIngress} || !has(object.spec.rules) || object.spec.rules.all(rule, (has(rule.host) && rule.host != '') || ${catchAllRuleHeld})`,
-          message: catchAllMessage,
-          reason: "Forbidden",
-        },
-        {
-          expression: `${onIngress} || !has(object.spec.defaultBackend) || ${onUpdate("has(oldObject.spec.defaultBackend)")}`,
-          message: catchAllMessage,
-          reason: "Forbidden",
-        },
-      ],
-    },
-  } satisfies k8s.admissionregistration.v1.ValidatingAdmissionPolicyArgs;
+      {
+        // Only an Ingress has rules; the guard keeps a Service's check from reaching for them.
+        expression: `${onIngress} || !has(object.spec.rules) || object.spec.rules.all(rule, !has(rule.host) || ${allowedName("rule.host")} || ${ruleHostHeld})`,
+        message,
+      },
+      {
+        expression: `${onIngress} || !has(object.spec.tls) || object.spec.tls.all(tls, !has(tls.hosts) || tls.hosts.all(host, ${allowedName("host")} || ${tlsHostHeld}))`,
+        message,
+      },
+      {
+        // A host of "" is no host: the ingress controller matches it to every host alike.
+        expression: `${onIngress} || !has(object.spec.rules) || object.spec.rules.all(rule, (has(rule.host) && rule.host != '') || ${catchAllRuleHeld})`,
+        message: catchAllMessage,
+      },
+      {
+        expression: `${onIngress} || !has(object.spec.defaultBackend) || ${onUpdate("has(oldObject.spec.defaultBackend)")}`,
+        message: catchAllMessage,
+      },
+    ],
+    [
+      { name: "domains", expression: celList(args.domains.map(comparableDomain)) },
+      {
+        name: "hostnameKeys",
+        expression: celList(
+          hostnameAnnotationKeys(args.annotationPrefix ? [args.annotationPrefix] : []),
+        ),
+      },
+    ],
+  );
 }

@@ -13,19 +13,21 @@
  * tenant's ConfigMaps, the platform's Kustomizations and their substitutions. helm-controller's
  * HelmRelease `spec.dependsOn` takes a namespace in the same way.
  */
-import type * as k8s from "@pulumi/kubernetes";
-import { tenantLabels } from "./manifests";
+import { type CheckedKind, tenantPolicy } from "./admission";
 
 /** The policy's and its binding's name; cluster-scoped, so it names the tenant. */
 export const foreignDependenciesPolicyName = (tenant: string): string =>
   `k8s-flux-${tenant}-no-foreign-dependencies`;
 
-/** The kinds whose `spec.dependsOn` entries may name a namespace. */
-const WITH_DEPENDENCIES = [
-  { apiGroup: "kustomize.toolkit.fluxcd.io", resource: "kustomizations" },
-  { apiGroup: "helm.toolkit.fluxcd.io", resource: "helmreleases" },
-  { apiGroup: "fluxcd.controlplane.io", resource: "resourcesets" },
-] as const;
+/**
+ * The kinds whose `spec.dependsOn` entries may name a namespace, in every served version: an
+ * older one is converted to the same stored object.
+ */
+const WITH_DEPENDENCIES: readonly CheckedKind[] = [
+  { apiGroup: "kustomize.toolkit.fluxcd.io", resource: "kustomizations", apiVersions: ["*"] },
+  { apiGroup: "helm.toolkit.fluxcd.io", resource: "helmreleases", apiVersions: ["*"] },
+  { apiGroup: "fluxcd.controlplane.io", resource: "resourcesets", apiVersions: ["*"] },
+];
 
 /** What a refused tenant reads, after the API server's own prefix. */
 export function foreignDependenciesRefusal(tenant: string): string {
@@ -42,31 +44,15 @@ export function foreignDependenciesRefusal(tenant: string): string {
  * being annotated, patched or finalized (a pruned Kustomization would stay Terminating).
  */
 export function tenantForeignDependenciesPolicy(tenant: string) {
-  return {
-    metadata: { name: foreignDependenciesPolicyName(tenant), labels: tenantLabels(tenant) },
-    spec: {
-      failurePolicy: "Fail",
-      matchConstraints: {
-        resourceRules: WITH_DEPENDENCIES.map(({ apiGroup, resource }) => ({
-          apiGroups: [apiGroup],
-          // Every served version: an older one is converted to the same stored object.
-          apiVersions: ["*"],
-          operations: ["CREATE", "UPDATE"],
-          resources: [resource],
-        })),
-      },
-      validations: [
-        {
-          // Indexed, not selected: `namespace` is a reserved word in CEL, and its escaped form
-          // `__namespace__` found nothing in these objects on Kubernetes 1.36, so a check written
-          // with `has(dependency.__namespace__)` would let every entry through. `oldObject` is
-          // null on create, hence the operation first.
-          expression:
-            "!has(object.spec.dependsOn) || object.spec.dependsOn.all(dependency, !('namespace' in dependency) || dependency['namespace'] == '' || dependency['namespace'] == request.namespace || (request.operation == 'UPDATE' && has(oldObject.spec) && has(oldObject.spec.dependsOn) && oldObject.spec.dependsOn.exists(held, held == dependency)))",
-          message: foreignDependenciesRefusal(tenant),
-          reason: "Forbidden",
-        },
-      ],
+  return tenantPolicy(tenant, foreignDependenciesPolicyName(tenant), WITH_DEPENDENCIES, [
+    {
+      // Indexed, not selected: `namespace` is a reserved word in CEL, and its escaped form
+      // `__namespace__` found nothing in these objects on Kubernetes 1.36, so a check written
+      // with `has(dependency.__namespace__)` would let every entry through. `oldObject` is
+      // null on create, hence the operation first.
+      expression:
+        "!has(object.spec.dependsOn) || object.spec.dependsOn.all(dependency, !('namespace' in dependency) || dependency['namespace'] == '' || dependency['namespace'] == request.namespace || (request.operation == 'UPDATE' && has(oldObject.spec) && has(oldObject.spec.dependsOn) && oldObject.spec.dependsOn.exists(held, held == dependency)))",
+      message: foreignDependenciesRefusal(tenant),
     },
-  } satisfies k8s.admissionregistration.v1.ValidatingAdmissionPolicyArgs;
+  ]);
 }
