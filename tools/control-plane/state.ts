@@ -3,6 +3,7 @@
  * so a later `cluster:down` (or `cluster:up` finding a stale one) can stop exactly those.
  */
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { parseJsonOr } from "../problems";
 import { ControlPlaneError } from "./errors";
 import type { ControlPlanePorts } from "./ports";
 
@@ -53,13 +54,7 @@ export function parseState(text: string, path: string): ControlPlaneState {
     new ControlPlaneError(
       `${path} is not a control-plane state file; stop any etcd or kube-* processes by hand and remove its directory`,
     );
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw invalid();
-  }
-  const state = value as Partial<ControlPlaneState> | null;
+  const state = parseJsonOr(text, invalid) as Partial<ControlPlaneState> | null;
   const processesValid =
     Array.isArray(state?.processes) &&
     state.processes.every(
