@@ -27,6 +27,15 @@ const GITLAB_REPOSITORY: GitRepositoryLocation = {
 const KNOWN_HOSTS = "github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITESTHOSTKEY";
 const GITLAB_KNOWN_HOSTS = "[git.example.org]:2222 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOTHERHOST";
 
+/** A DeployKey's arguments for the payments repository on GitHub, before each test's own. */
+const PAYMENTS = {
+  repository: GITHUB_REPOSITORY,
+  title: "k8s-flux dev-eks payments",
+  knownHosts: KNOWN_HOSTS,
+  secretName: "payments-deploy-key",
+  secretNamespace: "payments-flux",
+} satisfies DeployKeyArgs;
+
 const TYPES = {
   component: "k8s-flux:deployKey:DeployKey",
   privateKey: "tls:index/privateKey:PrivateKey",
@@ -56,11 +65,7 @@ async function build(
   const deployKey = new DeployKey(
     name,
     {
-      repository: GITHUB_REPOSITORY,
-      title: "k8s-flux dev-eks payments",
-      knownHosts: KNOWN_HOSTS,
-      secretName: "payments-deploy-key",
-      secretNamespace: "payments-flux",
+      ...PAYMENTS,
       labels: { "toolkit.fluxcd.io/tenant": "payments" },
       ...overrides,
     },
@@ -198,11 +203,7 @@ describe("DeployKey on a GitHub repository", () => {
     let refusal: unknown;
     try {
       new DeployKey("payments-deploy-key", {
-        repository: GITHUB_REPOSITORY,
-        title: "k8s-flux dev-eks payments",
-        knownHosts: KNOWN_HOSTS,
-        secretName: "payments-deploy-key",
-        secretNamespace: "payments-flux",
+        ...PAYMENTS,
       });
     } catch (error) {
       refusal = error;
@@ -284,11 +285,7 @@ describe("DeployKey on a GitHub repository", () => {
         await thrownMessage(
           () =>
             new DeployKey("payments-deploy-key", {
-              repository: GITHUB_REPOSITORY,
-              title: "k8s-flux dev-eks payments",
-              knownHosts: KNOWN_HOSTS,
-              secretName: "payments-deploy-key",
-              secretNamespace: "payments-flux",
+              ...PAYMENTS,
               registerOnGitHub: false,
               ...overrides,
             }),
@@ -316,11 +313,7 @@ describe("DeployKey's messages", () => {
     const message = await thrownMessage(
       () =>
         new DeployKey("payments\u202E-deploy-key", {
-          repository: GITHUB_REPOSITORY,
-          title: "k8s-flux dev-eks payments",
-          knownHosts: KNOWN_HOSTS,
-          secretName: "payments-deploy-key",
-          secretNamespace: "payments-flux",
+          ...PAYMENTS,
           registerOnGitHub: false,
           generation: 0,
         }),

@@ -783,26 +783,42 @@ stringData:
     expectNoSecret(merge);
   });
 
-  it("refuses a --merge-into file with an unquoted alias and leaves it untouched", async () => {
-    const path = write(
-      "alias.sealed.yaml",
-      `apiVersion: bitnami.com/v1alpha1
+  it.each([
+    [
+      "an unquoted alias",
+      "alias",
+      `*${SECRET}`,
+      "a value starts with * (a YAML alias) that no & anchor defines",
+    ],
+    [
+      "an unknown tag",
+      "tag",
+      `!${SECRET} AgB`,
+      "a value starts with ! (a YAML tag) that YAML cannot resolve (line 5, column 29)",
+    ],
+  ])(
+    "refuses a --merge-into file with %s and leaves it untouched",
+    async (_, file, value, problem) => {
+      const path = write(
+        `${file}.sealed.yaml`,
+        `apiVersion: bitnami.com/v1alpha1
 kind: SealedSecret
 metadata: {name: db, namespace: shop}
 spec:
-  encryptedData: {password: *${SECRET}}
+  encryptedData: {password: ${value}}
 `,
-    );
-    const before = readFileSync(path);
-    const run = await seal(["--cert", certPath, "--merge-into", path, "--from-literal", "a=1"]);
-    expect(run).toEqual({
-      code: 1,
-      stdout: "",
-      stderr: `seal: --merge-into ${path} is not valid YAML or JSON: a value starts with * (a YAML alias) that no & anchor defines; ${QUOTE_HINT}\n`,
-    });
-    expectNoSecret(run);
-    expect(readFileSync(path).equals(before)).toBe(true);
-  });
+      );
+      const before = readFileSync(path);
+      const run = await seal(["--cert", certPath, "--merge-into", path, "--from-literal", "a=1"]);
+      expect(run).toEqual({
+        code: 1,
+        stdout: "",
+        stderr: `seal: --merge-into ${path} is not valid YAML or JSON: ${problem}; ${QUOTE_HINT}\n`,
+      });
+      expectNoSecret(run);
+      expect(readFileSync(path).equals(before)).toBe(true);
+    },
+  );
 
   it.each([
     ["an unknown tag, which YAML would drop", `!Sup3r S3cret!`],
@@ -892,27 +908,6 @@ spec:
       expectNoSecret(run);
     },
   );
-
-  it("refuses a --merge-into file with an unknown tag and leaves it untouched", async () => {
-    const path = write(
-      "tag.sealed.yaml",
-      `apiVersion: bitnami.com/v1alpha1
-kind: SealedSecret
-metadata: {name: db, namespace: shop}
-spec:
-  encryptedData: {password: !${SECRET} AgB}
-`,
-    );
-    const before = readFileSync(path);
-    const run = await seal(["--cert", certPath, "--merge-into", path, "--from-literal", "a=1"]);
-    expect(run).toEqual({
-      code: 1,
-      stdout: "",
-      stderr: `seal: --merge-into ${path} is not valid YAML or JSON: a value starts with ! (a YAML tag) that YAML cannot resolve (line 5, column 29); ${QUOTE_HINT}\n`,
-    });
-    expectNoSecret(run);
-    expect(readFileSync(path).equals(before)).toBe(true);
-  });
 
   it.each([
     ["a value given as the path", ["a=/dev/null", `password=${SECRET}`], 2, "no such file"],

@@ -68,6 +68,21 @@ const expectCells = (cells: Parameters<Matrix["record"]>[0]): void => {
   expect(matrix.record(cells)).toEqual([]);
 };
 
+const servicesIn = (namespace: string) => `/api/v1/namespaces/${namespace}/services`;
+const ingressesIn = (namespace: string) =>
+  `/apis/networking.k8s.io/v1/namespaces/${namespace}/ingresses`;
+
+/** The tenant's request in its workload namespace was refused, with `refusal` in the message. */
+function expectRefusedToTenant(
+  verb: string,
+  what: string,
+  response: KubeResponse,
+  refusal: string,
+): void {
+  expectCells([requestCell(tenant.account, verb, what, tenant.workloads, false, response)]);
+  expect(statusMessage(response)).toContain(refusal);
+}
+
 const service = (name: string, namespace: string, externalIPs?: string[]): Manifest => ({
   apiVersion: "v1",
   kind: "Service",
@@ -286,8 +301,6 @@ describe("the tenant's objects", () => {
 });
 
 describe("Services with externalIPs", () => {
-  const servicesIn = (namespace: string) => `/api/v1/namespaces/${namespace}/services`;
-
   it("are refused to the tenant with the policy's message; others are created", async () => {
     const as = actingAs(admin, tenant.account);
     const refused = await create(
@@ -322,17 +335,12 @@ describe("Services with externalIPs", () => {
       { spec: { externalIPs: [EXTERNAL_IP] } },
       "application/merge-patch+json",
     );
-    expectCells([
-      requestCell(
-        tenant.account,
-        "patch",
-        "services: add externalIPs",
-        tenant.workloads,
-        false,
-        patched,
-      ),
-    ]);
-    expect(statusMessage(patched)).toContain(externalIpsRefusal(TENANT));
+    expectRefusedToTenant(
+      "patch",
+      "services: add externalIPs",
+      patched,
+      externalIpsRefusal(TENANT),
+    );
   });
 
   it("are refused to anyone in both of the tenant's namespaces, even the cluster admin", async () => {
@@ -452,9 +460,6 @@ describe("dependencies in other namespaces", () => {
 });
 
 describe("DNS names outside the tenant's domains", () => {
-  const servicesIn = (namespace: string) => `/api/v1/namespaces/${namespace}/services`;
-  const ingressesIn = (namespace: string) =>
-    `/apis/networking.k8s.io/v1/namespaces/${namespace}/ingresses`;
   const refusal = dnsNamesRefusal(TENANT, [TENANT_DOMAIN]);
 
   it("are refused to the tenant in External DNS's annotations on a Service, under either prefix", async () => {
@@ -473,17 +478,7 @@ describe("DNS names outside the tenant's domains", () => {
         servicesIn(tenant.workloads),
         named(service(name, tenant.workloads), names, key),
       );
-      expectCells([
-        requestCell(
-          tenant.account,
-          "create",
-          `services named ${names}`,
-          tenant.workloads,
-          false,
-          response,
-        ),
-      ]);
-      expect(statusMessage(response)).toContain(refusal);
+      expectRefusedToTenant("create", `services named ${names}`, response, refusal);
     }
   });
 
@@ -499,17 +494,7 @@ describe("DNS names outside the tenant's domains", () => {
         ingressesIn(tenant.workloads),
         ingress(name, tenant.workloads, hosts),
       );
-      expectCells([
-        requestCell(
-          tenant.account,
-          "create",
-          `ingresses (${name})`,
-          tenant.workloads,
-          false,
-          response,
-        ),
-      ]);
-      expect(statusMessage(response)).toContain(refusal);
+      expectRefusedToTenant("create", `ingresses (${name})`, response, refusal);
     }
   });
 
@@ -575,17 +560,12 @@ describe("DNS names outside the tenant's domains", () => {
         ingressesIn(tenant.workloads),
         ingress(name, tenant.workloads, hosts),
       );
-      expectCells([
-        requestCell(
-          tenant.account,
-          "create",
-          `ingresses (${name})`,
-          tenant.workloads,
-          false,
-          response,
-        ),
-      ]);
-      expect(statusMessage(response)).toContain(ingressCatchAllRefusal(TENANT, [TENANT_DOMAIN]));
+      expectRefusedToTenant(
+        "create",
+        `ingresses (${name})`,
+        response,
+        ingressCatchAllRefusal(TENANT, [TENANT_DOMAIN]),
+      );
     }
     const added = await as.request(
       "PATCH",
@@ -593,17 +573,12 @@ describe("DNS names outside the tenant's domains", () => {
       { spec: { defaultBackend: BACKEND } },
       "application/merge-patch+json",
     );
-    expectCells([
-      requestCell(
-        tenant.account,
-        "patch",
-        "ingresses: add a default backend",
-        tenant.workloads,
-        false,
-        added,
-      ),
-    ]);
-    expect(statusMessage(added)).toContain(ingressCatchAllRefusal(TENANT, [TENANT_DOMAIN]));
+    expectRefusedToTenant(
+      "patch",
+      "ingresses: add a default backend",
+      added,
+      ingressCatchAllRefusal(TENANT, [TENANT_DOMAIN]),
+    );
   });
 
   it("cannot be added to an admitted Service later", async () => {
@@ -613,17 +588,7 @@ describe("DNS names outside the tenant's domains", () => {
       { metadata: { annotations: { [HOSTNAME]: "www.example.com" } } },
       "application/merge-patch+json",
     );
-    expectCells([
-      requestCell(
-        tenant.account,
-        "patch",
-        "services: name www.example.com",
-        tenant.workloads,
-        false,
-        patched,
-      ),
-    ]);
-    expect(statusMessage(patched)).toContain(refusal);
+    expectRefusedToTenant("patch", "services: name www.example.com", patched, refusal);
   });
 
   it("are still allowed in a namespace of no tenant", async () => {
