@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../tools/repoRoot";
 import {
   asPackageUser,
-  CONSUMER_COMPILER_OPTIONS,
+  consumerTsconfig,
   IMPORT_FROM_PACKAGE,
   installPackedPackage,
 } from "./libraryPackage";
@@ -104,27 +104,11 @@ beforeAll(async () => {
   writeFileSync(join(dir, "misuse.ts"), MISUSE);
   writeFileSync(
     join(dir, "tsconfig.json"),
-    JSON.stringify({
-      compilerOptions: {
-        ...CONSUMER_COMPILER_OPTIONS,
-        module: "commonjs",
-        moduleResolution: "node",
-        outDir: "bin",
-      },
-      files: ["index.ts", "underMocks.ts"],
-    }),
+    consumerTsconfig("node", ["index.ts", "underMocks.ts"], { outDir: "bin" }),
   );
   writeFileSync(
     join(dir, "tsconfig.node16.json"),
-    JSON.stringify({
-      compilerOptions: {
-        ...CONSUMER_COMPILER_OPTIONS,
-        module: "node16",
-        moduleResolution: "node16",
-        noEmit: true,
-      },
-      files: ["index.ts", "misuse.ts"],
-    }),
+    consumerTsconfig("node16", ["index.ts", "misuse.ts"], { noEmit: true }),
   );
   consumer = {
     dir,

@@ -21,13 +21,33 @@ export const IMPORT_FROM_PACKAGE = 'from "k8s-flux/components";';
  * A consumer project's compiler options. skipLibCheck: checking @pulumi/aws's declarations too
  * doubles the time; they pass (docs/library.md).
  */
-export const CONSUMER_COMPILER_OPTIONS = {
+const CONSUMER_COMPILER_OPTIONS = {
   strict: true,
   target: "ES2020",
   types: [],
   lib: ["ES2020"],
   skipLibCheck: true,
 } as const;
+
+/**
+ * A consumer project's tsconfig.json text: `resolution` "node" is a CommonJS project as Pulumi's
+ * Node.js runtime compiles one, "node16" one that resolves through the package's `exports`.
+ */
+export function consumerTsconfig(
+  resolution: "node" | "node16",
+  files: readonly string[],
+  moreOptions: Record<string, unknown> = {},
+): string {
+  return JSON.stringify({
+    compilerOptions: {
+      ...CONSUMER_COMPILER_OPTIONS,
+      module: resolution === "node" ? "commonjs" : "node16",
+      moduleResolution: resolution,
+      ...moreOptions,
+    },
+    files,
+  });
+}
 
 export interface InstalledPackage {
   /** The consumer project: its package.json, and node_modules with k8s-flux in it. */

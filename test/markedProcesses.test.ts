@@ -28,24 +28,26 @@ const processGroup = (pid: number): number => {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Polls until `find` returns `count` pids; what it found last. */
-async function settleOn(count: number, find: () => number[]): Promise<number[]> {
+/** Polls `read` until `done` holds of its value, for 2 s at the most; the value read last. */
+async function until<T>(read: () => T, done: (value: T) => boolean): Promise<T> {
   for (let attempt = 0; attempt < 100; attempt += 1) {
-    const found = find();
-    if (found.length === count) return found;
+    const value = read();
+    if (done(value)) return value;
     await sleep(20);
   }
-  return find();
+  return read();
 }
 
+/** Polls until `find` returns `count` pids; what it found last. */
+const settleOn = (count: number, find: () => number[]): Promise<number[]> =>
+  until(find, (found) => found.length === count);
+
 /** The process group of `pid` once it has left that of `parent`, or its group after 2 s. */
-async function groupAfterSetsid(pid: number, parent: number): Promise<number> {
-  for (let attempt = 0; attempt < 100; attempt += 1) {
-    if (processGroup(pid) !== processGroup(parent)) break;
-    await sleep(20);
-  }
-  return processGroup(pid);
-}
+const groupAfterSetsid = (pid: number, parent: number): Promise<number> =>
+  until(
+    () => processGroup(pid),
+    (group) => group !== processGroup(parent),
+  );
 
 describe("processes marked in their environment", () => {
   it("finds a child and the grandchild it started in a process group of its own", async () => {

@@ -23,7 +23,7 @@ import { KubeApi } from "../../tools/kube/api";
 import { installFluxCrds } from "../../tools/local/cluster";
 import { type PulumiContext, pulumiOk, runPulumi } from "../../tools/local/pulumi";
 import { REPO_ROOT } from "../../tools/repoRoot";
-import { asPackageUser, CONSUMER_COMPILER_OPTIONS, installPackedPackage } from "../libraryPackage";
+import { asPackageUser, consumerTsconfig, installPackedPackage } from "../libraryPackage";
 import { chainSteps } from "../steps";
 import { ControlPlanes } from "./steps";
 
@@ -63,17 +63,7 @@ function writeProgram(dir: string): void {
     asPackageUser(program, IMPORT_IN_REPOSITORY, "test/e2e/fixtures/libraryConsumer/index.ts"),
   );
   writeFileSync(join(dir, "Pulumi.yaml"), readFileSync(join(FIXTURE_DIR, "Pulumi.yaml")));
-  writeFileSync(
-    join(dir, "tsconfig.json"),
-    JSON.stringify({
-      compilerOptions: {
-        ...CONSUMER_COMPILER_OPTIONS,
-        module: "commonjs",
-        moduleResolution: "node",
-      },
-      files: ["index.ts"],
-    }),
-  );
+  writeFileSync(join(dir, "tsconfig.json"), consumerTsconfig("node", ["index.ts"]));
 }
 
 /** Every value settled, or the first failure once all have: nothing started is left unrecorded. */
